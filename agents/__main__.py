@@ -1,0 +1,38 @@
+"""``python -m agents --connect ENDPOINT --name NAME``: run one agent process."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from agents.process import run_agent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m agents", description=__doc__)
+    parser.add_argument("--connect", required=True, help="the mediator's endpoint")
+    parser.add_argument("--name", required=True, help="the party this agent plays")
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=300.0,
+        help="leave after this many seconds without a message (default 300)",
+    )
+    parser.add_argument(
+        "--watch-parent",
+        action="store_true",
+        help="leave when the parent process (the launcher) dies",
+    )
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        return run_agent(
+            args.connect, args.name, idle_timeout=args.idle_timeout, watch_parent=args.watch_parent
+        )
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""What a strategy may know, what it observes, what it may do, and the strategy base class."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from negotiator.actions import Accept, Action, EndNegotiation, Offer, RawAction
+from negotiator.domain import Domain, Outcome, Utility
+from negotiator.seeding import rng_for
+
+__all__ = [
+    "Accept",
+    "Action",
+    "AgentContext",
+    "EndNegotiation",
+    "NegotiationStrategy",
+    "NoParams",
+    "Offer",
+    "RawAction",
+    "StrategyError",
+    "TurnObservation",
+]
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    """Everything an agent knows before the first round: its own utility and the public rules.
+
+    It never holds another party's utility or reservation value.
+    """
+
+    party: str
+    domain: Domain
+    utility: Utility
+    protocol: str
+    deadline: int
+    order: tuple[str, ...]
+    discounts: dict[str, float]
+    seed: int
+
+
+@dataclass(frozen=True)
+class TurnObservation:
+    """A SAOP turn as the acting party sees it: the standing offer it must answer, if any."""
+
+    round: int
+    """1-based round of the turn."""
+    turn: int
+    """0-based index of the turn since the start (one round = one turn per party)."""
+    standing: Outcome | None
+    proposer: str | None
+
+
+@dataclass(frozen=True)
+class NoParams:
+    """Parameters of a strategy that takes none."""
+
+
+class StrategyError(ValueError):
+    """An unknown strategy or a bad parameter; ``field`` names the offending config key."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NegotiationStrategy:
+    """Base class of phase-1 strategies: subclasses set ``name``/``Params`` and implement
+    :meth:`respond`. Randomness must come from ``self.rng`` (seeded from the run seed)."""
+
+    name: ClassVar[str] = ""
+    Params: ClassVar[type[Any]] = NoParams
+    #: Whether the strategy draws random numbers (for documentation and tests).
+    stochastic: ClassVar[bool] = False
+
+    def __init__(self, ctx: AgentContext, params: Any) -> None:
+        self.ctx = ctx
+        self.params = params
+        self.rng = rng_for(ctx.seed, "agent", ctx.party, "negotiation")
+
+    def respond(self, obs: TurnObservation) -> Action | RawAction | None:  # pragma: no cover
+        """The move for this turn (``None`` sends nothing: the turn will be forfeited)."""
+        raise NotImplementedError
+
+    def on_error(self, obs: TurnObservation, message: str) -> Action | RawAction | None:
+        """The mediator rejected the last move with ``message``; return a new move or ``None``.
+
+        Well-behaved strategies never see this; the default gives up the turn."""
+        return None
+
+    @classmethod
+    def make_params(cls, raw: dict[str, Any]) -> Any:
+        """Build ``Params`` from a config table, rejecting unknown keys and wrong types."""
+        fields = {f.name: f for f in dataclasses.fields(cls.Params)}
+        for key, value in raw.items():
+            if key not in fields:
+                known = ", ".join(sorted(fields)) or "none"
+                raise StrategyError(f"params.{key}", f"unknown parameter (known: {known})")
+            want = fields[key].type
+            numeric = want in (float, "float")
+            if numeric and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise StrategyError(f"params.{key}", f"must be a number, got {value!r}")
+        try:
+            return cls.Params(
+                **{k: (float(v) if isinstance(v, int) else v) for k, v in raw.items()}
+            )
+        except ValueError as exc:
+            raise StrategyError("params", str(exc)) from None

@@ -1,0 +1,293 @@
+"""Phase-1 negotiation strategies (DESIGN §5).
+
+* Time-dependent tactics (Faratin, Sierra & Jennings 1998, Genius form): the target utility at
+  relative time t = round/deadline is u(t) = u_max − (u_max − u_res)·t^(1/e); ``boulware`` e = 0.2,
+  ``linear`` e = 1, ``conceder`` e = 2, ``hardliner`` never concedes (the e → 0 limit for t < 1).
+* ``tit_for_tat``: mirror the others' last concession, measured in one's own utility.
+* ``rubinstein``: bilateral share bargaining; subgame-perfect play by backward induction.
+
+Utilities are normalised per party over the outcome space (0 = own worst outcome, 1 = own best).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from agents.base import (
+    Accept,
+    Action,
+    AgentContext,
+    NegotiationStrategy,
+    Offer,
+    TurnObservation,
+)
+from negotiator.domain import Domain, Outcome
+
+#: Outcomes within this much normalised utility of the best candidate count as ties.
+TIE_BAND = 0.005
+#: Agents enumerate the outcome space; beyond this they refuse with a clear error.
+MAX_OUTCOMES = 3_000_000
+
+
+class OutcomeSpace:
+    """The outcome space seen from one party: every outcome sorted by own normalised utility,
+    plus a distance between outcomes (for picking the candidate closest to what others offered)."""
+
+    def __init__(self, domain: Domain, normalized: np.ndarray) -> None:
+        if domain.n_outcomes > MAX_OUTCOMES:
+            raise ValueError(
+                f"outcome space has {domain.n_outcomes:,} outcomes; agents enumerate at most "
+                f"{MAX_OUTCOMES:,} (use a coarser share step or fewer values)"
+            )
+        self.domain = domain
+        order = np.argsort(-normalized, kind="stable")
+        self.flat = order  # flat outcome indices, best first
+        self.values = normalized[order]  # descending
+        grids = np.unravel_index(order, domain.sizes)
+        self.options = np.stack(grids, axis=1).astype(np.int32) if grids else np.zeros((0, 0))
+        self.distance_tables = [_issue_distances(domain, k) for k in range(len(domain.issues))]
+
+    def outcome(self, pos: int) -> Outcome:
+        return tuple(int(v) for v in self.options[pos])
+
+    def candidates(self, target: float) -> np.ndarray:
+        """Positions of the outcomes at or just above ``target`` (the lowest such utility,
+        plus ties within :data:`TIE_BAND`). Falls back to the best outcome if none reaches it."""
+        # values are descending: positions [0, n_ge) have value >= target
+        n_ge = int(np.searchsorted(-self.values, -target + 1e-12, side="right"))
+        if n_ge == 0:
+            return np.array([0])
+        lowest = self.values[n_ge - 1]
+        start = int(np.searchsorted(-self.values, -(lowest + TIE_BAND), side="left"))
+        return np.arange(start, n_ge)
+
+    def nearest(self, positions: np.ndarray, reference: Outcome) -> np.ndarray:
+        """The subset of ``positions`` at minimal distance from ``reference``."""
+        dist = np.zeros(len(positions))
+        for k, table in enumerate(self.distance_tables):
+            dist += table[self.options[positions, k], reference[k]]
+        nearest: np.ndarray = positions[dist <= dist.min() + 1e-12]
+        return nearest
+
+
+def _issue_distances(domain: Domain, k: int) -> np.ndarray:
+    """Distance in [0, 1] between the options of issue k."""
+    issue = domain.issues[k]
+    n = issue.size
+    if issue.kind == "share":
+        grid = np.array(issue.grid, dtype=np.float64)
+        table: np.ndarray = np.abs(grid[:, None, :] - grid[None, :, :]).sum(axis=2)
+        return table / (2.0 * issue.units)
+    if issue.kind == "ordinal":
+        idx = np.arange(n, dtype=np.float64)
+        return np.abs(idx[:, None] - idx[None, :]) / max(n - 1, 1)
+    return 1.0 - np.eye(n)
+
+
+class TargetStrategy(NegotiationStrategy):
+    """Shared machinery of strategies that propose the outcome at or just above a target
+    utility and accept any offer worth at least the target or their own next offer.
+
+    Ties between candidate outcomes are broken by an opponent model where the agent has seen
+    others' offers (the candidate nearest to the last offer it received), else by its seeded RNG.
+    """
+
+    def __init__(self, ctx: AgentContext, params: object) -> None:
+        super().__init__(ctx, params)
+        u = ctx.utility
+        self.space = OutcomeSpace(ctx.domain, (u.all_values() - u.min) / max(u.max - u.min, 1e-300))
+        self.u_res = min(max(u.normalized_reservation, 0.0), 1.0)
+        self.last_received: Outcome | None = None
+
+    def value(self, outcome: Outcome) -> float:
+        return self.ctx.utility.normalize(self.ctx.utility(outcome))
+
+    def target(self, obs: TurnObservation) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def choose(self, target: float) -> Outcome:
+        cands = self.space.candidates(target)
+        if self.last_received is not None and len(cands) > 1:
+            cands = self.space.nearest(cands, self.last_received)
+        pos = int(cands[0]) if len(cands) == 1 else int(cands[self.rng.randrange(len(cands))])
+        return self.space.outcome(pos)
+
+    def respond(self, obs: TurnObservation) -> Action:
+        target = max(self.target(obs), self.u_res)
+        answer = obs.standing is not None and obs.proposer != self.ctx.party
+        if answer:
+            assert obs.standing is not None
+            self.observe(obs.standing)
+            self.last_received = obs.standing
+        mine = self.choose(target)
+        if answer:
+            assert obs.standing is not None
+            offered = self.value(obs.standing)
+            if offered >= self.u_res and (offered >= target or offered >= self.value(mine)):
+                return Accept()
+        return Offer(mine)
+
+    def observe(self, offer: Outcome) -> None:
+        """Hook: called with every offer the agent is asked to answer."""
+
+
+@dataclass(frozen=True)
+class TimeParams:
+    e: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (self.e >= 0 and math.isfinite(self.e)):
+            raise ValueError(f"e must be a finite number >= 0, got {self.e}")
+
+
+class TimeDependent(TargetStrategy):
+    """u(t) = u_max − (u_max − u_res)·t^(1/e), t = round/deadline; e = 0 never concedes."""
+
+    name = "time_dependent"
+    Params = TimeParams
+
+    def target(self, obs: TurnObservation) -> float:
+        e = self.params.e
+        t = min(obs.round / self.ctx.deadline, 1.0)
+        concession = 0.0 if e == 0 else t ** (1.0 / e)
+        return 1.0 - (1.0 - self.u_res) * concession
+
+
+@dataclass(frozen=True)
+class BoulwareParams(TimeParams):
+    e: float = 0.2
+
+
+@dataclass(frozen=True)
+class ConcederParams(TimeParams):
+    e: float = 2.0
+
+
+@dataclass(frozen=True)
+class HardlinerParams(TimeParams):
+    e: float = 0.0
+
+
+class Boulware(TimeDependent):
+    """Time-dependent with e = 0.2: holds out, concedes late."""
+
+    name = "boulware"
+    Params = BoulwareParams
+
+
+class Linear(TimeDependent):
+    """Time-dependent with e = 1: concedes at a constant rate."""
+
+    name = "linear"
+
+
+class Conceder(TimeDependent):
+    """Time-dependent with e = 2: concedes early."""
+
+    name = "conceder"
+    Params = ConcederParams
+
+
+class Hardliner(TimeDependent):
+    """e = 0: always asks for its best outcome and accepts only that (the e → 0 limit)."""
+
+    name = "hardliner"
+    Params = HardlinerParams
+
+
+@dataclass(frozen=True)
+class TitForTatParams:
+    nice: float = 0.01
+    """Concession made when the others did not move (breaks deadlocks between mirrors)."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.nice <= 1.0:
+            raise ValueError(f"nice must be in [0, 1], got {self.nice}")
+
+
+class TitForTat(TargetStrategy):
+    """Relative tit-for-tat: concede, in own normalised utility, what the others' offers last
+    conceded to me (the gain between the last two offers I was asked to answer), or ``nice``
+    when they did not move; never below the reservation value."""
+
+    name = "tit_for_tat"
+    Params = TitForTatParams
+
+    def __init__(self, ctx: AgentContext, params: TitForTatParams) -> None:
+        super().__init__(ctx, params)
+        self.level = 1.0
+        self.received: list[float] = []
+
+    def observe(self, offer: Outcome) -> None:
+        self.received.append(self.value(offer))
+
+    def target(self, obs: TurnObservation) -> float:
+        return self.level
+
+    def respond(self, obs: TurnObservation) -> Action:
+        if obs.standing is not None and obs.proposer != self.ctx.party:
+            now = self.value(obs.standing)
+            before = self.received[-1] if self.received else None
+            if before is not None:
+                gain = now - before
+                self.level -= gain if gain > 0 else self.params.nice
+            self.level = max(self.level, self.u_res)
+        return super().respond(obs)
+
+
+class Rubinstein(NegotiationStrategy):
+    """Subgame-perfect play of bilateral share bargaining with a deadline (Rubinstein 1982).
+
+    Backward induction over the remaining turns of the continuous game: W_last = 0 and
+    W_k = 1 − δ_next · W_{k+1}, the share the party acting at turn k secures by proposing.
+    It proposes to keep the largest grid share that leaves the other at least δ_other · W_{k+1}
+    and accepts a share y iff y ≥ δ_self · W_k. With many rounds the first proposer's share tends
+    to (1 − δ₂)/(1 − δ₁δ₂), within one grid step.
+    """
+
+    name = "rubinstein"
+    exact_parties: ClassVar[int] = 2
+
+    def __init__(self, ctx: AgentContext, params: object) -> None:
+        super().__init__(ctx, params)
+        shares = [i for i in ctx.domain.issues if i.kind == "share"]
+        if len(ctx.domain.issues) != 1 or len(shares) != 1 or len(ctx.order) != 2:
+            raise ValueError("rubinstein needs two parties and exactly one share issue")
+        self.issue = shares[0]
+        self.other = next(p for p in ctx.order if p != ctx.party)
+        turns = 2 * ctx.deadline
+        w = [0.0] * turns
+        for k in range(turns - 2, -1, -1):
+            responder = ctx.order[(k + 1) % 2]
+            w[k] = 1.0 - ctx.discounts[responder] * w[k + 1]
+        self.w = w
+
+    def respond(self, obs: TurnObservation) -> Action:
+        k = obs.turn
+        issue = self.issue
+        me = self.ctx.party
+        if obs.standing is not None and obs.proposer != me:
+            mine = issue.share_of(obs.standing[0], me)
+            if mine >= self.ctx.discounts[me] * self.w[k] - 1e-9:
+                return Accept()
+        next_w = self.w[k + 1] if k + 1 < len(self.w) else 0.0
+        need = self.ctx.discounts[self.other] * next_w
+        other_units = min(math.ceil(need * issue.units - 1e-9), issue.units)
+        split = {me: issue.units - other_units, self.other: other_units}
+        option = issue.grid.index(tuple(split[p] for p in issue.parties))
+        return Offer((option,))
+
+
+REGISTERED: tuple[type[NegotiationStrategy], ...] = (
+    TimeDependent,
+    Boulware,
+    Linear,
+    Conceder,
+    Hardliner,
+    TitForTat,
+    Rubinstein,
+)

@@ -1,0 +1,124 @@
+"""The command line: ``python run.py`` and the ``negotiator`` console script.
+
+Exit codes: 0 done (whatever the negotiation outcome), 2 bad config or usage (one line, no
+traceback), 3 the run could not complete, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from negotiator.errors import NegotiatorError
+
+DEFAULT_CONFIG = Path("configs/scenarios/yongkang_wuyi_jinyun.toml")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _default_config() -> Path:
+    here = Path(__file__).resolve().parent.parent / DEFAULT_CONFIG
+    return here if here.exists() else DEFAULT_CONFIG
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="negotiator",
+        description="Simulate cross-regional cooperation negotiations between local governments.",
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    def config_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("config", type=Path, help="scenario TOML file")
+        p.add_argument(
+            "--set",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="A.B=V",
+            help="override a config value (TOML syntax), repeatable",
+        )
+        p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    run = sub.add_parser("run", help="run one scenario (both agents and mediator)")
+    config_args(run)
+    run.add_argument("--seed", type=int, help="run seed (replaces run.seed)")
+    run.add_argument("--out", type=Path, default=Path("runs"), help="runs directory (runs/)")
+    run.add_argument("--transport", choices=("ipc", "tcp", "inproc"), default="ipc")
+    run.add_argument(
+        "--join-timeout",
+        type=float,
+        default=30.0,
+        help="seconds to wait for the agents to connect (30)",
+    )
+
+    analyze = sub.add_parser("analyze", help="Pareto frontier, Nash, Kalai–Smorodinsky, dependence")
+    config_args(analyze)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        if args.command is None:
+            args = build_parser().parse_args(["run", str(_default_config())])
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "analyze":
+            return _cmd_analyze(args)
+    except NegotiatorError as exc:
+        print(f"negotiator: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("negotiator: interrupted", file=sys.stderr)
+        return 130
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from negotiator.config import load_config
+    from negotiator.runner import RunOptions, run
+
+    config = load_config(args.config, args.overrides, args.seed)
+    options = RunOptions(
+        transport=args.transport,
+        out=args.out,
+        join_timeout=args.join_timeout,
+        config_path=str(args.config),
+    )
+    result = run(config, options)
+    if args.json:
+        print(json.dumps(result.summary, ensure_ascii=False))
+    else:
+        from negotiator.report import print_run_summary
+
+        print_run_summary(result.summary)
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from negotiator.analysis import analyze
+    from negotiator.config import load_config
+    from negotiator.contract import build_setting
+
+    config = load_config(args.config, args.overrides)
+    setting = build_setting(config)
+    analysis = analyze(setting.domain, setting.utilities, setting.power)
+    out: dict[str, Any] = analysis.to_json(setting.domain)
+    out["power"] = dict(setting.power)
+    out["dependence"] = setting.economy.report() if setting.economy is not None else None
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        from negotiator.report import print_analysis
+
+        print_analysis(out)
+    return 0

@@ -1,0 +1,363 @@
+"""Scenario configuration: TOML files validated by pydantic, with typed ``--set`` overrides.
+
+A config either derives the negotiation domain from the economic scenario of DESIGN §3
+(``[scenario]`` + ``[contract]``) or gives it explicitly (``[domain]`` + per-party value tables).
+Every error becomes a :class:`~negotiator.errors.ConfigError` with one line that names the field.
+The reference for every key is ``docs/config.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from agents.registry import StrategyError, validate_strategy
+from negotiator.errors import ConfigError
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+ParamValue = float | int | str | bool
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RunSection(_Section):
+    """``[run]``: naming and the root seed of every random stream."""
+
+    name: Name = "run"
+    seed: int = 0
+
+
+class ScenarioSection(_Section):
+    """``[scenario]``: resources, output elasticities and productivity (DESIGN §3)."""
+
+    units: str = "100 million yuan per year"
+    productivity: Annotated[float, Field(gt=0)] = 20.0
+    agglomeration: Annotated[float, Field(gt=-1.0)] = 0.0
+    elasticities: dict[Name, Annotated[float, Field(gt=0)]]
+    resources: dict[Name, dict[Name, Annotated[float, Field(ge=0)]]]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScenarioSection:
+        total = sum(self.elasticities.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"scenario.elasticities: must sum to 1, not {total:g}")
+        if len(self.resources) < 2:
+            raise ValueError("scenario.resources: at least two governments are needed")
+        wanted = set(self.elasticities)
+        for gov, endowment in self.resources.items():
+            missing, extra = wanted - set(endowment), set(endowment) - wanted
+            if missing or extra:
+                what = f"missing {sorted(missing)}" if missing else f"unknown {sorted(extra)}"
+                raise ValueError(
+                    f"scenario.resources.{gov}: {what} (resources are {sorted(wanted)})"
+                )
+        for r in wanted:
+            if sum(e[r] for e in self.resources.values()) <= 0:
+                raise ValueError(f"scenario.resources: nobody holds any {r!r}")
+        return self
+
+
+def _three(name: str) -> Any:
+    return Field(min_length=3, max_length=3, description=name)
+
+
+class ContractSection(_Section):
+    """``[contract]``: parameters of the default contract issues derived from the scenario (§4)."""
+
+    share_step: Annotated[float, Field(gt=0, le=0.5)] = 0.1
+    infra_cost: Annotated[float, Field(ge=0)] = 10.0
+    env_producer_cost: list[Annotated[float, Field(ge=0, le=1)]] = _three("fraction of S")
+    env_damage_saved: list[Annotated[float, Field(ge=0)]] = _three("money saved downstream")
+    detection: list[Probability] = _three("detection probability")
+    audit_fee: list[Annotated[float, Field(ge=0)]] = _three("audit fee")
+    protection_value: Annotated[float, Field(ge=0)] = 10.0
+    penalty: list[Annotated[float, Field(ge=0)]] = _three("fine per detected breach")
+    penalty_weight: Annotated[float, Field(ge=0)] = 2.0
+    renegotiation_value: Annotated[float, Field(ge=0)] = 1.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        defaults = {
+            "env_producer_cost": [0.0, 0.04, 0.10],
+            "env_damage_saved": [0.0, 3.0, 5.0],
+            "detection": [0.0, 0.3, 0.8],
+            "audit_fee": [0.0, 0.3, 1.5],
+            "penalty": [0.0, 2.0, 5.0],
+        }
+        if isinstance(data, dict):
+            return {**defaults, **data}
+        return data
+
+    @model_validator(mode="after")
+    def _grid(self) -> ContractSection:
+        _check_step("contract.share_step", self.share_step)
+        return self
+
+
+def _check_step(field: str, step: float) -> None:
+    units = 1.0 / step
+    if abs(units - round(units)) > 1e-6:
+        raise ValueError(f"{field}: 1/step must be a whole number, not {units:g}")
+
+
+IssueKind = Literal["share", "ordinal", "categorical", "boolean"]
+
+
+class IssueSpec(_Section):
+    """One ``[[domain.issues]]`` entry of an explicit domain."""
+
+    name: Name
+    kind: IssueKind
+    values: list[str] | None = None
+    step: Annotated[float, Field(gt=0, le=0.5)] | None = None
+
+
+class DomainSection(_Section):
+    """``[domain]``: an explicit negotiation domain (issues; values are per party)."""
+
+    issues: list[IssueSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _issues(self) -> DomainSection:
+        seen: set[str] = set()
+        for i, issue in enumerate(self.issues):
+            where = f"domain.issues[{i}] ({issue.name})"
+            if issue.name in seen:
+                raise ValueError(f"{where}: duplicate issue name")
+            seen.add(issue.name)
+            if issue.kind == "share":
+                if issue.step is None:
+                    raise ValueError(f"{where}: a share issue needs a grid `step`")
+                if issue.values is not None:
+                    raise ValueError(f"{where}: a share issue takes `step`, not `values`")
+                _check_step(f"{where}.step", issue.step)
+            elif issue.kind == "boolean":
+                if issue.values not in (None, ["false", "true"]):
+                    raise ValueError(f"{where}: a boolean issue has the values false and true only")
+            else:
+                if not issue.values or len(issue.values) < 2:
+                    raise ValueError(f"{where}: needs a list of at least two `values`")
+                if len(set(issue.values)) != len(issue.values):
+                    raise ValueError(f"{where}: duplicate values")
+                if issue.step is not None:
+                    raise ValueError(f"{where}: `step` is only for share issues")
+        return self
+
+
+class PartySpec(_Section):
+    """``[parties.NAME]``: a government's strategy and, for explicit domains, its utility."""
+
+    strategy: str = "linear"
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+    discount: Annotated[float, Field(gt=0, le=1)] = 1.0
+    reservation: float | None = None
+    offset: float = 0.0
+    values: dict[str, float | dict[str, float]] | None = None
+
+
+class NegotiationSection(_Section):
+    """``[negotiation]``: protocol, deadline and the wall-clock budget of one turn."""
+
+    protocol: Literal["saop"] = "saop"
+    deadline: Annotated[int, Field(ge=1, le=100_000)] = 60
+    turn_timeout: Annotated[float, Field(gt=0, le=3600)] = 5.0
+    invalid_limit: Annotated[int, Field(ge=1)] = 3
+    order: list[Name] | None = None
+
+
+class Config(_Section):
+    """A whole scenario: everything a run needs apart from run-time options (transport, out dir)."""
+
+    run: RunSection = Field(default_factory=RunSection)
+    scenario: ScenarioSection | None = None
+    contract: ContractSection = Field(default_factory=lambda: ContractSection())
+    domain: DomainSection | None = None
+    negotiation: NegotiationSection = Field(default_factory=NegotiationSection)
+    parties: dict[Name, PartySpec]
+
+    @property
+    def party_names(self) -> list[str]:
+        """Parties in protocol order (``negotiation.order`` or declaration order)."""
+        return list(self.negotiation.order or self.parties)
+
+    @model_validator(mode="after")
+    def _whole(self) -> Config:
+        if (self.scenario is None) == (self.domain is None):
+            raise ValueError("config: give exactly one of [scenario] (derived domain) or [domain]")
+        if len(self.parties) < 2:
+            raise ValueError("parties: at least two parties are needed")
+        if self.scenario is not None:
+            self._check_derived(self.scenario)
+        else:
+            assert self.domain is not None
+            self._check_explicit(self.domain)
+        order = self.negotiation.order
+        if order is not None and sorted(order) != sorted(self.parties):
+            raise ValueError(
+                f"negotiation.order: must list each party once: {sorted(self.parties)}"
+            )
+        for name, party in self.parties.items():
+            try:
+                validate_strategy(party.strategy, party.params, n_parties=len(self.parties))
+            except StrategyError as exc:
+                raise ValueError(f"parties.{name}.{exc.field}: {exc}") from None
+        if any(p.strategy == "rubinstein" for p in self.parties.values()):
+            self._check_rubinstein()
+        return self
+
+    def _check_derived(self, scenario: ScenarioSection) -> None:
+        govs = set(scenario.resources)
+        if set(self.parties) != govs:
+            missing, extra = sorted(govs - set(self.parties)), sorted(set(self.parties) - govs)
+            what = f"missing {missing}" if missing else f"not in scenario.resources: {extra}"
+            raise ValueError(f"parties: {what}")
+        for name, party in self.parties.items():
+            for key in ("values", "reservation"):
+                if getattr(party, key) is not None:
+                    raise ValueError(
+                        f"parties.{name}.{key}: only for explicit [domain] configs; "
+                        "a derived domain computes it from [scenario]"
+                    )
+
+    def _check_explicit(self, domain: DomainSection) -> None:
+        issues = {i.name: i for i in domain.issues}
+        for name, party in self.parties.items():
+            if party.reservation is None:
+                raise ValueError(f"parties.{name}.reservation: required with an explicit [domain]")
+            values = party.values or {}
+            for issue_name in issues:
+                if issue_name not in values:
+                    raise ValueError(f"parties.{name}.values.{issue_name}: missing")
+            for issue_name, table in values.items():
+                where = f"parties.{name}.values.{issue_name}"
+                issue = issues.get(issue_name)
+                if issue is None:
+                    raise ValueError(f"{where}: no such issue in [domain]")
+                if issue.kind == "share":
+                    if isinstance(table, dict):
+                        raise ValueError(
+                            f"{where}: a share issue takes one amount (share × amount)"
+                        )
+                    continue
+                if not isinstance(table, dict):
+                    raise ValueError(f"{where}: needs a table value → utility")
+                labels = issue.values or ["false", "true"]
+                missing = [v for v in labels if v not in table]
+                extra = [v for v in table if v not in labels]
+                if missing or extra:
+                    what = f"missing {missing}" if missing else f"unknown values {extra}"
+                    raise ValueError(f"{where}: {what} (the issue's values are {labels})")
+
+    def _check_rubinstein(self) -> None:
+        shares = (
+            [i for i in self.domain.issues if i.kind == "share"] if self.domain is not None else []
+        )
+        if (
+            len(self.parties) != 2
+            or self.domain is None
+            or len(self.domain.issues) != 1
+            or not shares
+        ):
+            name = next(n for n, p in self.parties.items() if p.strategy == "rubinstein")
+            raise ValueError(
+                f"parties.{name}.strategy: rubinstein needs two parties and a domain of exactly "
+                "one share issue"
+            )
+        for name, party in self.parties.items():
+            amount = (party.values or {}).get(shares[0].name, 0.0)
+            if party.reservation != 0.0 or not isinstance(amount, float | int) or amount <= 0:
+                raise ValueError(
+                    f"parties.{name}: rubinstein bargaining needs reservation = 0 and a positive "
+                    "amount for the share issue"
+                )
+
+
+# ---------------------------------------------------------------------------------------------
+# loading
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Parse ``a.b.c=value``; the value is read as a TOML value, else taken as a string."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key or not re.fullmatch(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*", key):
+        raise ConfigError(f"--set {text!r}: expected KEY.PATH=VALUE, e.g. negotiation.deadline=80")
+    try:
+        value: Any = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.split("."), value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Return a copy of the raw config ``data`` with each ``a.b=v`` override applied."""
+    import copy
+
+    out = copy.deepcopy(data)
+    for text in overrides:
+        path, value = parse_override(text)
+        node = out
+        for i, part in enumerate(path[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {text!r}: {'.'.join(path[: i + 1])} is not a table")
+            node = child
+        node[path[-1]] = value
+    return out
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    """One line: the first error's field path and message (and how many more there are)."""
+    errors = exc.errors()
+    first = errors[0]
+    msg = str(first["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    loc = ".".join(str(p) for p in first["loc"])
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif first["type"] == "missing":
+        msg = "required key is missing"
+    text = msg if (not loc or msg.startswith(loc.split(".")[0])) else f"{loc}: {msg}"
+    if first["type"] not in ("extra_forbidden", "missing") and "input" in first and loc:
+        text += f" (got {first['input']!r})" if not isinstance(first["input"], dict) else ""
+    if len(errors) > 1:
+        text += f" (and {len(errors) - 1} more)"
+    return text
+
+
+def config_from_dict(data: dict[str, Any], *, source: str = "config") -> Config:
+    """Validate a raw config mapping; raise :class:`ConfigError` with a one-line message."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {format_validation_error(exc)}") from None
+
+
+def load_config(
+    path: str | Path, overrides: list[str] | None = None, seed: int | None = None
+) -> Config:
+    """Read, override and validate a TOML config. ``seed`` replaces ``run.seed``."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file") from None
+    data = apply_overrides(data, overrides or [])
+    if seed is not None:
+        data.setdefault("run", {})["seed"] = seed
+    return config_from_dict(data, source=str(path))

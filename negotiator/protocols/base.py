@@ -1,0 +1,26 @@
+"""Shared vocabulary of protocols: events they emit and the error for an invalid action."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class InvalidAction(ValueError):
+    """The action breaks the protocol's rules; the message is sent to the offending party."""
+
+
+@dataclass(frozen=True)
+class ProtocolEvent:
+    """Something that happened in the protocol, for the event log (``kind`` + plain data)."""
+
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def state_digest(fields: dict[str, Any]) -> str:
+    """SHA-256 (hex, first 16 bytes) of a state's canonical JSON: checked again on replay."""
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -1,0 +1,129 @@
+"""One run, end to end: build the setting, open the log, bind the bus, start the agents,
+let the mediator negotiate, write ``summary.json``. Everything started here is ended here."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import zmq
+
+from negotiator import PROTOCOL_VERSION, __version__
+from negotiator.analysis import analyze
+from negotiator.bus import MediatorSocket, Transport
+from negotiator.config import Config
+from negotiator.contract import build_setting
+from negotiator.eventlog import EventLog
+from negotiator.launcher import AgentLauncher
+from negotiator.mediator import Mediator
+from negotiator.summary import negotiation_metrics
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Run-time options: they never change the outcome or the digest."""
+
+    transport: Transport = "ipc"
+    out: Path = Path("runs")
+    run_id: str | None = None
+    join_timeout: float = 30.0
+    config_path: str | None = None
+
+
+@dataclass
+class RunResult:
+    summary: dict[str, Any]
+    run_dir: Path
+    pids: dict[str, int] = field(default_factory=dict)
+
+
+def new_run_id(config: Config) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
+    return f"{config.run.name}-s{config.run.seed}-{stamp}"
+
+
+def run(config: Config, options: RunOptions | None = None) -> RunResult:
+    """Run a config to the end and return its summary (also written to ``summary.json``)."""
+    options = options or RunOptions()
+    started = time.monotonic()
+    setting = build_setting(config)
+    analysis = analyze(setting.domain, setting.utilities, setting.power)
+    run_id = options.run_id or new_run_id(config)
+    run_dir = options.out / run_id
+    run_dir.mkdir(parents=True, exist_ok=False)
+    log = EventLog(run_dir / "events.jsonl")
+    log.emit(
+        "run_started",
+        config=config.model_dump(mode="json"),
+        seed=config.run.seed,
+        versions={"negotiator": __version__, "protocol": PROTOCOL_VERSION},
+        runtime={
+            "run_id": run_id,
+            "transport": options.transport,
+            "config_path": options.config_path,
+            "python": platform.python_version(),
+            "started": datetime.now(UTC).isoformat(),
+        },
+        pid=os.getpid(),
+        host=socket.gethostname(),
+    )
+    if setting.economy is not None:
+        log.emit("economy", **setting.economy.report())
+    log.flush()
+    context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
+    bus = MediatorSocket(options.transport, context)
+    try:
+        mediator = Mediator(config, setting, bus, log, join_timeout=options.join_timeout)
+        with AgentLauncher(
+            bus.endpoint,
+            tuple(config.party_names),
+            threads=options.transport == "inproc",
+            context=context,
+        ):
+            result = mediator.run()
+        state = result.state
+        metrics = negotiation_metrics(
+            config,
+            setting,
+            analysis,
+            result.agreement,
+            state.agreement_round,
+            state.offer_turn if result.agreement is not None else None,
+        )
+        metrics |= {
+            "status": state.status,
+            "rounds": result.rounds,
+            "invalid_actions": result.invalid_actions,
+            "forfeits": result.forfeits,
+            "rejected_messages": result.rejected_messages,
+        }
+        log.emit("run_finished", **{k: metrics[k] for k in ("agreement", "status", "utilities")})
+    except BaseException as exc:
+        log.emit("run_aborted", reason=f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        log.close()
+        bus.close()
+        context.destroy(linger=0)
+    summary = {
+        "run_id": run_id,
+        "seed": config.run.seed,
+        "protocol": config.negotiation.protocol,
+        "parties": list(config.party_names),
+        **metrics,
+        "economy": setting.economy.report() if setting.economy is not None else None,
+        "final_digest": log.digest,
+        "log": str(log.path),
+        "agent_pids": result.pids,
+        "mediator_pid": os.getpid(),
+        "wall_seconds": round(time.monotonic() - started, 3),
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return RunResult(summary, run_dir, result.pids)

@@ -1,0 +1,62 @@
+"""Helpers for people who test agents and mediators: deliberately faulty strategies.
+
+Name them in a config as ``negotiator.testing:Silent`` etc. They run in real agent processes, so a
+test exercises the mediator's handling of bad parties end to end.
+"""
+
+from __future__ import annotations
+
+from agents.base import AgentContext, NegotiationStrategy, TurnObservation
+from agents.negotiation import Linear
+from negotiator.actions import Action, RawAction
+
+
+class Silent(NegotiationStrategy):
+    """Never answers: every turn is forfeited after the deadline."""
+
+    name = "silent"
+
+    def respond(self, obs: TurnObservation) -> Action | RawAction | None:
+        return None
+
+
+class InvalidOnce(NegotiationStrategy):
+    """Sends an offer whose shares do not sum to one, then, told off, plays ``linear``."""
+
+    name = "invalid_once"
+
+    def __init__(self, ctx: AgentContext, params: object) -> None:
+        super().__init__(ctx, params)
+        self.inner = Linear(ctx, Linear.Params())
+
+    def respond(self, obs: TurnObservation) -> Action | RawAction | None:
+        return RawAction({"kind": "offer", "turn": obs.turn, "outcome": broken_offer(self.ctx)})
+
+    def on_error(self, obs: TurnObservation, message: str) -> Action | RawAction | None:
+        return self.inner.respond(obs)
+
+
+class AlwaysInvalid(NegotiationStrategy):
+    """Answers every turn with an action the protocol rejects (an unknown kind), and every
+    error with another invalid action, until the mediator forfeits its turn."""
+
+    name = "always_invalid"
+
+    def respond(self, obs: TurnObservation) -> Action | RawAction | None:
+        return RawAction({"kind": "bribe", "turn": obs.turn})
+
+    def on_error(self, obs: TurnObservation, message: str) -> Action | RawAction | None:
+        return RawAction({"kind": "offer", "turn": obs.turn, "outcome": {"no_such_issue": 1}})
+
+
+def broken_offer(ctx: AgentContext) -> dict[str, object]:
+    """A wire outcome that is wrong in one place: a share issue summing to 1.2 (or an unknown
+    value for the first issue if the domain has no share issue)."""
+    domain = ctx.domain
+    wire = domain.decode(tuple(0 for _ in domain.issues))
+    for issue in domain.issues:
+        if issue.kind == "share":
+            wire[issue.name] = {p: 1.2 / len(issue.parties) for p in issue.parties}
+            return wire
+    wire[domain.issues[0].name] = "no-such-value"
+    return wire

@@ -1,0 +1,113 @@
+"""The one message codec: build, pack, unpack and check every message on the bus.
+
+A message is a msgpack map ``{v, type, run, round, sender, seq, body}`` (see docs/protocol.md).
+Packers and unpackers are built once per codec, not per message. Everything that arrives is
+untrusted: :meth:`Codec.unpack` checks the header's types and raises :class:`WireError` with a
+one-line reason for anything malformed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+
+from negotiator import PROTOCOL_VERSION
+
+MESSAGE_TYPES = frozenset(
+    {"hello", "welcome", "request", "action", "error", "event", "end", "heartbeat"}
+)
+#: Default bound on one message's size (bytes); the mediator also sets ZMQ_MAXMSGSIZE to it.
+MAX_MESSAGE_BYTES = 1 << 20
+
+_HEADER_TYPES: dict[str, type | tuple[type, ...]] = {
+    "v": int,
+    "type": str,
+    "run": str,
+    "round": int,
+    "sender": str,
+    "seq": int,
+    "body": dict,
+}
+
+
+class WireError(ValueError):
+    """A message could not be decoded or its header is malformed."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message. ``round`` is the protocol round it belongs to (0 outside rounds)."""
+
+    type: str
+    sender: str
+    body: dict[str, Any] = field(default_factory=dict)
+    run: str = ""
+    round: int = 0
+    seq: int = 0
+    v: int = PROTOCOL_VERSION
+
+
+class Codec:
+    """Packs and unpacks :class:`Message` values; numbers each sent message (``seq``)."""
+
+    def __init__(self, sender: str, run: str = "", max_bytes: int = MAX_MESSAGE_BYTES) -> None:
+        self.sender = sender
+        self.run = run
+        self.max_bytes = max_bytes
+        self._seq = 0
+        self._packer = msgpack.Packer(use_bin_type=True)
+
+    def pack(self, type_: str, body: dict[str, Any] | None = None, *, round_: int = 0) -> bytes:
+        """Pack a message from this sender; ``seq`` increases by one per message."""
+        if type_ not in MESSAGE_TYPES:
+            raise ValueError(f"unknown message type {type_!r}")
+        self._seq += 1
+        data: bytes = self._packer.pack(
+            {
+                "v": PROTOCOL_VERSION,
+                "type": type_,
+                "run": self.run,
+                "round": round_,
+                "sender": self.sender,
+                "seq": self._seq,
+                "body": body or {},
+            }
+        )
+        return data
+
+    def unpack(self, data: bytes) -> Message:
+        """Decode and check one message; :class:`WireError` if it is not a valid message."""
+        if len(data) > self.max_bytes:
+            raise WireError(f"message of {len(data)} bytes exceeds the limit of {self.max_bytes}")
+        try:
+            obj = msgpack.unpackb(data, raw=False, strict_map_key=True)
+        except Exception as exc:  # msgpack raises several unrelated types
+            raise WireError(f"not msgpack: {type(exc).__name__}") from None
+        if not isinstance(obj, dict):
+            raise WireError("a message must be a map")
+        for key, want in _HEADER_TYPES.items():
+            if key not in obj:
+                raise WireError(f"header field {key!r} is missing")
+            value = obj[key]
+            if isinstance(value, bool) or not isinstance(value, want):
+                raise WireError(f"header field {key!r} has the wrong type")
+        extra = set(obj) - set(_HEADER_TYPES)
+        if extra:
+            raise WireError(f"unknown header field(s) {sorted(map(str, extra))}")
+        if obj["v"] != PROTOCOL_VERSION:
+            raise WireError(
+                f"protocol version {obj['v']} is not supported (this is {PROTOCOL_VERSION})"
+            )
+        if obj["type"] not in MESSAGE_TYPES:
+            raise WireError(f"unknown message type {obj['type']!r}")
+        return Message(
+            type=obj["type"],
+            sender=obj["sender"],
+            body=obj["body"],
+            run=obj["run"],
+            round=obj["round"],
+            seq=obj["seq"],
+            v=obj["v"],
+        )

@@ -1,0 +1,69 @@
+"""Shared fixtures: project paths, loaded configs, isolated run directories, process hygiene."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from negotiator.config import Config, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "configs"
+DEFAULT = CONFIGS / "scenarios" / "yongkang_wuyi_jinyun.toml"
+RUBINSTEIN = CONFIGS / "scenarios" / "rubinstein.toml"
+BUYER_SELLER = CONFIGS / "domains" / "buyer_seller.toml"
+
+
+def children_of(pid: int) -> list[int]:
+    """Live child processes of ``pid`` (from /proc), zombies excluded."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(entry.name))
+    return out
+
+
+@pytest.fixture
+def no_leftover_processes() -> Iterator[None]:
+    """Fail the test if it leaves a child process of the test process running."""
+    before = set(children_of(os.getpid()))
+    yield
+    leftover = set(children_of(os.getpid())) - before
+    for pid in leftover:  # clean up anyway, then fail
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)
+    assert not leftover, f"processes left running: {sorted(leftover)}"
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path) -> Path:
+    return tmp_path / "runs"
+
+
+def load(path: Path, *overrides: str, seed: int | None = None) -> Config:
+    return load_config(path, list(overrides), seed)
+
+
+def cli(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    """Run ``python run.py ARGS`` in a subprocess (killed on timeout) and capture its output."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+    )
