@@ -92,19 +92,22 @@ class NegotiationStrategy:
 
     @classmethod
     def make_params(cls, raw: dict[str, Any]) -> Any:
-        """Build ``Params`` from a config table, rejecting unknown keys and wrong types."""
-        fields = {f.name: f for f in dataclasses.fields(cls.Params)}
-        for key, value in raw.items():
-            if key not in fields:
-                known = ", ".join(sorted(fields)) or "none"
-                raise StrategyError(f"params.{key}", f"unknown parameter (known: {known})")
-            want = fields[key].type
-            numeric = want in (float, "float")
-            if numeric and (isinstance(value, bool) or not isinstance(value, int | float)):
-                raise StrategyError(f"params.{key}", f"must be a number, got {value!r}")
-        try:
-            return cls.Params(
-                **{k: (float(v) if isinstance(v, int) else v) for k, v in raw.items()}
-            )
-        except ValueError as exc:
-            raise StrategyError("params", str(exc)) from None
+        """Build ``Params`` from a config table (see :func:`make_params`)."""
+        return make_params(cls.Params, raw)
+
+
+def make_params(params_cls: type[Any], raw: dict[str, Any]) -> Any:
+    """Build a strategy's frozen ``Params`` dataclass from a config table, rejecting unknown
+    keys and non-numbers for numeric fields; :class:`StrategyError` names the key."""
+    fields = {f.name: f for f in dataclasses.fields(params_cls)}
+    for key, value in raw.items():
+        if key not in fields:
+            known = ", ".join(sorted(fields)) or "none"
+            raise StrategyError(f"params.{key}", f"unknown parameter (known: {known})")
+        numeric = "float" in str(fields[key].type)
+        if numeric and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise StrategyError(f"params.{key}", f"must be a number, got {value!r}")
+    try:
+        return params_cls(**{k: (float(v) if type(v) is int else v) for k, v in raw.items()})
+    except ValueError as exc:
+        raise StrategyError("params", str(exc)) from None

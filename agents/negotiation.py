@@ -22,6 +22,7 @@ from agents.base import (
     Action,
     AgentContext,
     NegotiationStrategy,
+    NoParams,
     Offer,
     TurnObservation,
 )
@@ -167,11 +168,6 @@ class ConcederParams(TimeParams):
     e: float = 2.0
 
 
-@dataclass(frozen=True)
-class HardlinerParams(TimeParams):
-    e: float = 0.0
-
-
 class Boulware(TimeDependent):
     """Time-dependent with e = 0.2: holds out, concedes late."""
 
@@ -192,11 +188,14 @@ class Conceder(TimeDependent):
     Params = ConcederParams
 
 
-class Hardliner(TimeDependent):
+class Hardliner(TargetStrategy):
     """e = 0: always asks for its best outcome and accepts only that (the e → 0 limit)."""
 
     name = "hardliner"
-    Params = HardlinerParams
+    Params = NoParams
+
+    def target(self, obs: TurnObservation) -> float:
+        return 1.0
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from typing import Any
 
 import zmq
 
-from agents.base import AgentContext, NegotiationStrategy, TurnObservation
-from agents.registry import resolve
+from agents.base import AgentContext, NegotiationStrategy, TurnObservation, make_params
+from agents.compliance import ComplianceStrategy, Move, PeriodObservation, StageGame
+from agents.registry import resolve, resolve_compliance
 from negotiator.actions import Accept, EndNegotiation, Offer, RawAction
 from negotiator.bus import AgentSocket
 from negotiator.domain import Domain, Utility
@@ -27,22 +28,27 @@ from negotiator.wire import Codec, Message, WireError
 POLL_S = 0.5
 
 
-def context_from_welcome(body: dict[str, Any]) -> AgentContext:
-    """Build the agent's context from a welcome body (see docs/protocol.md)."""
+def negotiation_context(
+    party: str, order: list[str], seed: int, body: dict[str, Any]
+) -> AgentContext:
+    """Build the agent's phase-1 context from a welcome's or renegotiation's ``negotiation``
+    body (see docs/protocol.md)."""
     return AgentContext(
-        party=str(body["party"]),
+        party=party,
         domain=Domain.from_spec(body["domain"]),
         utility=Utility.from_spec(body["utility"]),
         protocol=str(body["protocol"]),
         deadline=int(body["deadline"]),
-        order=tuple(body["order"]),
+        order=tuple(order),
         discounts={str(k): float(v) for k, v in body["discounts"].items()},
-        seed=int(body["seed"]),
+        seed=seed,
     )
 
 
-def strategy_from_welcome(body: dict[str, Any]) -> NegotiationStrategy:
-    ctx = context_from_welcome(body)
+def negotiation_strategy(
+    party: str, order: list[str], seed: int, body: dict[str, Any]
+) -> NegotiationStrategy:
+    ctx = negotiation_context(party, order, seed, body)
     cls = resolve(str(body["strategy"]["name"]))
     return cls(ctx, cls.make_params(dict(body["strategy"].get("params", {}))))
 
@@ -57,66 +63,144 @@ def observation_from_request(body: dict[str, Any], domain: Domain) -> TurnObserv
     )
 
 
-def encode_action(action: object, turn: int, domain: Domain) -> dict[str, Any] | None:
+def encode_action(action: object, turn: int, session: int, domain: Domain) -> dict[str, Any] | None:
     """The wire body of a strategy's move (None: send nothing)."""
     if action is None:
         return None
-    if isinstance(action, RawAction):
-        return dict(action.body)
+    if isinstance(action, RawAction):  # sent as given; session and turn filled in if absent
+        return {"turn": turn, "session": session, **action.body}
     if isinstance(action, Accept):
-        return {"kind": "accept", "turn": turn}
+        return {"kind": "accept", "turn": turn, "session": session}
     if isinstance(action, Offer):
-        return {"kind": "offer", "turn": turn, "outcome": domain.decode(action.outcome)}
+        outcome = domain.decode(action.outcome)
+        return {"kind": "offer", "turn": turn, "session": session, "outcome": outcome}
     if isinstance(action, EndNegotiation):
-        return {"kind": "end", "turn": turn}
+        return {"kind": "end", "turn": turn, "session": session}
     raise TypeError(f"a strategy returned {action!r}, not an action")
 
 
 class Agent:
-    """The message handling of one agent, independent of how it is hosted (process or thread)."""
+    """The message handling of one agent, independent of how it is hosted (process or thread).
+
+    It keeps only what it was sent: its own context, the offers it was asked to answer, and its
+    own phase-2 history (moves, payoffs, the defections it was shown)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self.failed = False
         self.codec = Codec(sender=name)
+        self.order: list[str] = []
+        self.seed = 0
         self.strategy: NegotiationStrategy | None = None
+        self.session = 0
         self.last_obs: TurnObservation | None = None
         self.last_round = 0
+        self.compliance_spec: dict[str, Any] = {}
+        self.compliance: ComplianceStrategy | None = None
+        self.game: StageGame | None = None
+        self.my_moves: list[Move] = []
+        self.others_defected: list[bool] = []
+        self.payoffs: list[float] = []
 
     def hello(self) -> bytes:
         return self.codec.pack("hello", {"pid": os.getpid(), "host": socket.gethostname()})
 
     def handle(self, msg: Message) -> tuple[list[bytes], bool]:
         """Messages to send in reply, and whether the agent is done."""
+        try:
+            return self._handle(msg)
+        except Exception as exc:  # report, then leave (exit code 1)
+            self.failed = True
+            text = f"{self.name}: {type(exc).__name__}: {exc}"
+            return [self.codec.pack("error", {"message": text})], True
+
+    def _handle(self, msg: Message) -> tuple[list[bytes], bool]:
+        body = msg.body
         if msg.type == "welcome":
             self.codec.run = msg.run
-            try:
-                self.strategy = strategy_from_welcome(msg.body)
-            except Exception as exc:  # report, then leave: the mediator treats us as absent
-                text = f"{self.name}: cannot start strategy: {exc}"
-                return [self.codec.pack("error", {"message": text})], True
+            self.order = list(body["order"])
+            self.seed = int(body["seed"])
+            self.compliance_spec = dict(body["compliance"])
+            if body.get("negotiation") is not None:
+                self._start_negotiation(body["negotiation"])
+            resolve_compliance(str(self.compliance_spec["name"]))  # fail early, before round 1
             return [self.codec.pack("event", {"kind": "ready"})], False
         if msg.type == "end":
             return [], True
-        if self.strategy is None or msg.type not in ("request", "error"):
+        if msg.type == "event":
+            self._on_event(body)
+            return [], False
+        if msg.type == "request" and body.get("kind") == "compliance":
+            return self._move(int(body["period"])), False
+        if self.strategy is None:
             return [], False
         domain = self.strategy.ctx.domain
-        if msg.type == "request":
-            self.last_obs = observation_from_request(msg.body, domain)
+        if msg.type == "request" and body.get("kind") == "saop_turn":
+            self.last_obs = observation_from_request(body, domain)
             self.last_round = msg.round
             move = self.strategy.respond(self.last_obs)
         elif (
-            self.last_obs is not None
-            and msg.body.get("code") == "invalid_action"
-            and msg.body.get("turn") == self.last_obs.turn
+            msg.type == "error"
+            and self.last_obs is not None
+            and body.get("code") == "invalid_action"
+            and body.get("turn") == self.last_obs.turn
         ):
-            move = self.strategy.on_error(self.last_obs, str(msg.body.get("message", "")))
+            move = self.strategy.on_error(self.last_obs, str(body.get("message", "")))
         else:
             return [], False
         assert self.last_obs is not None
-        body = encode_action(move, self.last_obs.turn, domain)
-        if body is None:
+        action = encode_action(move, self.last_obs.turn, self.session, domain)
+        if action is None:
             return [], False
-        return [self.codec.pack("action", body, round_=self.last_round)], False
+        return [self.codec.pack("action", action, round_=self.last_round)], False
+
+    def _start_negotiation(self, body: dict[str, Any]) -> None:
+        self.session = int(body.get("session", 0))
+        self.strategy = negotiation_strategy(self.name, self.order, self.seed, body)
+        self.last_obs = None
+
+    def _on_event(self, body: dict[str, Any]) -> None:
+        kind = body.get("kind")
+        if kind == "renegotiation":
+            self._start_negotiation(body)
+        elif kind == "stage_game":
+            self.game = StageGame.from_spec(body["game"])
+            if self.compliance is None:
+                self._start_compliance()
+            else:
+                self.compliance.game = self.game
+        elif kind == "rotation":
+            self.game = StageGame.from_spec(body["game"])
+            if body.get("compliance"):
+                self.compliance_spec = dict(body["compliance"])
+            self._start_compliance()
+        elif kind == "period_report":
+            self.my_moves.append("D" if body.get("my_move") == "D" else "C")
+            self.payoffs.append(float(body.get("payoff", 0.0)))
+            detected = body.get("detected") or []
+            self.others_defected.append(any(d != self.name for d in detected))
+
+    def _start_compliance(self) -> None:
+        assert self.game is not None
+        cls = resolve_compliance(str(self.compliance_spec["name"]))
+        params = make_params(cls.Params, dict(self.compliance_spec.get("params", {})))
+        self.compliance = cls(self.name, self.game, params, self.seed)
+
+    def _move(self, period: int) -> list[bytes]:
+        if self.compliance is None:
+            return []
+        obs = PeriodObservation(
+            period=period,
+            my_moves=tuple(self.my_moves),
+            others_defected=tuple(self.others_defected),
+            payoffs=tuple(self.payoffs),
+        )
+        move = self.compliance.decide(obs)
+        return [
+            self.codec.pack(
+                "action", {"kind": "move", "period": period, "move": move}, round_=period
+            )
+        ]
 
 
 def run_agent(
@@ -157,6 +241,6 @@ def run_agent(
             for reply in replies:
                 sock.send(reply)
             if done:
-                return 0
+                return 1 if agent.failed else 0
     finally:
         sock.close()

@@ -10,9 +10,54 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from agents.base import NegotiationStrategy, StrategyError
+from agents.base import NegotiationStrategy, StrategyError, make_params
+from agents.compliance import ComplianceStrategy
 
-__all__ = ["StrategyError", "negotiation_strategies", "resolve", "validate_strategy"]
+__all__ = [
+    "StrategyError",
+    "compliance_strategies",
+    "negotiation_strategies",
+    "resolve",
+    "resolve_compliance",
+    "validate_compliance",
+    "validate_strategy",
+]
+
+
+def compliance_strategies() -> dict[str, type[ComplianceStrategy]]:
+    """Registered phase-2 strategies by name."""
+    from agents import compliance
+
+    return {cls.name: cls for cls in compliance.REGISTERED}
+
+
+def resolve_compliance(name: str) -> type[ComplianceStrategy]:
+    """The class for a compliance strategy name or ``module:Class`` path."""
+    if ":" in name:
+        cls = _import(name)
+        if not (isinstance(cls, type) and issubclass(cls, ComplianceStrategy)):
+            raise StrategyError("strategy", f"{name!r} is not a ComplianceStrategy subclass")
+        return cls
+    known = compliance_strategies()
+    if name not in known:
+        raise StrategyError(
+            "strategy",
+            f"unknown compliance strategy {name!r} (known: {', '.join(sorted(known))})",
+        )
+    return known[name]
+
+
+def validate_compliance(name: str, params: dict[str, Any]) -> None:
+    """Check a compliance strategy name and its parameters (raises :class:`StrategyError`)."""
+    make_params(resolve_compliance(name).Params, params)
+
+
+def _import(name: str) -> Any:
+    module_name, _, attr = name.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise StrategyError("strategy", f"cannot import {name!r}: {exc}") from None
 
 
 def negotiation_strategies() -> dict[str, type[NegotiationStrategy]]:
@@ -25,11 +70,7 @@ def negotiation_strategies() -> dict[str, type[NegotiationStrategy]]:
 def resolve(name: str) -> type[NegotiationStrategy]:
     """The class for a strategy name or ``module:Class`` path; :class:`StrategyError` if none."""
     if ":" in name:
-        module_name, _, attr = name.partition(":")
-        try:
-            cls = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as exc:
-            raise StrategyError("strategy", f"cannot import {name!r}: {exc}") from None
+        cls = _import(name)
         if not (isinstance(cls, type) and issubclass(cls, NegotiationStrategy)):
             raise StrategyError("strategy", f"{name!r} is not a NegotiationStrategy subclass")
         return cls
@@ -44,7 +85,7 @@ def resolve(name: str) -> type[NegotiationStrategy]:
 def validate_strategy(name: str, params: dict[str, Any], *, n_parties: int) -> None:
     """Check that ``name`` resolves and ``params`` fit it (raises :class:`StrategyError`)."""
     cls = resolve(name)
-    cls.make_params(params)
+    make_params(cls.Params, params)
     min_parties = getattr(cls, "exact_parties", None)
     if min_parties is not None and n_parties != min_parties:
         raise StrategyError("strategy", f"{name} needs exactly {min_parties} parties")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from negotiator.errors import NegotiatorError
+from negotiator.errors import ConfigError, NegotiatorError
 
 DEFAULT_CONFIG = Path("configs/scenarios/yongkang_wuyi_jinyun.toml")
 
@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = sub.add_parser("analyze", help="Pareto frontier, Nash, Kalai–Smorodinsky, dependence")
     config_args(analyze)
+
+    tour = sub.add_parser("tournament", help="round robin of the config's compliance strategies")
+    config_args(tour)
+    tour.add_argument("--turns", type=int, help="turns per match (default: tournament.turns)")
+    tour.add_argument("--transport", choices=("ipc", "tcp", "inproc"), default="inproc")
+    tour.add_argument("--out", type=Path, default=Path("runs"), help="runs directory (runs/)")
     return parser
 
 
@@ -74,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "analyze":
             return _cmd_analyze(args)
+        if args.command == "tournament":
+            return _cmd_tournament(args)
     except NegotiatorError as exc:
         print(f"negotiator: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -121,4 +129,34 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         from negotiator.report import print_analysis
 
         print_analysis(out)
+    return 0
+
+
+def _cmd_tournament(args: argparse.Namespace) -> int:
+    from negotiator.config import load_config
+    from negotiator.tournament import check_tournament_config, play_tournament, plot_pair_scores
+
+    config = load_config(args.config, args.overrides)
+    check_tournament_config(config)
+    if args.turns is not None and args.turns < 1:
+        raise ConfigError("--turns: must be at least 1")
+    if args.json:
+        result = play_tournament(config, turns=args.turns, transport=args.transport, out=args.out)
+        print(json.dumps({k: v for k, v in result.items() if k != "folder"}, ensure_ascii=False))
+        return 0
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("matches", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = play_tournament(
+            config, turns=args.turns, transport=args.transport, out=args.out, progress=advance
+        )
+    from negotiator.report import print_tournament
+
+    plot = plot_pair_scores(result, Path(result["folder"]) / "pair_scores.png")
+    print_tournament(result, plot)
     return 0

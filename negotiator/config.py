@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from agents.registry import StrategyError, validate_strategy
+from agents.registry import StrategyError, validate_compliance, validate_strategy
 from negotiator.errors import ConfigError
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
@@ -144,6 +144,8 @@ class DomainSection(_Section):
             elif issue.kind == "boolean":
                 if issue.values not in (None, ["false", "true"]):
                     raise ValueError(f"{where}: a boolean issue has the values false and true only")
+                if issue.step is not None:
+                    raise ValueError(f"{where}: `step` is only for share issues")
             else:
                 if not issue.values or len(issue.values) < 2:
                     raise ValueError(f"{where}: needs a list of at least two `values`")
@@ -155,7 +157,8 @@ class DomainSection(_Section):
 
 
 class PartySpec(_Section):
-    """``[parties.NAME]``: a government's strategy and, for explicit domains, its utility."""
+    """``[parties.NAME]``: a government's strategies, promotion pressure and, for explicit
+    domains, its utility."""
 
     strategy: str = "linear"
     params: dict[str, ParamValue] = Field(default_factory=dict)
@@ -163,16 +166,105 @@ class PartySpec(_Section):
     reservation: float | None = None
     offset: float = 0.0
     values: dict[str, float | dict[str, float]] | None = None
+    compliance: str = "tit_for_tat"
+    compliance_params: dict[str, ParamValue] = Field(default_factory=dict)
+    promotion: Annotated[float, Field(ge=0)] = 0.0
+    """λ: weight of relative performance in the official's decision utility (phase 2)."""
 
 
 class NegotiationSection(_Section):
     """``[negotiation]``: protocol, deadline and the wall-clock budget of one turn."""
 
+    enabled: bool = True
     protocol: Literal["saop"] = "saop"
     deadline: Annotated[int, Field(ge=1, le=100_000)] = 60
     turn_timeout: Annotated[float, Field(gt=0, le=3600)] = 5.0
     invalid_limit: Annotated[int, Field(ge=1)] = 3
     order: list[Name] | None = None
+
+
+class PayoffSpec(_Section):
+    """A Prisoner's Dilemma stage game: T > R > P > S."""
+
+    R: float
+    S: float
+    T: float
+    P: float
+
+    @model_validator(mode="after")
+    def _dilemma(self) -> PayoffSpec:
+        if not self.T > self.R > self.P > self.S:
+            raise ValueError(
+                f"not a Prisoner's Dilemma: need T > R > P > S, got T={self.T:g} R={self.R:g} "
+                f"P={self.P:g} S={self.S:g}"
+            )
+        return self
+
+
+ShockKind = Literal["demand", "rotation", "incident"]
+
+
+class ShockSpec(_Section):
+    """One ``[[implementation.shocks]]`` entry: what happens, and when (fixed periods or a
+    Poisson process)."""
+
+    kind: ShockKind
+    at: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
+    rate: Annotated[float, Field(gt=0)] | None = None
+    factor: Annotated[float, Field(ge=0)] = 1.0
+    government: Name | None = None
+    promotion: Annotated[float, Field(ge=0)] | None = None
+    compliance: str | None = None
+    damage: Annotated[float, Field(ge=0)] = 0.0
+
+    @model_validator(mode="after")
+    def _when_and_what(self) -> ShockSpec:
+        if bool(self.at) == (self.rate is not None):
+            raise ValueError("give either `at` (periods) or `rate` (per period), not both")
+        if self.kind == "rotation" and self.promotion is None and self.compliance is None:
+            raise ValueError("a rotation changes `promotion` (λ) or `compliance` (strategy)")
+        if self.kind != "rotation" and (self.promotion is not None or self.compliance):
+            raise ValueError("`promotion` and `compliance` are for rotation shocks")
+        if self.kind == "incident" and self.damage <= 0:
+            raise ValueError("an incident needs a `damage` > 0")
+        return self
+
+
+class MediatorSection(_Section):
+    """``[mediator]``: what each party may see (DESIGN §7)."""
+
+    transparency: Literal["private", "public", "audited"] = "public"
+
+
+class TournamentSection(_Section):
+    """``[tournament]``: the compliance strategies of ``python run.py tournament``."""
+
+    strategies: list[str] = Field(min_length=2)
+    turns: Annotated[int, Field(ge=1, le=100_000)] = 200
+
+
+class ImplementationSection(_Section):
+    """``[implementation]``: phase 2, the compliance game (DESIGN §6). Absent: no phase 2."""
+
+    periods: Annotated[int, Field(ge=1, le=1_000_000)] = 20
+    discount: Annotated[float, Field(gt=0, le=1)] = 0.95
+    payoffs: PayoffSpec | dict[Name, PayoffSpec] | None = None
+    race_cost: Annotated[float, Field(gt=0)] = 5.0
+    tau: Annotated[float, Field(gt=0)] = 0.5
+    kappa: Annotated[float, Field(gt=0)] = 0.5
+    noise: Annotated[float, Field(ge=0)] = 0.0
+    detection: Probability | None = None
+    penalty: Annotated[float, Field(ge=0)] | None = None
+    subsidy: Annotated[float, Field(ge=0)] = 0.0
+    budget: Annotated[float, Field(ge=0)] = 0.0
+    incident_mitigation: list[Probability] = Field(
+        default_factory=lambda: [0.0, 0.5, 0.8], min_length=3, max_length=3
+    )
+    renegotiation_threshold: Annotated[float, Field(gt=0)] = 0.1
+    survival_window: Annotated[int, Field(ge=1)] = 5
+    survival_threshold: Probability = 0.5
+    decision_timeout: Annotated[float, Field(gt=0, le=3600)] = 5.0
+    shocks: list[ShockSpec] = Field(default_factory=list)
 
 
 class Config(_Section):
@@ -183,6 +275,9 @@ class Config(_Section):
     contract: ContractSection = Field(default_factory=lambda: ContractSection())
     domain: DomainSection | None = None
     negotiation: NegotiationSection = Field(default_factory=NegotiationSection)
+    mediator: MediatorSection = Field(default_factory=MediatorSection)
+    implementation: ImplementationSection | None = None
+    tournament: TournamentSection | None = None
     parties: dict[Name, PartySpec]
 
     @property
@@ -190,17 +285,34 @@ class Config(_Section):
         """Parties in protocol order (``negotiation.order`` or declaration order)."""
         return list(self.negotiation.order or self.parties)
 
+    @property
+    def negotiates(self) -> bool:
+        """Whether the run has phase 1 (else phase 2 starts under assumed contract terms)."""
+        return self.negotiation.enabled
+
     @model_validator(mode="after")
     def _whole(self) -> Config:
-        if (self.scenario is None) == (self.domain is None):
-            raise ValueError("config: give exactly one of [scenario] (derived domain) or [domain]")
         if len(self.parties) < 2:
             raise ValueError("parties: at least two parties are needed")
+        if "mediator" in self.parties:
+            raise ValueError("parties.mediator: the name is reserved for the mediator")
+        if self.scenario is not None and self.domain is not None:
+            raise ValueError("config: give exactly one of [scenario] (derived domain) or [domain]")
+        if self.negotiation.enabled and self.scenario is None and self.domain is None:
+            raise ValueError("config: give [scenario] (derived domain) or [domain] to negotiate")
+        if not self.negotiation.enabled:
+            if self.implementation is None:
+                raise ValueError("negotiation.enabled: false needs an [implementation] phase")
+            if self.implementation.payoffs is None and self.scenario is None:
+                raise ValueError(
+                    "implementation.payoffs: required when there is no negotiation and no "
+                    "[scenario] to derive the stage game from"
+                )
         if self.scenario is not None:
             self._check_derived(self.scenario)
-        else:
-            assert self.domain is not None
+        elif self.domain is not None:
             self._check_explicit(self.domain)
+        self._check_phase2()
         order = self.negotiation.order
         if order is not None and sorted(order) != sorted(self.parties):
             raise ValueError(
@@ -211,9 +323,49 @@ class Config(_Section):
                 validate_strategy(party.strategy, party.params, n_parties=len(self.parties))
             except StrategyError as exc:
                 raise ValueError(f"parties.{name}.{exc.field}: {exc}") from None
-        if any(p.strategy == "rubinstein" for p in self.parties.values()):
+        if self.negotiation.enabled and any(
+            p.strategy == "rubinstein" for p in self.parties.values()
+        ):
             self._check_rubinstein()
         return self
+
+    def _check_phase2(self) -> None:
+        for name, party in self.parties.items():
+            try:
+                validate_compliance(party.compliance, party.compliance_params)
+            except StrategyError as exc:
+                field = (
+                    "compliance"
+                    if exc.field == "strategy"
+                    else exc.field.replace("params", "compliance_params", 1)
+                )
+                raise ValueError(f"parties.{name}.{field}: {exc}") from None
+        if self.tournament is not None:
+            for i, name in enumerate(self.tournament.strategies):
+                try:
+                    validate_compliance(name, {})
+                except StrategyError as exc:
+                    raise ValueError(f"tournament.strategies[{i}]: {exc}") from None
+        impl = self.implementation
+        if impl is None:
+            return
+        if isinstance(impl.payoffs, dict):
+            missing = sorted(set(self.parties) - set(impl.payoffs))
+            extra = sorted(set(impl.payoffs) - set(self.parties))
+            if missing or extra:
+                what = f"missing {missing}" if missing else f"unknown parties {extra}"
+                raise ValueError(f"implementation.payoffs: {what}")
+        for i, shock in enumerate(impl.shocks):
+            where = f"implementation.shocks[{i}]"
+            if shock.government is not None and shock.government not in self.parties:
+                raise ValueError(f"{where}.government: unknown party {shock.government!r}")
+            if shock.compliance is not None:
+                try:
+                    validate_compliance(shock.compliance, {})
+                except StrategyError as exc:
+                    raise ValueError(f"{where}.compliance: {exc}") from None
+            if any(t > impl.periods for t in shock.at):
+                raise ValueError(f"{where}.at: periods must be within 1..{impl.periods}")
 
     def _check_derived(self, scenario: ScenarioSection) -> None:
         govs = set(scenario.resources)
@@ -222,6 +374,11 @@ class Config(_Section):
             what = f"missing {missing}" if missing else f"not in scenario.resources: {extra}"
             raise ValueError(f"parties: {what}")
         for name, party in self.parties.items():
+            if party.offset != 0.0:
+                raise ValueError(
+                    f"parties.{name}.offset: only for explicit [domain] configs; a derived "
+                    "domain's offset is the stand-alone output"
+                )
             for key in ("values", "reservation"):
                 if getattr(party, key) is not None:
                     raise ValueError(

@@ -29,12 +29,17 @@ class Setting:
     economy: Economy | None
 
 
-def build_setting(config: Config) -> Setting:
-    """The domain and utilities a config describes (derived or explicit)."""
+def build_setting(config: Config, surplus_factor: float = 1.0) -> Setting:
+    """The domain and utilities a config describes (derived or explicit).
+
+    ``surplus_factor`` scales the surplus S (a demand shock): in a derived domain S enters the
+    surplus split and the producers' cost of environmental standards; in an explicit domain every
+    share issue's amounts are scaled.
+    """
     parties = tuple(config.party_names)
     if config.scenario is not None:
         eco = economy(config.scenario)
-        domain, utilities = _derived(eco, config.contract, parties)
+        domain, utilities = _derived(eco, config.contract, parties, surplus_factor)
         return Setting(domain, utilities, {p: eco.power[p] for p in parties}, eco)
     assert config.domain is not None
     issues: list[Issue] = []
@@ -54,7 +59,8 @@ def build_setting(config: Config) -> Setting:
             v = values[issue.name]
             if issue.kind == "share":
                 assert isinstance(v, float | int)
-                tables.append(tuple(issue.share_of(k, p) * float(v) for k in range(issue.size)))
+                amount = float(v) * surplus_factor
+                tables.append(tuple(issue.share_of(k, p) * amount for k in range(issue.size)))
             else:
                 assert isinstance(v, dict)
                 tables.append(tuple(float(v[label]) for label in issue.labels))
@@ -64,7 +70,7 @@ def build_setting(config: Config) -> Setting:
 
 
 def _derived(
-    eco: Economy, c: ContractSection, parties: tuple[str, ...]
+    eco: Economy, c: ContractSection, parties: tuple[str, ...], surplus_factor: float
 ) -> tuple[Domain, dict[str, Utility]]:
     units = round(1 / c.share_step)
     issues = (
@@ -77,7 +83,7 @@ def _derived(
     )
     domain = Domain(issues, parties)
     n = len(parties)
-    s = eco.surplus
+    s = eco.surplus * surplus_factor
     utilities = {}
     for g in parties:
         dep = eco.dependence_on_others(g)

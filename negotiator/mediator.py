@@ -1,10 +1,11 @@
-"""The mediator: owns the SimPy clock and the bus, runs the protocol, logs every step.
+"""The mediator: owns the SimPy clock and the bus, runs the protocols, logs every step.
 
-The protocol is a pure state machine; this module is the thin I/O layer around it. Each round is
-a SimPy timeout of one time unit, so simulated time never depends on the wall clock; inside a turn
-the mediator waits for the acting party until a wall-clock deadline (``negotiation.turn_timeout``).
-An invalid action gets an error message and an ``invalid_action`` event, and the party may try
-again before the deadline; a party that stays silent or invalid forfeits its turn.
+Protocols are pure state machines; this module is the thin I/O layer around them. Each round of
+phase 1 and each period of phase 2 is a SimPy timeout of one time unit, so simulated time never
+depends on the wall clock; inside a turn the mediator waits for the acting party until a
+wall-clock deadline (``negotiation.turn_timeout``). An invalid action gets an error message and an
+``invalid_action`` event, and the party may try again before the deadline; a party that stays
+silent or invalid forfeits its turn. Phase 2 lives in :mod:`negotiator.implementation`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from negotiator.actions import Accept, EndNegotiation, Forfeit, Offer
 from negotiator.bus import MediatorSocket
 from negotiator.config import Config
 from negotiator.contract import Setting
-from negotiator.domain import Outcome
+from negotiator.domain import Domain, Outcome, Utility
 from negotiator.errors import DomainError, RunError
 from negotiator.eventlog import EventLog
 from negotiator.protocols import InvalidAction, SaopState, StackedAlternatingOffers
@@ -48,16 +49,17 @@ class _Stale(InvalidAction):
 
 
 class Mediator:
-    """Runs one negotiation over a bound :class:`MediatorSocket`."""
+    """Runs one run (phase 1, then phase 2 if configured) over a bound :class:`MediatorSocket`."""
 
     def __init__(
         self,
         config: Config,
-        setting: Setting,
+        setting: Setting | None,
         socket: MediatorSocket,
         log: EventLog,
         *,
         join_timeout: float = 30.0,
+        run_id: str = "",
     ) -> None:
         self.config = config
         self.setting = setting
@@ -66,20 +68,20 @@ class Mediator:
         self.join_timeout = join_timeout
         self.parties = tuple(config.party_names)
         self.identities = {p.encode(): p for p in self.parties}
-        self.codec = Codec(MEDIATOR)
-        self.protocol = StackedAlternatingOffers(
-            setting.domain, self.parties, config.negotiation.deadline
-        )
-        self.result = NegotiationResult(self.protocol.initial(), None, 0)
+        self.codec = Codec(MEDIATOR, run=run_id)
+        self.session = 0
+        """Negotiation session: 0 for phase 1, k for the k-th renegotiation."""
+        self.result = NegotiationResult(SaopState(), None, 0)
         self.result.invalid_actions = dict.fromkeys(self.parties, 0)
         self.result.forfeits = dict.fromkeys(self.parties, 0)
+        self.implementation: Any = None
 
     # -- messaging -----------------------------------------------------------------------------
 
-    def _send(self, party: str, type_: str, body: dict[str, Any], round_: int = 0) -> None:
+    def send(self, party: str, type_: str, body: dict[str, Any], round_: int = 0) -> None:
         self.socket.send(party.encode(), self.codec.pack(type_, body, round_=round_))
 
-    def _receive(self, timeout_s: float) -> tuple[str, Message] | None:
+    def receive(self, timeout_s: float) -> tuple[str, Message] | None:
         """The next well-formed message from a known party (others are logged and dropped)."""
         got = self.socket.recv(timeout_s)
         if got is None:
@@ -95,17 +97,20 @@ class Mediator:
         except WireError as exc:
             self.result.rejected_messages += 1
             self.log.emit("rejected_message", party=party, reason=str(exc))
-            self._send(party, "error", {"code": "malformed", "message": str(exc)})
+            self.send(party, "error", {"code": "malformed", "message": str(exc)})
             return None
         if msg.sender != party:
             self.result.rejected_messages += 1
             reason = f"claimed sender {msg.sender!r} differs from the connection's party"
             self.log.emit("rejected_message", party=party, reason=reason)
-            self._send(party, "error", {"code": "sender", "message": reason})
+            self.send(party, "error", {"code": "sender", "message": reason})
+            return None
+        if msg.type == "error":
+            self.log.emit("agent_error", party=party, message=str(msg.body.get("message")))
             return None
         return party, msg
 
-    # -- phases --------------------------------------------------------------------------------
+    # -- joining -------------------------------------------------------------------------------
 
     def join(self) -> None:
         """Wait for every party's hello, welcome each with its private context, then wait until
@@ -120,13 +125,21 @@ class Mediator:
                 self.log.emit("join_timeout", missing=missing)
                 self.log.flush()
                 raise RunError(f"agents did not join within {self.join_timeout:g} s: {missing}")
-            got = self._receive(remaining)
-            if got is None:
+            raw = self.socket.recv(remaining)
+            if raw is None:
                 continue
-            party, msg = got
+            party = self.identities.get(raw[0])
+            try:
+                msg = self.codec.unpack(raw[1]) if party else None
+            except WireError:
+                msg = None
+            if party is None or msg is None or msg.sender != party:
+                self.result.rejected_messages += 1
+                self.log.emit("rejected_message", reason="malformed or unknown during join")
+                continue
             if msg.type == "hello" and party not in hellos:
                 hellos[party] = msg.body
-                self._send(party, "welcome", self._welcome(party))
+                self.send(party, "welcome", self._welcome(party))
             elif msg.type == "event" and msg.body.get("kind") == "ready" and party in hellos:
                 ready.add(party)
             elif msg.type == "error":
@@ -143,84 +156,148 @@ class Mediator:
 
     def _welcome(self, party: str) -> dict[str, Any]:
         spec = self.config.parties[party]
-        return {
+        body: dict[str, Any] = {
             "party": party,
-            "domain": self.setting.domain.to_spec(),
-            "utility": self.setting.utilities[party].to_spec(),
-            "protocol": self.protocol.name,
-            "deadline": self.config.negotiation.deadline,
             "order": list(self.parties),
-            "discounts": {p: self.config.parties[p].discount for p in self.parties},
             "seed": self.config.run.seed,
+            "negotiation": None,
+            "compliance": {"name": spec.compliance, "params": dict(spec.compliance_params)},
+        }
+        if self.config.negotiates and self.setting is not None:
+            body["negotiation"] = self._negotiation_context(
+                party, self.setting.domain, self.setting.utilities[party]
+            )
+        return body
+
+    def _negotiation_context(self, party: str, domain: Domain, utility: Utility) -> dict[str, Any]:
+        """A party's private negotiation context: its own utility and the public rules only."""
+        spec = self.config.parties[party]
+        return {
+            "domain": domain.to_spec(),
+            "utility": utility.to_spec(),
+            "protocol": StackedAlternatingOffers.name,
+            "deadline": self.config.negotiation.deadline,
+            "discounts": {p: self.config.parties[p].discount for p in self.parties},
             "strategy": {"name": spec.strategy, "params": dict(spec.params)},
+            "session": self.session,
         }
 
+    # -- the run -------------------------------------------------------------------------------
+
     def run(self) -> NegotiationResult:
-        """Join, negotiate on the SimPy clock, tell everyone how it ended."""
+        """Join, then run both phases on one SimPy clock, then tell everyone it is over."""
         self.join()
         env = simpy.Environment()
-        env.process(self._negotiation(env))
+        env.process(self._main(env))
         env.run()
-        state = self.result.state
-        agreed = state.agreement
-        agreement = self.protocol.domain.decode(agreed) if agreed is not None else None
         for party in self.parties:
-            self._send(
+            self.send(party, "end", {"status": "finished"})
+        self.log.flush()
+        return self.result
+
+    def _main(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        if self.config.negotiates:
+            yield from self._negotiation(env)
+        if self.config.implementation is not None:
+            from negotiator.implementation import ImplementationPhase
+
+            self.implementation = ImplementationPhase(self, self.result.agreement)
+            yield from self.implementation.process(env)
+
+    def _negotiation(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        assert self.setting is not None
+        protocol = StackedAlternatingOffers(
+            self.setting.domain, self.parties, self.config.negotiation.deadline
+        )
+        state = protocol.initial()
+        while state.open:
+            state = self.play_round(protocol, state, env.now)
+            self.result.state = state
+            self.result.rounds = state.round
+            yield env.timeout(1)
+        self.result.agreement = state.agreement
+        self._announce(protocol, state, env.now)
+
+    def renegotiate(self, domain: Domain, utilities: dict[str, Utility], now: float) -> SaopState:
+        """Reopen phase 1 (instantly in simulated time) with new utilities whose reservation
+        values are the current contract's; returns the final protocol state."""
+        self.session += 1
+        for party in self.parties:
+            context = self._negotiation_context(party, domain, utilities[party])
+            self.send(party, "event", {"kind": "renegotiation", **context})
+        protocol = StackedAlternatingOffers(domain, self.parties, self.config.negotiation.deadline)
+        state = protocol.initial()
+        while state.open:
+            state = self.play_round(protocol, state, now)
+        self._announce(protocol, state, now)
+        return state
+
+    def _announce(self, protocol: StackedAlternatingOffers, state: SaopState, now: float) -> None:
+        agreed = state.agreement
+        agreement = protocol.domain.decode(agreed) if agreed is not None else None
+        for party in self.parties:
+            self.send(
                 party,
-                "end",
-                {"status": state.status, "agreement": agreement, "round": state.round},
+                "event",
+                {
+                    "kind": "negotiation_end",
+                    "session": self.session,
+                    "status": state.status,
+                    "agreement": agreement,
+                    "round": state.round,
+                },
                 state.round,
             )
         self.log.emit(
             "negotiation_end",
+            session=self.session,
             status=state.status,
             rounds=state.round,
             agreement=agreement,
-            t=env.now,
+            t=now,
         )
         self.log.flush()
-        return self.result
 
-    def _negotiation(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
-        state = self.protocol.initial()
-        while state.open:
-            rnd = state.round
-            started = time.monotonic()
-            self.log.emit("round_start", round=rnd, t=env.now)
-            while state.open and state.round == rnd:
-                party = self.protocol.actor(state)
-                action = self._turn(state, party, env.now)
-                state, events = self.protocol.step(state, party, action)
-                for event in events:
-                    self.log.emit(event.kind, t=env.now, **event.data)
-            self.log.emit(
-                "round_end",
-                round=rnd,
-                t=env.now,
-                state=state.digest(),
-                wall_ms=round((time.monotonic() - started) * 1000, 3),
-            )
-            self.log.flush()
-            self.result.state = state
-            self.result.rounds = rnd
-            yield env.timeout(1)
-        self.result.state = state
-        self.result.agreement = state.agreement
+    def play_round(
+        self, protocol: StackedAlternatingOffers, state: SaopState, now: float
+    ) -> SaopState:
+        """Play every turn of the current round; log and flush at its end."""
+        rnd = state.round
+        started = time.monotonic()
+        self.log.emit("round_start", session=self.session, round=rnd, t=now)
+        while state.open and state.round == rnd:
+            party = protocol.actor(state)
+            action = self._turn(protocol, state, party, now)
+            state, events = protocol.step(state, party, action)
+            for event in events:
+                self.log.emit(event.kind, t=now, **event.data)
+        self.log.emit(
+            "round_end",
+            session=self.session,
+            round=rnd,
+            t=now,
+            state=state.digest(),
+            wall_ms=round((time.monotonic() - started) * 1000, 3),
+        )
+        self.log.flush()
+        return state
 
-    def _turn(self, state: SaopState, party: str, now: float) -> SaopAction:
+    def _turn(
+        self, protocol: StackedAlternatingOffers, state: SaopState, party: str, now: float
+    ) -> SaopAction:
         """Ask ``party`` to act and wait for a valid action until the turn's deadline."""
+        domain = protocol.domain
         request = {
             "kind": "saop_turn",
+            "session": self.session,
             "round": state.round,
             "turn": state.turn,
-            "deadline": self.protocol.deadline,
-            "standing": self.protocol.domain.decode(state.standing)
-            if state.standing is not None
-            else None,
+            "deadline": protocol.deadline,
+            "standing": domain.decode(state.standing) if state.standing is not None else None,
             "proposer": state.proposer,
         }
         self.log.emit("request", party=party, round=state.round, turn=state.turn, t=now)
-        self._send(party, "request", request, state.round)
+        self.send(party, "request", request, state.round)
         deadline = time.monotonic() + self.config.negotiation.turn_timeout
         invalid = False
         attempts = 0
@@ -228,61 +305,63 @@ class Mediator:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            got = self._receive(remaining)
+            got = self.receive(remaining)
             if got is None:
                 continue
             sender, msg = got
-            if msg.type == "error":
-                self.log.emit("agent_error", party=sender, message=str(msg.body.get("message")))
-                continue
             if msg.type != "action":
                 continue
             try:
-                action = self._decode_action(state, party, sender, msg)
+                action = self._decode_action(protocol, state, party, sender, msg)
             except _Stale as exc:
-                self.result.invalid_actions[sender] += 1
-                self.log.emit(
-                    "stale_action",
-                    party=sender,
-                    round=state.round,
-                    turn=state.turn,
-                    reason=str(exc),
-                )
-                self._send(sender, "error", {"code": "stale", "message": str(exc)}, state.round)
+                self.reject(sender, "stale", str(exc), state.round, state.turn)
                 continue
             except (InvalidAction, DomainError) as exc:
-                self.result.invalid_actions[sender] += 1
-                self.log.emit(
-                    "invalid_action",
-                    party=sender,
-                    round=state.round,
-                    turn=state.turn,
-                    reason=str(exc),
-                )
-                turn = msg.body.get("turn") if isinstance(msg.body.get("turn"), int) else None
-                self._send(
+                attempts += 1
+                invalid = True
+                last = attempts >= self.config.negotiation.invalid_limit
+                self.reject(
                     sender,
-                    "error",
-                    {"code": "invalid_action", "message": str(exc), "turn": turn},
+                    "forfeited" if last else "invalid_action",
+                    str(exc),
                     state.round,
+                    state.turn,
+                    turn=msg.body.get("turn"),
                 )
-                if sender == party:
-                    invalid = True
-                    attempts += 1
-                    if attempts >= self.config.negotiation.invalid_limit:
-                        break
+                if last:
+                    break
                 continue
             return action
         self.result.forfeits[party] += 1
         return Forfeit("invalid" if invalid else "silent")
 
+    def reject(
+        self, party: str, code: str, reason: str, round_: int, position: int, turn: Any = None
+    ) -> None:
+        """Log and count an invalid or stale action and tell its sender why. Only an error with
+        code ``invalid_action`` invites the sender to try again within the same turn."""
+        self.result.invalid_actions[party] += 1
+        kind = "stale_action" if code == "stale" else "invalid_action"
+        self.log.emit(kind, party=party, round=round_, turn=position, reason=reason)
+        body: dict[str, Any] = {"code": code, "message": reason}
+        if code in ("invalid_action", "forfeited"):
+            body["turn"] = turn if isinstance(turn, int) and not isinstance(turn, bool) else None
+        self.send(party, "error", body, round_)
+
     def _decode_action(
-        self, state: SaopState, party: str, sender: str, msg: Message
+        self,
+        protocol: StackedAlternatingOffers,
+        state: SaopState,
+        party: str,
+        sender: str,
+        msg: Message,
     ) -> Accept | Offer | EndNegotiation:
         body = msg.body
         turn = body.get("turn")
         if sender != party:
             raise _Stale(f"not your turn: it is {party}'s turn")
+        if body.get("session", 0) != self.session:
+            raise _Stale(f"action for negotiation session {body.get('session')!r}")
         if turn != state.turn or msg.round != state.round:
             raise _Stale(
                 f"stale or future action for round {msg.round} turn {turn!r}; "
@@ -295,8 +374,8 @@ class Mediator:
         elif kind == "end":
             action = EndNegotiation()
         elif kind == "offer":
-            action = Offer(self.protocol.domain.encode(body.get("outcome")))
+            action = Offer(protocol.domain.encode(body.get("outcome")))
         else:
             raise InvalidAction(f"unknown action kind {kind!r} (accept, offer or end)")
-        self.protocol.check(state, party, action)
+        protocol.check(state, party, action)
         return action

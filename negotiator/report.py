@@ -63,7 +63,7 @@ def print_run_summary(summary: dict[str, Any], console: Console | None = None) -
     ):
         metrics.add_row(key, _fmt(summary[key]) if summary[key] is not None else "–")
     console.print(metrics)
-    console.print(f"log: {summary['log']}\nfinal digest: {summary['final_digest']}")
+    console.print(f"log: {summary['log']}\nfinal digest: {summary['final_digest']}", soft_wrap=True)
 
 
 def print_analysis(out: dict[str, Any], console: Console | None = None) -> None:
@@ -98,3 +98,20 @@ def print_analysis(out: dict[str, Any], console: Console | None = None) -> None:
         console.print(
             f"surplus S = {eco['surplus']:.2f} ({eco['surplus_pct']:.1f} % of stand-alone output)"
         )
+
+
+def print_tournament(result: dict[str, Any], plot: Any, console: Console | None = None) -> None:
+    console = console or Console()
+    game = result["game"]
+    table = Table(
+        title=f"Tournament: {result['turns']} turns, R={game['R']:g} S={game['S']:g} "
+        f"T={game['T']:g} P={game['P']:g}",
+        title_justify="left",
+    )
+    table.add_column("rank", justify="right")
+    table.add_column("strategy")
+    table.add_column("mean score per turn", justify="right")
+    for i, row in enumerate(result["ranking"], start=1):
+        table.add_row(str(i), row["strategy"], f"{row['mean_score_per_turn']:.3f}")
+    console.print(table)
+    console.print(f"pair scores: {plot}\nmatch logs: {result['folder']}", soft_wrap=True)

@@ -23,7 +23,7 @@ from negotiator.contract import build_setting
 from negotiator.eventlog import EventLog
 from negotiator.launcher import AgentLauncher
 from negotiator.mediator import Mediator
-from negotiator.summary import negotiation_metrics
+from negotiator.summary import implementation_metrics, negotiation_metrics
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,12 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
     """Run a config to the end and return its summary (also written to ``summary.json``)."""
     options = options or RunOptions()
     started = time.monotonic()
-    setting = build_setting(config)
-    analysis = analyze(setting.domain, setting.utilities, setting.power)
+    setting = build_setting(config) if (config.scenario or config.domain) else None
+    analysis = (
+        analyze(setting.domain, setting.utilities, setting.power)
+        if setting is not None and config.negotiates
+        else None
+    )
     run_id = options.run_id or new_run_id(config)
     run_dir = options.out / run_id
     run_dir.mkdir(parents=True, exist_ok=False)
@@ -74,13 +78,15 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
         pid=os.getpid(),
         host=socket.gethostname(),
     )
-    if setting.economy is not None:
+    if setting is not None and setting.economy is not None:
         log.emit("economy", **setting.economy.report())
     log.flush()
     context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
     bus = MediatorSocket(options.transport, context)
     try:
-        mediator = Mediator(config, setting, bus, log, join_timeout=options.join_timeout)
+        mediator = Mediator(
+            config, setting, bus, log, join_timeout=options.join_timeout, run_id=run_id
+        )
         with AgentLauncher(
             bus.endpoint,
             tuple(config.party_names),
@@ -88,23 +94,30 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
             context=context,
         ):
             result = mediator.run()
-        state = result.state
-        metrics = negotiation_metrics(
-            config,
-            setting,
-            analysis,
-            result.agreement,
-            state.agreement_round,
-            state.offer_turn if result.agreement is not None else None,
-        )
-        metrics |= {
-            "status": state.status,
-            "rounds": result.rounds,
-            "invalid_actions": result.invalid_actions,
-            "forfeits": result.forfeits,
-            "rejected_messages": result.rejected_messages,
-        }
-        log.emit("run_finished", **{k: metrics[k] for k in ("agreement", "status", "utilities")})
+        metrics: dict[str, Any] = {}
+        if config.negotiates:
+            assert setting is not None and analysis is not None
+            state = result.state
+            metrics |= negotiation_metrics(
+                config,
+                setting,
+                analysis,
+                result.agreement,
+                state.agreement_round,
+                state.offer_turn if result.agreement is not None else None,
+            )
+            metrics |= {
+                "status": state.status,
+                "rounds": result.rounds,
+                "invalid_actions": result.invalid_actions,
+                "forfeits": result.forfeits,
+            }
+        else:
+            metrics["invalid_actions"] = result.invalid_actions
+        metrics["rejected_messages"] = result.rejected_messages
+        if mediator.implementation is not None:
+            metrics["implementation"] = implementation_metrics(mediator.implementation)
+        log.emit("run_finished", **_headline(metrics))
     except BaseException as exc:
         log.emit("run_aborted", reason=f"{type(exc).__name__}: {exc}")
         raise
@@ -115,10 +128,10 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
     summary = {
         "run_id": run_id,
         "seed": config.run.seed,
-        "protocol": config.negotiation.protocol,
+        "protocol": config.negotiation.protocol if config.negotiates else None,
         "parties": list(config.party_names),
         **metrics,
-        "economy": setting.economy.report() if setting.economy is not None else None,
+        "economy": setting.economy.report() if setting and setting.economy else None,
         "final_digest": log.digest,
         "log": str(log.path),
         "agent_pids": result.pids,
@@ -127,3 +140,18 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
     }
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     return RunResult(summary, run_dir, result.pids)
+
+
+def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The few results repeated in the log's last event."""
+    out: dict[str, Any] = {
+        k: metrics[k] for k in ("agreement", "status", "utilities") if k in metrics
+    }
+    impl = metrics.get("implementation")
+    if impl is not None:
+        out |= {
+            "compliance_rate": impl["compliance_rate"],
+            "contract_survived": impl["contract_survived"],
+            "cumulative_payoffs": impl["cumulative_payoffs"],
+        }
+    return out

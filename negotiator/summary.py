@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from negotiator.analysis import Analysis
 from negotiator.config import Config
 from negotiator.contract import Setting
 from negotiator.domain import Outcome
+
+if TYPE_CHECKING:
+    from negotiator.implementation import ImplementationPhase
 
 
 def negotiation_metrics(
@@ -59,4 +62,52 @@ def negotiation_metrics(
         "max_welfare": math.fsum(analysis.max_welfare.utilities.values()),
         "outcomes": analysis.n_outcomes,
         "pareto_size": len(analysis.pareto),
+    }
+
+
+def implementation_metrics(phase: ImplementationPhase) -> dict[str, Any]:
+    """Phase-2 metrics (DESIGN §9) from the periods an :class:`ImplementationPhase` played."""
+    impl = phase.impl
+    parties = phase.parties
+    results = phase.results
+    n_periods = len(results)
+    complied = {p: sum(r.moves[p] == "C" for r in results) for p in parties}
+    by_period = [sum(m == "C" for m in r.moves.values()) / len(parties) for r in results]
+    total = sum(complied.values()) / (len(parties) * n_periods) if n_periods else None
+    window = by_period[-min(impl.survival_window, n_periods) :] if n_periods else []
+    survived: bool | None = None
+    if phase.terms.in_force or phase.contract_at_start is not None:
+        survived = bool(window) and sum(window) / len(window) >= impl.survival_threshold
+    detections = {p: sum(p in r.detected for r in results) for p in parties}
+    return {
+        "contract_in_force": phase.terms.in_force,
+        "periods": n_periods,
+        "compliance_rate": total,
+        "compliance_by_government": {p: complied[p] / n_periods for p in parties}
+        if n_periods
+        else {},
+        "compliance_by_period": by_period,
+        "moves": {p: "".join(r.moves[p] for r in results) for p in parties},
+        "detections": detections,
+        "penalties": math.fsum(math.fsum(r.fines_paid.values()) for r in results),
+        "fines_to_superior": phase.state.fine_to_superior,
+        "subsidies": {p: math.fsum(r.subsidies[p] for r in results) for p in parties},
+        "subsidy_budget_left": phase.state.budget_left,
+        "cumulative_payoffs": dict(phase.state.cumulative),
+        "discounted_payoffs": dict(phase.state.discounted),
+        "cluster_output": math.fsum(
+            math.fsum(r.stage[p] + r.noise[p] for p in parties) for r in results
+        ),
+        "contract_survived": survived,
+        "renegotiations": len(phase.renegotiations),
+        "renegotiation_log": phase.renegotiations,
+        "final_contract": phase.setting.domain.decode(phase.contract)
+        if phase.contract is not None and phase.setting is not None
+        else None,
+        "games": {p: g.as_dict() for p, g in phase.games.items()},
+        "delta": impl.discount,
+        "delta_star": dict(phase.thresholds),
+        "delta_star_max": max(phase.thresholds.values()),
+        "grim_trigger_sustainable": impl.discount >= max(phase.thresholds.values()),
+        "phase2_forfeits": dict(phase.forfeits),
     }

@@ -1,0 +1,41 @@
+"""The one place that decides what each party receives (DESIGN §7).
+
+| level | phase 2 report to each government |
+| --- | --- |
+| private | its own move and realised (noisy) payoff |
+| public | plus the list of detected defectors |
+| audited | as public (audited declarations and the detection boost arrive with the superior) |
+
+Agents never receive another party's utility, reservation value or payoff.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from negotiator.protocols.compliance import PeriodResult
+
+Level = Literal["private", "public", "audited"]
+
+
+class Transparency:
+    """Builds the observation messages of one run's transparency level."""
+
+    def __init__(self, level: Level) -> None:
+        self.level = level
+
+    @property
+    def publishes_detections(self) -> bool:
+        return self.level in ("public", "audited")
+
+    def period_report(self, party: str, result: PeriodResult) -> dict[str, Any]:
+        """The body of the ``period_report`` event ``party`` receives after a period."""
+        body: dict[str, Any] = {
+            "kind": "period_report",
+            "period": result.period,
+            "my_move": result.moves[party],
+            "payoff": result.payoffs[party],
+        }
+        if self.publishes_detections:
+            body["detected"] = list(result.detected)
+        return body
