@@ -106,9 +106,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.summary, ensure_ascii=False))
     else:
-        from negotiator.report import print_run_summary
+        from negotiator.report import plot_compliance, print_run_summary
 
-        print_run_summary(result.summary)
+        summary = dict(result.summary)
+        if summary.get("implementation"):
+            summary["compliance_plot"] = str(
+                plot_compliance(summary, result.run_dir / "compliance.png")
+            )
+        print_run_summary(summary)
     return 0
 
 

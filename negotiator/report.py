@@ -27,6 +27,14 @@ def _outcome_table(title: str, outcome: dict[str, Any]) -> Table:
 
 def print_run_summary(summary: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console()
+    if "agreement" in summary:
+        _print_negotiation(summary, console)
+    if summary.get("implementation"):
+        _print_implementation(summary, console)
+    console.print(f"log: {summary['log']}\nfinal digest: {summary['final_digest']}", soft_wrap=True)
+
+
+def _print_negotiation(summary: dict[str, Any], console: Console) -> None:
     parties = summary["parties"]
     if summary["agreement"]:
         head = f"[bold green]Agreement[/] in round {summary['agreement_round']}"
@@ -63,7 +71,83 @@ def print_run_summary(summary: dict[str, Any], console: Console | None = None) -
     ):
         metrics.add_row(key, _fmt(summary[key]) if summary[key] is not None else "–")
     console.print(metrics)
-    console.print(f"log: {summary['log']}\nfinal digest: {summary['final_digest']}", soft_wrap=True)
+
+
+def _print_implementation(summary: dict[str, Any], console: Console) -> None:
+    impl = summary["implementation"]
+    head = "under the contract" if impl["contract_in_force"] else "without a contract"
+    survived = {True: "survived", False: "broke down", None: "–"}[impl["contract_survived"]]
+    console.print(
+        f"[bold]Implementation[/]: {impl['periods']} periods {head}; compliance "
+        f"{impl['compliance_rate']:.0%}; contract {survived}; "
+        f"{impl['renegotiations']} renegotiation(s)"
+    )
+    table = Table(title="Phase 2 by government (money per period)", title_justify="left")
+    for col in ("government", "moves", "comply", "caught", "total", "discounted", "δ*"):
+        table.add_column(col, justify="left" if col in ("government", "moves") else "right")
+    for p in summary["parties"]:
+        moves = impl["moves"][p]
+        table.add_row(
+            p,
+            moves if len(moves) <= 24 else moves[:21] + "...",
+            f"{impl['compliance_by_government'][p]:.0%}",
+            str(impl["detections"][p]),
+            f"{impl['cumulative_payoffs'][p]:,.0f}",
+            f"{impl['discounted_payoffs'][p]:,.0f}",
+            f"{impl['delta_star'][p]:.2f}",
+        )
+    console.print(table)
+    sustainable = "yes" if impl["grim_trigger_sustainable"] else "no"
+    console.print(
+        f"δ = {impl['delta']:g}, max δ* = {impl['delta_star_max']:.3f}: grim trigger would "
+        f"sustain compliance: {sustainable}; cluster output {impl['cluster_output']:,.1f}; "
+        f"fines {impl['penalties']:,.1f}"
+    )
+    if summary.get("compliance_plot"):
+        console.print(f"compliance plot: {summary['compliance_plot']}", soft_wrap=True)
+
+
+def plot_compliance(summary: dict[str, Any], path: Any) -> Any:
+    """Save the compliance-over-time plot (government × period, and the period rate) as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    impl = summary["implementation"]
+    parties = summary["parties"]
+    periods = range(1, impl["periods"] + 1)
+    fig, (top, bottom) = plt.subplots(
+        2,
+        1,
+        figsize=(9, 2.2 + 0.45 * len(parties)),
+        sharex=True,
+        gridspec_kw={"height_ratios": [max(len(parties), 2), 2]},
+    )
+    grid = [[1.0 if m == "C" else 0.0 for m in impl["moves"][p]] for p in parties]
+    top.imshow(
+        grid,
+        aspect="auto",
+        cmap="RdYlGn",
+        vmin=0,
+        vmax=1,
+        extent=(0.5, impl["periods"] + 0.5, len(parties) - 0.5, -0.5),
+    )
+    top.set_yticks(range(len(parties)), parties)
+    top.set_title("Compliance by government (green = comply, red = defect)")
+    for record in impl.get("renegotiation_log", []):
+        for ax in (top, bottom):
+            ax.axvline(record["period"] - 0.5, color="black", linestyle="--", linewidth=1)
+    bottom.plot(periods, impl["compliance_by_period"], marker="o", color="tab:blue")
+    bottom.set_ylim(-0.05, 1.05)
+    bottom.set_ylabel("share complying")
+    bottom.set_xlabel("period")
+    bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
 
 
 def print_analysis(out: dict[str, Any], console: Console | None = None) -> None:

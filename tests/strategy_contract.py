@@ -1,8 +1,11 @@
-"""The base test every negotiation strategy's tests inherit (like Axelrod's strategy tests).
+"""The base tests every strategy's tests inherit (like Axelrod's strategy tests).
 
-A subclass names the strategy (and, if needed, the config and the party it plays); the base class
-plays it against scripted opponents through the real SAOP state machine, in process, and checks
-determinism under a seed, valid moves, and individual rationality.
+:class:`StrategyContract` is the shared base of phase-1 and phase-2 strategies: a subclass names
+the strategy and says how to play it against a scripted opponent; the base checks that the name
+is registered and that play is deterministic under a seed. :class:`NegotiationStrategyContract`
+plays through the real SAOP state machine (valid moves, individual rationality);
+:class:`ComplianceStrategyContract` plays scripted opponents with perfect observation and
+compares against hand-computed sequences.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from agents.base import AgentContext, NegotiationStrategy, TurnObservation
-from agents.registry import resolve
+from agents.base import AgentContext, NegotiationStrategy, TurnObservation, make_params
+from agents.compliance import ComplianceStrategy, PeriodObservation, StageGame
+from agents.registry import resolve, resolve_compliance
 from negotiator.actions import Accept, Offer
 from negotiator.contract import Setting, build_setting
 from negotiator.domain import Outcome
@@ -49,8 +53,30 @@ def scripted(outcomes_by_turn):
 
 
 class StrategyContract:
+    """Shared by every strategy test class."""
+
     strategy: ClassVar[str]
     params: ClassVar[dict[str, Any]] = {}
+
+    def resolve_class(self) -> type:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def scripts(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        """Scripted opponents by name."""
+        raise NotImplementedError
+
+    def play(self, opponent: Any, seed: int = 1) -> list[Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def test_name_is_registered(self):
+        assert self.resolve_class().name == self.strategy
+
+    def test_deterministic_under_a_seed(self):
+        for script in self.scripts().values():
+            assert self.play(script, seed=7) == self.play(script, seed=7)
+
+
+class NegotiationStrategyContract(StrategyContract):
     config: ClassVar[Path] = BUYER_SELLER
     party: ClassVar[str] = "buyer"
     deadline: ClassVar[int] = 20
@@ -96,11 +122,14 @@ class StrategyContract:
         outcomes = list(setting.domain.iter_outcomes())
         return max(outcomes, key=u), min(outcomes, key=u)
 
-    # -- the contract every strategy must honour ---------------------------------------------
+    def resolve_class(self) -> type:
+        return resolve(self.strategy)
 
-    def test_deterministic_under_a_seed(self):
-        _, worst = self.extremes()
-        assert self.play(lambda t: worst, seed=7) == self.play(lambda t: worst, seed=7)
+    def scripts(self) -> dict[str, Any]:
+        best, worst = self.extremes()
+        return {"worst": lambda t: worst, "best": lambda t: best}
+
+    # -- the contract every negotiation strategy must honour ---------------------------------
 
     def test_never_accepts_below_reservation(self):
         setting = self.setting()
@@ -134,3 +163,51 @@ class StrategyContract:
         assert isinstance(opening, Offer)
         again = me.respond(TurnObservation(2, 2, opening.outcome, self.party))
         assert isinstance(again, Offer)
+
+
+class ComplianceStrategyContract(StrategyContract):
+    """Phase-2 strategies against scripted opponents, observed perfectly (N = 2, p = 1)."""
+
+    game: ClassVar[StageGame] = StageGame(
+        R=3.0, S=0.0, T=5.0, P=1.0, n=2, detection=1.0, penalty=0.0, subsidy=0.0, lam=0.0
+    )
+    #: Hand-computed first moves against each script (a subclass fills it in).
+    expected: ClassVar[dict[str, str]] = {}
+    turns: ClassVar[int] = 8
+
+    def resolve_class(self) -> type:
+        return resolve_compliance(self.strategy)
+
+    def scripts(self) -> dict[str, Any]:
+        return {
+            "all_c": "C" * self.turns,
+            "all_d": "D" * self.turns,
+            "alternating": ("CD" * self.turns)[: self.turns],
+            "two_d": ("CDD" + "C" * self.turns)[: self.turns],
+        }
+
+    def make(self, seed: int = 1) -> ComplianceStrategy:
+        cls = resolve_compliance(self.strategy)
+        return cls("me", self.game, make_params(cls.Params, self.params), seed)
+
+    def play(self, opponent: Any, seed: int = 1) -> list[Any]:
+        me = self.make(seed)
+        mine: list[str] = []
+        for period in range(1, len(opponent) + 1):
+            obs = PeriodObservation(
+                period=period,
+                my_moves=tuple(mine),
+                others_defected=tuple(m == "D" for m in opponent[: period - 1]),
+                payoffs=tuple(self.game.payoff(a, int(b == "D")) for a, b in zip(mine, opponent)),
+            )
+            mine.append(me.decide(obs))
+        return mine
+
+    def test_hand_computed_sequences(self):
+        scripts = self.scripts()
+        for name, expected in self.expected.items():
+            assert "".join(self.play(scripts[name])) == expected, name
+
+    def test_moves_are_c_or_d(self):
+        for script in self.scripts().values():
+            assert set(self.play(script)) <= {"C", "D"}

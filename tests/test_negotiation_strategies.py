@@ -15,23 +15,23 @@ from negotiator.actions import Accept, Offer
 from negotiator.contract import build_setting
 from negotiator.protocols import StackedAlternatingOffers
 from tests.conftest import BUYER_SELLER, RUBINSTEIN, load
-from tests.strategy_contract import StrategyContract, make_strategy
+from tests.strategy_contract import NegotiationStrategyContract, make_strategy
 
 
-class TestBoulware(StrategyContract):
+class TestBoulware(NegotiationStrategyContract):
     strategy = "boulware"
 
 
-class TestLinear(StrategyContract):
+class TestLinear(NegotiationStrategyContract):
     strategy = "linear"
 
 
-class TestConceder(StrategyContract):
+class TestConceder(NegotiationStrategyContract):
     strategy = "conceder"
     party = "seller"
 
 
-class TestHardliner(StrategyContract):
+class TestHardliner(NegotiationStrategyContract):
     strategy = "hardliner"
 
     def test_never_concedes(self):
@@ -41,7 +41,7 @@ class TestHardliner(StrategyContract):
         assert {u(m.outcome) for m in offers} == {u(best)}
 
 
-class TestTitForTat(StrategyContract):
+class TestTitForTat(NegotiationStrategyContract):
     strategy = "tit_for_tat"
 
     def test_mirrors_the_opponents_concession(self):
@@ -63,7 +63,7 @@ class TestTitForTat(StrategyContract):
             assert drop == pytest.approx(gain if gain > 0 else me.params.nice)
 
 
-class TestRubinstein(StrategyContract):
+class TestRubinstein(NegotiationStrategyContract):
     strategy = "rubinstein"
     config = RUBINSTEIN
     party = "first"
