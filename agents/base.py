@@ -21,6 +21,7 @@ __all__ = [
     "RawAction",
     "StrategyError",
     "TurnObservation",
+    "VoteObservation",
 ]
 
 
@@ -54,6 +55,15 @@ class TurnObservation:
 
 
 @dataclass(frozen=True)
+class VoteObservation:
+    """A single-text round as a voter sees it: the current text and the proposed mutation."""
+
+    round: int
+    text: Outcome
+    proposal: Outcome
+
+
+@dataclass(frozen=True)
 class NoParams:
     """Parameters of a strategy that takes none."""
 
@@ -74,6 +84,8 @@ class NegotiationStrategy:
     Params: ClassVar[type[Any]] = NoParams
     #: Whether the strategy draws random numbers (for documentation and tests).
     stochastic: ClassVar[bool] = False
+    #: The phase-1 protocols the strategy can play.
+    protocols: ClassVar[tuple[str, ...]] = ("saop",)
 
     def __init__(self, ctx: AgentContext, params: Any) -> None:
         self.ctx = ctx
@@ -83,6 +95,17 @@ class NegotiationStrategy:
     def respond(self, obs: TurnObservation) -> Action | RawAction | None:  # pragma: no cover
         """The move for this turn (``None`` sends nothing: the turn will be forfeited)."""
         raise NotImplementedError
+
+    def vote(self, obs: VoteObservation) -> bool:
+        """Single text: accept the proposed mutation? Default: iff it is better for me."""
+        return self.ctx.utility(obs.proposal) > self.ctx.utility(obs.text)
+
+    def ratify(self, text: Outcome) -> bool:
+        """Single text: accept the final text? Iff it beats my reservation value."""
+        return self.ctx.utility(text) > self.ctx.utility.reservation
+
+    def observe_offer(self, party: str, outcome: Outcome) -> None:
+        """Hook: another party's offer, seen because the transparency level publishes it."""
 
     def on_error(self, obs: TurnObservation, message: str) -> Action | RawAction | None:
         """The mediator rejected the last move with ``message``; return a new move or ``None``.

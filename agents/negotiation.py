@@ -25,6 +25,7 @@ from agents.base import (
     NoParams,
     Offer,
     TurnObservation,
+    VoteObservation,
 )
 from negotiator.domain import Domain, Outcome
 
@@ -134,6 +135,11 @@ class TargetStrategy(NegotiationStrategy):
 
     def observe(self, offer: Outcome) -> None:
         """Hook: called with every offer the agent is asked to answer."""
+
+    def observe_offer(self, party: str, outcome: Outcome) -> None:
+        # under public transparency the opponent model sees every offer by the others
+        if party != self.ctx.party:
+            self.last_received = outcome
 
 
 @dataclass(frozen=True)
@@ -281,6 +287,43 @@ class Rubinstein(NegotiationStrategy):
         return Offer((option,))
 
 
+class HillClimber(NegotiationStrategy):
+    """Single-text voter: accepts a mutation iff it is strictly better for it (Klein et al.)."""
+
+    name = "hill_climber"
+    protocols = ("single_text",)
+
+
+@dataclass(frozen=True)
+class AnnealerParams:
+    t0: float = 0.2
+    """Initial temperature, in normalised utility."""
+    cooling: float = 0.9
+    """Temperature falls geometrically: T(round) = t0 · cooling^(round − 1)."""
+
+    def __post_init__(self) -> None:
+        if self.t0 <= 0 or not 0 < self.cooling <= 1:
+            raise ValueError("t0 must be > 0 and cooling in (0, 1]")
+
+
+class Annealer(NegotiationStrategy):
+    """Single-text voter: accepts a better mutation; a worse one with probability exp(ΔU/T),
+    ΔU in normalised utility, T = t0 · cooling^(round − 1) (Klein et al. 2003)."""
+
+    name = "annealer"
+    Params = AnnealerParams
+    stochastic = True
+    protocols = ("single_text",)
+
+    def vote(self, obs: VoteObservation) -> bool:
+        u = self.ctx.utility
+        delta = u.normalize(u(obs.proposal)) - u.normalize(u(obs.text))
+        if delta >= 0:
+            return True
+        temperature = self.params.t0 * self.params.cooling ** (obs.round - 1)
+        return self.rng.random() < math.exp(delta / temperature)
+
+
 REGISTERED: tuple[type[NegotiationStrategy], ...] = (
     TimeDependent,
     Boulware,
@@ -289,4 +332,6 @@ REGISTERED: tuple[type[NegotiationStrategy], ...] = (
     Hardliner,
     TitForTat,
     Rubinstein,
+    HillClimber,
+    Annealer,
 )

@@ -9,6 +9,7 @@ call :func:`run_agent` in a thread with a shared ZeroMQ context.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -17,9 +18,16 @@ from typing import Any
 
 import zmq
 
-from agents.base import AgentContext, NegotiationStrategy, TurnObservation, make_params
+from agents.base import (
+    AgentContext,
+    NegotiationStrategy,
+    TurnObservation,
+    VoteObservation,
+    make_params,
+)
 from agents.compliance import ComplianceStrategy, Move, PeriodObservation, StageGame
 from agents.registry import resolve, resolve_compliance
+from agents.superior import Province
 from negotiator.actions import Accept, EndNegotiation, Offer, RawAction
 from negotiator.bus import AgentSocket
 from negotiator.domain import Domain, Utility
@@ -98,6 +106,8 @@ class Agent:
         self.compliance_spec: dict[str, Any] = {}
         self.compliance: ComplianceStrategy | None = None
         self.game: StageGame | None = None
+        self.province: Province | None = None
+        self.declaration: dict[str, Any] = {"mode": "truthful"}
         self.my_moves: list[Move] = []
         self.others_defected: list[bool] = []
         self.payoffs: list[float] = []
@@ -120,7 +130,11 @@ class Agent:
             self.codec.run = msg.run
             self.order = list(body["order"])
             self.seed = int(body["seed"])
+            if body.get("role") == "superior":
+                self.province = Province.from_spec(body["superior"])
+                return [self.codec.pack("event", {"kind": "ready"})], False
             self.compliance_spec = dict(body["compliance"])
+            self.declaration = dict(body.get("declaration") or {"mode": "truthful"})
             if body.get("negotiation") is not None:
                 self._start_negotiation(body["negotiation"])
             resolve_compliance(str(self.compliance_spec["name"]))  # fail early, before round 1
@@ -130,10 +144,17 @@ class Agent:
         if msg.type == "event":
             self._on_event(body)
             return [], False
-        if msg.type == "request" and body.get("kind") == "compliance":
+        kind = body.get("kind")
+        if msg.type == "request" and kind == "compliance":
             return self._move(int(body["period"])), False
+        if msg.type == "request" and kind == "declare":
+            return [self._reply(self._declare(body), msg.round)], False
+        if msg.type == "request" and kind == "plan" and self.province is not None:
+            return [self._reply(self.province.decide(dict(body["brief"])), msg.round)], False
         if self.strategy is None:
             return [], False
+        if msg.type == "request" and kind in ("vote", "ratify"):
+            return [self._reply(self._vote(body), msg.round)], False
         domain = self.strategy.ctx.domain
         if msg.type == "request" and body.get("kind") == "saop_turn":
             self.last_obs = observation_from_request(body, domain)
@@ -154,6 +175,27 @@ class Agent:
             return [], False
         return [self.codec.pack("action", action, round_=self.last_round)], False
 
+    def _reply(self, body: dict[str, Any], round_: int) -> bytes:
+        return self.codec.pack("action", body, round_=round_)
+
+    def _declare(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Declare own data: as it is, or inflated by ``exaggeration`` (a misreporter)."""
+        truth = {str(k): float(v) for k, v in body["truth"].items()}
+        factor = 1.0
+        if self.declaration.get("mode") == "exaggerate":
+            factor += float(self.declaration.get("exaggeration", 0.0))
+        return {"kind": "declaration", "resources": {k: v * factor for k, v in truth.items()}}
+
+    def _vote(self, body: dict[str, Any]) -> dict[str, Any]:
+        assert self.strategy is not None
+        domain = self.strategy.ctx.domain
+        text = domain.encode(body["text"])
+        common = {"session": self.session, "round": body["round"], "text_id": body["text_id"]}
+        if body["kind"] == "ratify":
+            return {"kind": "ratify", "accept": self.strategy.ratify(text), **common}
+        obs = VoteObservation(int(body["round"]), text, domain.encode(body["proposal"]))
+        return {"kind": "vote", "accept": self.strategy.vote(obs), **common}
+
     def _start_negotiation(self, body: dict[str, Any]) -> None:
         self.session = int(body.get("session", 0))
         self.strategy = negotiation_strategy(self.name, self.order, self.seed, body)
@@ -163,6 +205,9 @@ class Agent:
         kind = body.get("kind")
         if kind == "renegotiation":
             self._start_negotiation(body)
+        elif kind == "offer" and self.strategy is not None:
+            outcome = self.strategy.ctx.domain.encode(body["outcome"])
+            self.strategy.observe_offer(str(body["party"]), outcome)
         elif kind == "stage_game":
             self.game = StageGame.from_spec(body["game"])
             if self.compliance is None:
@@ -215,6 +260,7 @@ def run_agent(
     sock = AgentSocket(endpoint, name, context)
     agent = Agent(name)
     parent = os.getppid()
+    record = _recorder(name)
     try:
         sock.send(agent.hello())
         last = time.monotonic()
@@ -237,6 +283,8 @@ def run_agent(
                 continue
             if msg.sender != "mediator":
                 continue
+            if record is not None:
+                record(msg)
             replies, done = agent.handle(msg)
             for reply in replies:
                 sock.send(reply)
@@ -244,3 +292,22 @@ def run_agent(
                 return 1 if agent.failed else 0
     finally:
         sock.close()
+
+
+#: Environment variable naming a directory: every agent then appends each message it receives
+#: to ``<dir>/<party>.jsonl`` (for tests and audits of what a party could know).
+RECORD_ENV = "NEGOTIATOR_RECORD_DIR"
+
+
+def _recorder(name: str) -> Any:
+    folder = os.environ.get(RECORD_ENV)
+    if not folder:
+        return None
+    path = os.path.join(folder, f"{name}.jsonl")
+
+    def record(msg: Message) -> None:
+        line = {"type": msg.type, "round": msg.round, "seq": msg.seq, "body": msg.body}
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    return record

@@ -82,10 +82,18 @@ def resolve(name: str) -> type[NegotiationStrategy]:
     return known[name]
 
 
-def validate_strategy(name: str, params: dict[str, Any], *, n_parties: int) -> None:
-    """Check that ``name`` resolves and ``params`` fit it (raises :class:`StrategyError`)."""
+def validate_strategy(
+    name: str, params: dict[str, Any], *, n_parties: int, protocol: str = "saop"
+) -> None:
+    """Check that ``name`` resolves, plays ``protocol`` and that ``params`` fit it (raises
+    :class:`StrategyError`)."""
     cls = resolve(name)
     make_params(cls.Params, params)
+    if protocol not in cls.protocols:
+        fits = sorted(n for n, c in negotiation_strategies().items() if protocol in c.protocols)
+        raise StrategyError(
+            "strategy", f"{name} does not play {protocol} (choose one of: {', '.join(fits)})"
+        )
     min_parties = getattr(cls, "exact_parties", None)
     if min_parties is not None and n_parties != min_parties:
         raise StrategyError("strategy", f"{name} needs exactly {min_parties} parties")

@@ -170,17 +170,25 @@ class PartySpec(_Section):
     compliance_params: dict[str, ParamValue] = Field(default_factory=dict)
     promotion: Annotated[float, Field(ge=0)] = 0.0
     """λ: weight of relative performance in the official's decision utility (phase 2)."""
+    parent: Name | None = None
+    """The administrative unit this government belongs to (see ``[hierarchy]``)."""
+    declaration: Literal["truthful", "exaggerate"] = "truthful"
+    """How it declares its data to the mediator (audited declarations, the superior's plan)."""
+    exaggeration: Annotated[float, Field(ge=0)] = 0.25
+    """With ``declaration = "exaggerate"``: the fraction by which it inflates its resources."""
 
 
 class NegotiationSection(_Section):
     """``[negotiation]``: protocol, deadline and the wall-clock budget of one turn."""
 
     enabled: bool = True
-    protocol: Literal["saop"] = "saop"
+    protocol: Literal["saop", "single_text"] = "saop"
     deadline: Annotated[int, Field(ge=1, le=100_000)] = 60
     turn_timeout: Annotated[float, Field(gt=0, le=3600)] = 5.0
     invalid_limit: Annotated[int, Field(ge=1)] = 3
     order: list[Name] | None = None
+    stall: Annotated[int, Field(ge=1)] = 10
+    """Single text: stop after this many rounds without an accepted mutation."""
 
 
 class PayoffSpec(_Section):
@@ -231,9 +239,28 @@ class ShockSpec(_Section):
 
 
 class MediatorSection(_Section):
-    """``[mediator]``: what each party may see (DESIGN §7)."""
+    """``[mediator]``: what each party may see (DESIGN §7) and what auditing adds."""
 
     transparency: Literal["private", "public", "audited"] = "public"
+    audit_detection_boost: Probability = 0.2
+    """Under ``audited``: added to every detection probability in phase 2 (capped at 1)."""
+    audit_tolerance: Annotated[float, Field(ge=0)] = 0.01
+    """Under ``audited``: a declared figure off by more than this fraction is a misreport."""
+
+
+Guidance = Literal["none", "plan", "plan_and_subsidy"]
+
+
+class SuperiorSection(_Section):
+    """``[superior]``: the higher-level government (an agent process of its own)."""
+
+    guidance: Guidance = "plan"
+    cofunding: Annotated[float, Field(ge=0, le=1)] = 0.0
+    """Share of the shared infrastructure's cost the superior pays (with guidance)."""
+    subsidy: Annotated[float, Field(ge=0)] = 0.0
+    """plan_and_subsidy: per-period subsidy to every government not caught defecting."""
+    budget: Annotated[float, Field(ge=0)] = 0.0
+    """plan_and_subsidy: total subsidy budget over phase 2."""
 
 
 class TournamentSection(_Section):
@@ -278,6 +305,9 @@ class Config(_Section):
     mediator: MediatorSection = Field(default_factory=MediatorSection)
     implementation: ImplementationSection | None = None
     tournament: TournamentSection | None = None
+    superior: SuperiorSection | None = None
+    hierarchy: dict[Name, Name] = Field(default_factory=dict)
+    """Parent of each administrative unit above the governments (unit → parent)."""
     parties: dict[Name, PartySpec]
 
     @property
@@ -313,14 +343,22 @@ class Config(_Section):
         elif self.domain is not None:
             self._check_explicit(self.domain)
         self._check_phase2()
+        self._check_superior()
         order = self.negotiation.order
         if order is not None and sorted(order) != sorted(self.parties):
             raise ValueError(
                 f"negotiation.order: must list each party once: {sorted(self.parties)}"
             )
         for name, party in self.parties.items():
+            if not self.negotiation.enabled:
+                break
             try:
-                validate_strategy(party.strategy, party.params, n_parties=len(self.parties))
+                validate_strategy(
+                    party.strategy,
+                    party.params,
+                    n_parties=len(self.parties),
+                    protocol=self.negotiation.protocol,
+                )
             except StrategyError as exc:
                 raise ValueError(f"parties.{name}.{exc.field}: {exc}") from None
         if self.negotiation.enabled and any(
@@ -328,6 +366,44 @@ class Config(_Section):
         ):
             self._check_rubinstein()
         return self
+
+    @property
+    def superior_name(self) -> str | None:
+        """The superior: the lowest common parent of all governments (None without one)."""
+        if self.superior is None:
+            return None
+        return common_parent({p: spec.parent for p, spec in self.parties.items()}, self.hierarchy)
+
+    def _check_superior(self) -> None:
+        chains = {p: spec.parent for p, spec in self.parties.items()}
+        for unit, parent in self.hierarchy.items():
+            if unit in self.parties:
+                raise ValueError(f"hierarchy.{unit}: governments name their parent with `parent`")
+            if parent in self.parties:
+                raise ValueError(f"hierarchy.{unit}: a government cannot be a parent")
+        seen_cycle = _find_cycle(self.hierarchy)
+        if seen_cycle:
+            raise ValueError(f"hierarchy: cycle through {seen_cycle}")
+        if self.superior is None:
+            return
+        name = common_parent(chains, self.hierarchy)
+        if name is None:
+            raise ValueError(
+                "superior: the governments have no common parent (give each a `parent` and "
+                "link the units in [hierarchy])"
+            )
+        if name in self.parties:
+            raise ValueError(f"superior: {name!r} is a government, not a superior")
+        impl = self.implementation
+        if self.superior.guidance == "plan_and_subsidy" and impl is not None and impl.subsidy > 0:
+            raise ValueError(
+                "implementation.subsidy: with a superior giving plan_and_subsidy the subsidy "
+                "is the superior's (set superior.subsidy and superior.budget)"
+            )
+        if self.superior.guidance != "plan_and_subsidy" and (
+            self.superior.subsidy > 0 or self.superior.budget > 0
+        ):
+            raise ValueError('superior.subsidy: only with guidance = "plan_and_subsidy"')
 
     def _check_phase2(self) -> None:
         for name, party in self.parties.items():
@@ -518,3 +594,36 @@ def load_config(
     if seed is not None:
         data.setdefault("run", {})["seed"] = seed
     return config_from_dict(data, source=str(path))
+
+
+def ancestors(unit: str | None, hierarchy: dict[str, str]) -> list[str]:
+    """``unit`` and its parents, upwards (``hierarchy`` maps unit → parent)."""
+    out: list[str] = []
+    while unit is not None and unit not in out:
+        out.append(unit)
+        unit = hierarchy.get(unit)
+    return out
+
+
+def common_parent(parents: dict[str, str | None], hierarchy: dict[str, str]) -> str | None:
+    """The lowest unit that is a parent (direct or not) of every government, or None."""
+    chains = [ancestors(parent, hierarchy) for parent in parents.values()]
+    if not chains or any(not chain for chain in chains):
+        return None
+    common = set(chains[0]).intersection(*chains[1:])
+    for unit in chains[0]:  # lowest first
+        if unit in common:
+            return unit
+    return None
+
+
+def _find_cycle(hierarchy: dict[str, str]) -> str | None:
+    for start in hierarchy:
+        unit: str | None = start
+        seen: set[str] = set()
+        while unit is not None:
+            if unit in seen:
+                return unit
+            seen.add(unit)
+            unit = hierarchy.get(unit)
+    return None

@@ -34,12 +34,15 @@ def build_setting(config: Config, surplus_factor: float = 1.0) -> Setting:
 
     ``surplus_factor`` scales the surplus S (a demand shock): in a derived domain S enters the
     surplus split and the producers' cost of environmental standards; in an explicit domain every
-    share issue's amounts are scaled.
+    share issue's amounts are scaled. A superior that guides (``plan`` or ``plan_and_subsidy``)
+    pays its ``cofunding`` share of the shared infrastructure.
     """
     parties = tuple(config.party_names)
     if config.scenario is not None:
         eco = economy(config.scenario)
-        domain, utilities = _derived(eco, config.contract, parties, surplus_factor)
+        sup = config.superior
+        cofunding = sup.cofunding if sup is not None and sup.guidance != "none" else 0.0
+        domain, utilities = _derived(eco, config.contract, parties, surplus_factor, cofunding)
         return Setting(domain, utilities, {p: eco.power[p] for p in parties}, eco)
     assert config.domain is not None
     issues: list[Issue] = []
@@ -70,7 +73,11 @@ def build_setting(config: Config, surplus_factor: float = 1.0) -> Setting:
 
 
 def _derived(
-    eco: Economy, c: ContractSection, parties: tuple[str, ...], surplus_factor: float
+    eco: Economy,
+    c: ContractSection,
+    parties: tuple[str, ...],
+    surplus_factor: float,
+    cofunding: float = 0.0,
 ) -> tuple[Domain, dict[str, Utility]]:
     units = round(1 / c.share_step)
     issues = (
@@ -94,7 +101,9 @@ def _derived(
         infra = issues[1]
         tables = (
             tuple(surplus.share_of(k, g) * s for k in range(surplus.size)),
-            tuple(-infra.share_of(k, g) * c.infra_cost for k in range(infra.size)),
+            tuple(
+                -infra.share_of(k, g) * c.infra_cost * (1.0 - cofunding) for k in range(infra.size)
+            ),
             tuple(
                 -cost * s * firms + saved * land
                 for cost, saved in zip(c.env_producer_cost, c.env_damage_saved, strict=True)

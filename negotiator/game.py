@@ -65,9 +65,12 @@ def contract_terms(config: Config, setting: Setting | None, contract: Outcome | 
     unless ``[implementation]`` gives them), or assumed when there is no negotiation phase."""
     impl = _impl(config)
     if not config.negotiates:
+        detection = impl.detection if impl.detection is not None else 0.0
+        if config.mediator.transparency == "audited":
+            detection = min(1.0, detection + config.mediator.audit_detection_boost)
         return Terms(
             in_force=True,
-            detection=impl.detection if impl.detection is not None else 0.0,
+            detection=detection,
             penalty=impl.penalty if impl.penalty is not None else 0.0,
             subsidy=impl.subsidy,
             budget=impl.budget,
@@ -83,9 +86,12 @@ def contract_terms(config: Config, setting: Setting | None, contract: Outcome | 
         penalty = c.penalty[contract[names.index("penalty")]]
         env_level = contract[names.index("env_standard")]
     renegotiable = decoded.get("renegotiation") is True
+    detection = impl.detection if impl.detection is not None else detection
+    if config.mediator.transparency == "audited":
+        detection = min(1.0, detection + config.mediator.audit_detection_boost)
     return Terms(
         in_force=True,
-        detection=impl.detection if impl.detection is not None else detection,
+        detection=detection,
         penalty=impl.penalty if impl.penalty is not None else penalty,
         subsidy=impl.subsidy,
         budget=impl.budget,

@@ -46,7 +46,7 @@ class ImplementationPhase:
         self.setting: Setting | None = mediator.setting
         self.lam = {p: config.parties[p].promotion for p in self.parties}
         self.strategies = {p: config.parties[p].compliance for p in self.parties}
-        self.terms: Terms = contract_terms(config, self.setting, contract)
+        self.terms: Terms = self._with_superior(contract_terms(config, self.setting, contract))
         self.games: dict[str, Dilemma] = stage_games(config, self.setting, contract)
         self.engine = ComplianceGame(
             self.parties, config.run.seed, self.impl.noise, self.impl.discount
@@ -59,6 +59,13 @@ class ImplementationPhase:
         self.renegotiations: list[dict[str, Any]] = []
         self.forfeits = dict.fromkeys(self.parties, 0)
         self.transparency = Transparency(config.mediator.transparency)
+
+    def _with_superior(self, terms: Terms) -> Terms:
+        """The superior's committed subsidy and budget (plan_and_subsidy) replace the config's."""
+        plan = self.m.plan
+        if plan is None or not terms.in_force or plan.guidance != "plan_and_subsidy":
+            return terms
+        return replace(terms, subsidy=plan.subsidy, budget=plan.budget)
 
     # -- the process ---------------------------------------------------------------------------
 
@@ -285,19 +292,20 @@ class ImplementationPhase:
             p: Utility(p, u.tables, u.offset, status_quo[p]) for p, u in setting.utilities.items()
         }
         self.m.log.emit("renegotiation_start", period=period, status_quo=status_quo, t=now)
-        state = self.m.renegotiate(setting.domain, utilities, now)
-        new = state.agreement
+        new = self.m.renegotiate(setting.domain, utilities, self.contract, now)
         changed = new is not None and new != self.contract
         if changed:
             self.contract = new
             budget = self.state.budget_left
-            self.terms = replace(contract_terms(self.config, setting, new), budget=budget)
+            self.terms = replace(
+                self._with_superior(contract_terms(self.config, setting, new)), budget=budget
+            )
             self.games = self._games_now()
         current = self.contract
         assert current is not None
         record = {
             "period": period,
-            "status": state.status,
+            "status": "agreed" if new is not None else "no_agreement",
             "changed": changed,
             "contract": setting.domain.decode(current),
         }

@@ -11,7 +11,7 @@ silent or invalid forfeits its turn. Phase 2 lives in :mod:`negotiator.implement
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +24,17 @@ from negotiator.contract import Setting
 from negotiator.domain import Domain, Outcome, Utility
 from negotiator.errors import DomainError, RunError
 from negotiator.eventlog import EventLog
+from negotiator.planning import (
+    Declarations,
+    Plan,
+    ask_superior,
+    collect_declarations,
+    planning_brief,
+)
 from negotiator.protocols import InvalidAction, SaopState, StackedAlternatingOffers
 from negotiator.protocols.saop import SaopAction
+from negotiator.protocols.single_text import SingleTextProtocol, SingleTextState
+from negotiator.transparency import Transparency
 from negotiator.wire import Codec, Message, WireError
 
 MEDIATOR = "mediator"
@@ -35,9 +44,12 @@ MEDIATOR = "mediator"
 class NegotiationResult:
     """What phase 1 produced, for the summary."""
 
-    state: SaopState
+    state: Any
+    """The final protocol state (:class:`SaopState` or :class:`SingleTextState`)."""
     agreement: Outcome | None
     rounds: int
+    discount_exponent: int | None = None
+    """Periods of discounting of the agreement (SAOP: the offer's turn; single text: round − 1)."""
     invalid_actions: dict[str, int] = field(default_factory=dict)
     forfeits: dict[str, int] = field(default_factory=dict)
     rejected_messages: int = 0
@@ -67,12 +79,17 @@ class Mediator:
         self.log = log
         self.join_timeout = join_timeout
         self.parties = tuple(config.party_names)
-        self.identities = {p.encode(): p for p in self.parties}
+        self.superior = config.superior_name
+        self.participants = self.parties + ((self.superior,) if self.superior else ())
+        self.identities = {p.encode(): p for p in self.participants}
+        self.transparency = Transparency(config.mediator.transparency)
+        self.plan: Plan | None = None
+        self.declarations: Declarations | None = None
         self.codec = Codec(MEDIATOR, run=run_id)
         self.session = 0
         """Negotiation session: 0 for phase 1, k for the k-th renegotiation."""
         self.result = NegotiationResult(SaopState(), None, 0)
-        self.result.invalid_actions = dict.fromkeys(self.parties, 0)
+        self.result.invalid_actions = dict.fromkeys(self.participants, 0)
         self.result.forfeits = dict.fromkeys(self.parties, 0)
         self.implementation: Any = None
 
@@ -118,10 +135,10 @@ class Mediator:
         hellos: dict[str, dict[str, Any]] = {}
         ready: set[str] = set()
         deadline = time.monotonic() + self.join_timeout
-        while len(ready) < len(self.parties):
+        while len(ready) < len(self.participants):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                missing = ", ".join(p for p in self.parties if p not in ready)
+                missing = ", ".join(p for p in self.participants if p not in ready)
                 self.log.emit("join_timeout", missing=missing)
                 self.log.flush()
                 raise RunError(f"agents did not join within {self.join_timeout:g} s: {missing}")
@@ -155,13 +172,24 @@ class Mediator:
         self.log.flush()
 
     def _welcome(self, party: str) -> dict[str, Any]:
+        if party == self.superior:
+            assert self.config.superior is not None
+            return {
+                "party": party,
+                "role": "superior",
+                "order": list(self.parties),
+                "seed": self.config.run.seed,
+                "superior": self.config.superior.model_dump(mode="json"),
+            }
         spec = self.config.parties[party]
         body: dict[str, Any] = {
             "party": party,
+            "role": "government",
             "order": list(self.parties),
             "seed": self.config.run.seed,
             "negotiation": None,
             "compliance": {"name": spec.compliance, "params": dict(spec.compliance_params)},
+            "declaration": {"mode": spec.declaration, "exaggeration": spec.exaggeration},
         }
         if self.config.negotiates and self.setting is not None:
             body["negotiation"] = self._negotiation_context(
@@ -175,7 +203,7 @@ class Mediator:
         return {
             "domain": domain.to_spec(),
             "utility": utility.to_spec(),
-            "protocol": StackedAlternatingOffers.name,
+            "protocol": self.config.negotiation.protocol,
             "deadline": self.config.negotiation.deadline,
             "discounts": {p: self.config.parties[p].discount for p in self.parties},
             "strategy": {"name": spec.strategy, "params": dict(spec.params)},
@@ -190,51 +218,271 @@ class Mediator:
         env = simpy.Environment()
         env.process(self._main(env))
         env.run()
-        for party in self.parties:
+        for party in self.participants:
             self.send(party, "end", {"status": "finished"})
         self.log.flush()
         return self.result
 
     def _main(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         if self.config.negotiates:
-            yield from self._negotiation(env)
+            self._prepare(env.now)
+            if self.config.negotiation.protocol == "single_text":
+                yield from self._single_text(env)
+            else:
+                yield from self._negotiation(env)
         if self.config.implementation is not None:
             from negotiator.implementation import ImplementationPhase
 
             self.implementation = ImplementationPhase(self, self.result.agreement)
             yield from self.implementation.process(env)
 
+    def _prepare(self, now: float) -> None:
+        """Declarations (with a derived domain, if anything uses them) and the superior's plan."""
+        config = self.config
+        if config.scenario is not None and (
+            config.mediator.transparency == "audited" or self.superior is not None
+        ):
+            self.declarations = collect_declarations(self, now)
+        if self.superior is not None:
+            used = self.declarations.used if self.declarations is not None else None
+            brief = planning_brief(config, used)
+            based_on = "verified" if config.mediator.transparency == "audited" else "declared"
+            self.plan = ask_superior(self, brief, based_on if used else "true", now)
+
+    def collect(
+        self,
+        kind: str,
+        parties: set[str],
+        timeout: float,
+        check: Callable[[str, dict[str, Any]], Any],
+    ) -> dict[str, Any]:
+        """Wait (up to ``timeout`` s) for one ``kind`` action from each of ``parties``; answer
+        invalid ones with an error and let the sender try again. Returns party → checked value."""
+        answers: dict[str, Any] = {}
+        attempts = dict.fromkeys(parties, 0)
+        deadline = time.monotonic() + timeout
+        while len(answers) < len(parties):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            got = self.receive(remaining)
+            if got is None:
+                continue
+            sender, msg = got
+            if msg.type != "action":
+                continue
+            if sender not in parties or sender in answers or msg.body.get("kind") != kind:
+                self.reject(
+                    sender,
+                    "stale",
+                    f"no {msg.body.get('kind')!r} action expected now",
+                    msg.round,
+                    -1,
+                )
+                continue
+            try:
+                answers[sender] = check(sender, msg.body)
+            except (InvalidAction, DomainError, KeyError, TypeError, ValueError) as exc:
+                attempts[sender] += 1
+                last = attempts[sender] >= self.config.negotiation.invalid_limit
+                self.reject(
+                    sender,
+                    "forfeited" if last else "invalid_action",
+                    str(exc),
+                    msg.round,
+                    -1,
+                    turn=-1,
+                )
+                if last:
+                    parties = parties - {sender}
+        return answers
+
     def _negotiation(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         assert self.setting is not None
         protocol = StackedAlternatingOffers(
             self.setting.domain, self.parties, self.config.negotiation.deadline
         )
-        state = protocol.initial()
+        plan = self.plan.text if self.plan is not None else None
+        state = protocol.initial(plan, self.superior)
+        if plan is not None:
+            self.log.emit(
+                "offer",
+                party=self.superior,
+                round=1,
+                turn=-1,
+                t=env.now,
+                outcome=protocol.domain.decode(plan),
+            )
         while state.open:
             state = self.play_round(protocol, state, env.now)
             self.result.state = state
             self.result.rounds = state.round
             yield env.timeout(1)
         self.result.agreement = state.agreement
-        self._announce(protocol, state, env.now)
+        self.result.discount_exponent = state.offer_turn if state.agreement else None
+        self._announce(protocol.domain, state, env.now)
 
-    def renegotiate(self, domain: Domain, utilities: dict[str, Utility], now: float) -> SaopState:
+    # -- the mediated single text -----------------------------------------------------------------
+
+    def _single_text(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        assert self.setting is not None
+        plan = self.plan.text if self.plan is not None else None
+        state = yield from self._single_text_session(self.setting.domain, plan, env)
+        self.result.agreement = state.agreement
+        self.result.discount_exponent = (
+            state.agreement_round - 1 if state.agreement_round is not None else None
+        )
+
+    def _single_text_session(
+        self, domain: Domain, start: Outcome | None, env: simpy.Environment | None, now: float = 0
+    ) -> Generator[simpy.Event, Any, SingleTextState]:
+        """Rounds of mutation and vote, then ratification; one SimPy timeout per round when
+        ``env`` is given (phase 1), none for a renegotiation."""
+        protocol = SingleTextProtocol(
+            domain,
+            self.parties,
+            self.config.negotiation.deadline,
+            self.config.negotiation.stall,
+            self.config.run.seed,
+            self.session,
+        )
+        state = protocol.initial(start)
+        t = env.now if env is not None else now
+        source = "plan" if start is not None and self.session == 0 else "neutral"
+        if self.session > 0:
+            source = "status_quo"
+        self.log.emit(
+            "text_start", session=self.session, source=source, text=domain.decode(state.text), t=t
+        )
+        while state.status == "voting":
+            t = env.now if env is not None else now
+            state = self._vote_round(protocol, state, t)
+            if env is not None:  # phase 1 (a renegotiation leaves phase 1's record alone)
+                self.result.state = state
+                self.result.rounds = state.round
+                yield env.timeout(1)
+        t = env.now if env is not None else now
+        state = self._ratification(protocol, state, t)
+        if env is not None:
+            self.result.state = state
+        self._announce(domain, state, t)
+        return state
+
+    def _vote_round(
+        self, protocol: SingleTextProtocol, state: SingleTextState, now: float
+    ) -> SingleTextState:
+        started = time.monotonic()
+        rnd = state.round
+        self.log.emit("round_start", session=self.session, round=rnd, t=now)
+        assert state.proposal is not None
+        request = {
+            "kind": "vote",
+            "session": self.session,
+            "round": rnd,
+            "text_id": state.text_id,
+            "text": protocol.domain.decode(state.text),
+            "proposal": protocol.domain.decode(state.proposal),
+        }
+        votes = self._ballot("vote", request, state, now)
+        state, events = protocol.vote(state, votes)
+        for event in events:
+            self.log.emit(event.kind, t=now, **event.data)
+            for target, body in self.transparency.protocol_event(event, self.parties):
+                self.send(target, "event", body, rnd)
+        self.log.emit(
+            "round_end",
+            session=self.session,
+            round=rnd,
+            t=now,
+            state=state.digest(),
+            wall_ms=round((time.monotonic() - started) * 1000, 3),
+        )
+        self.log.flush()
+        return state
+
+    def _ratification(
+        self, protocol: SingleTextProtocol, state: SingleTextState, now: float
+    ) -> SingleTextState:
+        request = {
+            "kind": "ratify",
+            "session": self.session,
+            "round": state.round,
+            "text_id": state.text_id,
+            "text": protocol.domain.decode(state.text),
+        }
+        votes = self._ballot("ratify", request, state, now)
+        state, events = protocol.ratify(state, votes)
+        for event in events:
+            self.log.emit(event.kind, t=now, **event.data)
+        self.log.emit(
+            "round_end",
+            session=self.session,
+            round=state.round,
+            t=now,
+            state=state.digest(),
+            stage="ratification",
+        )
+        self.log.flush()
+        return state
+
+    def _ballot(
+        self, kind: str, request: dict[str, Any], state: SingleTextState, now: float
+    ) -> dict[str, bool]:
+        """Send ``request`` to every government and collect their votes (barrier); a missing
+        vote is a forfeit (a rejection). Votes are logged in party-name order."""
+        self.log.emit("request", kind=kind, round=state.round, parties=list(self.parties), t=now)
+        for p in self.parties:
+            self.send(p, "request", request, state.round)
+
+        def check(sender: str, body: dict[str, Any]) -> bool:
+            if body.get("voter", sender) != sender:
+                raise InvalidAction(f"a vote for another party ({body.get('voter')!r})")
+            if body.get("session") != self.session or body.get("round") != state.round:
+                raise InvalidAction(f"a vote for another round; this is round {state.round}")
+            if body.get("text_id") != state.text_id:
+                raise InvalidAction("a vote on a stale text")
+            accept = body.get("accept")
+            if not isinstance(accept, bool):
+                raise InvalidAction("`accept` must be true or false")
+            return accept
+
+        votes = self.collect(kind, set(self.parties), self.config.negotiation.turn_timeout, check)
+        for p in self.parties:
+            if p not in votes:
+                self.result.forfeits[p] += 1
+                self.log.emit(
+                    "forfeit", party=p, round=state.round, stage=kind, reason="silent", t=now
+                )
+        return votes
+
+    def renegotiate(
+        self, domain: Domain, utilities: dict[str, Utility], status_quo: Outcome, now: float
+    ) -> Outcome | None:
         """Reopen phase 1 (instantly in simulated time) with new utilities whose reservation
-        values are the current contract's; returns the final protocol state."""
+        values are the current contract's; returns the new agreement, if any. Single text starts
+        from the status quo."""
         self.session += 1
         for party in self.parties:
             context = self._negotiation_context(party, domain, utilities[party])
             self.send(party, "event", {"kind": "renegotiation", **context})
+        if self.config.negotiation.protocol == "single_text":
+            session = self._single_text_session(domain, status_quo, None, now)
+            try:
+                while True:
+                    next(session)
+            except StopIteration as done:
+                final: SingleTextState = done.value
+            return final.agreement
         protocol = StackedAlternatingOffers(domain, self.parties, self.config.negotiation.deadline)
         state = protocol.initial()
         while state.open:
             state = self.play_round(protocol, state, now)
-        self._announce(protocol, state, now)
-        return state
+        self._announce(domain, state, now)
+        return state.agreement
 
-    def _announce(self, protocol: StackedAlternatingOffers, state: SaopState, now: float) -> None:
+    def _announce(self, domain: Domain, state: Any, now: float) -> None:
         agreed = state.agreement
-        agreement = protocol.domain.decode(agreed) if agreed is not None else None
+        agreement = domain.decode(agreed) if agreed is not None else None
         for party in self.parties:
             self.send(
                 party,
@@ -271,6 +519,8 @@ class Mediator:
             state, events = protocol.step(state, party, action)
             for event in events:
                 self.log.emit(event.kind, t=now, **event.data)
+                for target, body in self.transparency.protocol_event(event, self.parties):
+                    self.send(target, "event", body, rnd)
         self.log.emit(
             "round_end",
             session=self.session,
@@ -294,8 +544,9 @@ class Mediator:
             "turn": state.turn,
             "deadline": protocol.deadline,
             "standing": domain.decode(state.standing) if state.standing is not None else None,
-            "proposer": state.proposer,
         }
+        if self.transparency.publishes_offers:
+            request["proposer"] = state.proposer
         self.log.emit("request", party=party, round=state.round, turn=state.turn, t=now)
         self.send(party, "request", request, state.round)
         deadline = time.monotonic() + self.config.negotiation.turn_timeout

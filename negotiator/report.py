@@ -36,6 +36,18 @@ def print_run_summary(summary: dict[str, Any], console: Console | None = None) -
 
 def _print_negotiation(summary: dict[str, Any], console: Console) -> None:
     parties = summary["parties"]
+    if summary.get("superior"):
+        plan = summary.get("plan") or {}
+        money = f", co-funds {plan.get('cofunding', 0):.0%} of the infrastructure"
+        if plan.get("subsidy"):
+            money += f", subsidy {plan['subsidy']:g} per period (budget {plan['budget']:g})"
+        tabled = "a plan" if plan.get("text") else "no plan"
+        console.print(
+            f"Superior: [bold]{summary['superior']}[/] ({plan.get('guidance', '?')}: {tabled}"
+            f"{money}); protocol {summary['protocol']}"
+        )
+    if summary.get("misreports"):
+        console.print(f"[yellow]Misreports caught by the audit[/]: {', '.join(summary['misreports'])}")
     if summary["agreement"]:
         head = f"[bold green]Agreement[/] in round {summary['agreement_round']}"
     else:

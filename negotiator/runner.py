@@ -89,7 +89,7 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
         )
         with AgentLauncher(
             bus.endpoint,
-            tuple(config.party_names),
+            mediator.participants,
             threads=options.transport == "inproc",
             context=context,
         ):
@@ -104,7 +104,7 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
                 analysis,
                 result.agreement,
                 state.agreement_round,
-                state.offer_turn if result.agreement is not None else None,
+                result.discount_exponent,
             )
             metrics |= {
                 "status": state.status,
@@ -115,6 +115,7 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
         else:
             metrics["invalid_actions"] = result.invalid_actions
         metrics["rejected_messages"] = result.rejected_messages
+        metrics |= _guidance(mediator)
         if mediator.implementation is not None:
             metrics["implementation"] = implementation_metrics(mediator.implementation)
         log.emit("run_finished", **_headline(metrics))
@@ -154,4 +155,24 @@ def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
             "contract_survived": impl["contract_survived"],
             "cumulative_payoffs": impl["cumulative_payoffs"],
         }
+    return out
+
+
+def _guidance(mediator: Mediator) -> dict[str, Any]:
+    """Who the superior is, what it planned, what was declared and who was caught misreporting."""
+    out: dict[str, Any] = {"superior": mediator.superior}
+    plan = mediator.plan
+    if plan is not None:
+        domain = mediator.setting.domain if mediator.setting is not None else None
+        out["plan"] = {
+            "guidance": plan.guidance,
+            "text": domain.decode(plan.text) if plan.text is not None and domain else None,
+            "cofunding": plan.cofunding,
+            "subsidy": plan.subsidy,
+            "budget": plan.budget,
+            "based_on": plan.based_on,
+        }
+    if mediator.declarations is not None:
+        out["declarations"] = mediator.declarations.claimed
+        out["misreports"] = mediator.declarations.misreports
     return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from negotiator.protocols.base import ProtocolEvent
 from negotiator.protocols.compliance import PeriodResult
 
 Level = Literal["private", "public", "audited"]
@@ -27,6 +28,38 @@ class Transparency:
     @property
     def publishes_detections(self) -> bool:
         return self.level in ("public", "audited")
+
+    @property
+    def publishes_offers(self) -> bool:
+        """Phase 1: every offer and vote, with its author, goes to every government."""
+        return self.level in ("public", "audited")
+
+    def protocol_event(
+        self, event: ProtocolEvent, parties: tuple[str, ...]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The ``event`` messages a phase-1 protocol event produces: (recipient, body)."""
+        if not self.publishes_offers:
+            return []
+        data = event.data
+        if event.kind in ("offer", "accept"):
+            body = {
+                "kind": event.kind,
+                "party": data["party"],
+                "round": data["round"],
+                "turn": data["turn"],
+            }
+            if event.kind == "offer":
+                body["outcome"] = data["outcome"]
+            return [(p, body) for p in parties if p != data["party"]]
+        if event.kind == "votes":
+            body = {
+                "kind": "votes",
+                "round": data["round"],
+                "votes": data["votes"],
+                "accepted": data["accepted"],
+            }
+            return [(p, body) for p in parties]
+        return []
 
     def period_report(self, party: str, result: PeriodResult) -> dict[str, Any]:
         """The body of the ``period_report`` event ``party`` receives after a period."""

@@ -20,6 +20,16 @@ RUBINSTEIN = CONFIGS / "scenarios" / "rubinstein.toml"
 BUYER_SELLER = CONFIGS / "domains" / "buyer_seller.toml"
 
 
+#: Overrides that turn the default case into a SAOP negotiation with time-dependent strategies.
+SAOP_DEFAULT = (
+    "negotiation.protocol='saop'",
+    "negotiation.deadline=40",
+    "parties.yongkang.strategy='boulware'",
+    "parties.wuyi.strategy='linear'",
+    "parties.jinyun.strategy='conceder'",
+)
+
+
 def children_of(pid: int) -> list[int]:
     """Live child processes of ``pid`` (from /proc), zombies excluded."""
     out = []

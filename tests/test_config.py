@@ -51,6 +51,9 @@ def test_unknown_strategy_lists_the_known_ones():
 
 def test_bad_strategy_parameter_is_named():
     data = raw()
+    data["negotiation"]["protocol"] = "saop"
+    for party in data["parties"].values():
+        party["strategy"] = "linear"
     data["parties"]["wuyi"]["params"] = {"e": "high"}
     assert "parties.wuyi.params.e: must be a number" in error_of(data)
 
@@ -105,6 +108,9 @@ def test_scenario_consistency():
 
 def test_rubinstein_needs_its_domain():
     data = raw()
+    data["negotiation"]["protocol"] = "saop"
+    for party in data["parties"].values():
+        party["strategy"] = "linear"
     data["parties"]["wuyi"]["strategy"] = "rubinstein"
     assert "exactly 2 parties" in error_of(data)
 
@@ -154,3 +160,27 @@ def test_cli_reports_bad_config_in_one_line_with_exit_2(args, fragment):
 def test_cli_missing_config_file_exit_2():
     proc = cli("analyze", "no/such.toml")
     assert proc.returncode == 2 and "no such config file" in proc.stderr
+
+
+def test_strategy_must_play_the_protocol():
+    data = raw()
+    data["parties"]["wuyi"]["strategy"] = "boulware"
+    assert "parties.wuyi.strategy: boulware does not play single_text" in error_of(data)
+
+
+def test_superior_needs_a_common_parent_and_a_known_guidance():
+    data = raw()
+    del data["hierarchy"]["lishui"]
+    assert "superior: the governments have no common parent" in error_of(data)
+    data = raw()
+    data["superior"]["guidance"] = "command"
+    assert "superior.guidance" in error_of(data)
+    data = raw()
+    data["hierarchy"]["zhejiang"] = "jinhua"
+    assert "hierarchy: cycle" in error_of(data)
+
+
+def test_superior_is_the_lowest_common_parent():
+    assert load(DEFAULT).superior_name == "zhejiang"
+    assert load(DEFAULT, "parties.jinyun.parent='jinhua'").superior_name == "jinhua"
+    assert load(DEFAULT, "parties.jinyun.parent='lishui'").superior_name == "zhejiang"

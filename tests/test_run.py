@@ -9,7 +9,7 @@ import pytest
 
 from negotiator.eventlog import read_events, verify_chain
 from negotiator.runner import RunOptions, run
-from tests.conftest import BUYER_SELLER, DEFAULT, RUBINSTEIN, cli, load
+from tests.conftest import BUYER_SELLER, DEFAULT, RUBINSTEIN, SAOP_DEFAULT, cli, load
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_leftover_processes")]
 
@@ -23,8 +23,9 @@ def test_default_scenario_agrees_with_each_government_in_its_own_process(runs_di
     assert events[0]["event"] == "run_started" and events[0]["config"]["run"]["seed"] == 1
     assert events[0]["versions"]["protocol"] == 1
     joined = {e["party"]: e["pid"] for e in events if e["event"] == "agent_joined"}
-    assert set(joined) == {"yongkang", "wuyi", "jinyun"}
-    assert len(set(joined.values())) == 3 and os.getpid() not in joined.values()
+    assert set(joined) == {"yongkang", "wuyi", "jinyun", "zhejiang"}  # with the province
+    assert len(set(joined.values())) == 4 and os.getpid() not in joined.values()
+    assert summary["superior"] == "zhejiang" and summary["protocol"] == "single_text"
     assert summary["mediator_pid"] == os.getpid()
     for u in summary["utilities"]:  # individually rational
         assert summary["utilities"][u] >= summary["reservation"][u]
@@ -89,7 +90,7 @@ def test_json_summary_has_the_documented_fields(runs_dir):
 
 
 def test_an_invalid_action_gets_an_error_and_the_run_goes_on(runs_dir):
-    config = load(DEFAULT, "parties.wuyi.strategy='negotiator.testing:InvalidOnce'")
+    config = load(DEFAULT, *SAOP_DEFAULT, "parties.wuyi.strategy='negotiator.testing:InvalidOnce'")
     result = run(config, RunOptions(out=runs_dir))
     events = read_events(result.run_dir / "events.jsonl")
     invalid = [e for e in events if e["event"] == "invalid_action"]
@@ -108,6 +109,7 @@ def test_an_invalid_action_gets_an_error_and_the_run_goes_on(runs_dir):
 def test_a_silent_agent_forfeits_and_the_run_ends_clearly(runs_dir):
     config = load(
         DEFAULT,
+        *SAOP_DEFAULT,
         "parties.jinyun.strategy='negotiator.testing:Silent'",
         "negotiation.turn_timeout=0.2",
         "negotiation.deadline=4",

@@ -71,8 +71,11 @@ class StackedAlternatingOffers:
         self.order = order
         self.deadline = deadline
 
-    def initial(self) -> SaopState:
-        return SaopState()
+    def initial(self, plan: Outcome | None = None, planner: str | None = None) -> SaopState:
+        """The start state; a superior's ``plan`` is tabled as the first standing offer."""
+        if plan is None:
+            return SaopState()
+        return SaopState(standing=plan, proposer=planner, offer_turn=0)
 
     def actor(self, state: SaopState) -> str:
         """The party whose turn it is."""
@@ -114,7 +117,8 @@ class StackedAlternatingOffers:
             accepted = state.accepted_by | {party}
             state = replace(state, accepted_by=accepted)
             events.append(ProtocolEvent("accept", where | {"proposer": state.proposer}))
-            if len(accepted) == len(self.order) - 1:
+            needed = {p for p in self.order if p != state.proposer}
+            if accepted >= needed:
                 standing = state.standing
                 assert standing is not None
                 state = replace(state, status="agreed", agreement_round=state.round)

@@ -1,0 +1,173 @@
+"""Before phase 1: declarations (audited or not) and the superior's plan.
+
+Declarations: each government declares its resource endowment (its statistical data). Under
+``audited`` the mediator checks every figure against the true data, logs a
+``misreport_detected`` event for a claim off by more than ``audit_tolerance`` and publishes the
+verified figures; under ``public`` it publishes the claims as made; under ``private`` it publishes
+nothing. Whatever uses the declarations — the superior's plan — sees verified data under
+``audited`` and the claims otherwise.
+
+The plan: the mediator computes the asymmetric-Nash outcome of the economy the (verified)
+declarations describe and sends it as a planning brief to the superior agent, which decides what
+to table (see ``agents/superior.py``). With an explicit domain there is nothing to declare and the
+brief is computed from the true utilities.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from negotiator.analysis import analyze
+from negotiator.config import Config, config_from_dict
+from negotiator.contract import build_setting
+from negotiator.domain import Outcome
+from negotiator.errors import DomainError
+
+if TYPE_CHECKING:
+    from negotiator.mediator import Mediator
+
+
+@dataclass
+class Plan:
+    """The superior's decisions, as received."""
+
+    superior: str
+    guidance: str
+    text: Outcome | None = None
+    cofunding: float = 0.0
+    subsidy: float = 0.0
+    budget: float = 0.0
+    based_on: str = "declared"
+
+
+@dataclass
+class Declarations:
+    """What each government declared and what was verified."""
+
+    claimed: dict[str, dict[str, float]] = field(default_factory=dict)
+    used: dict[str, dict[str, float]] = field(default_factory=dict)
+    misreports: list[str] = field(default_factory=list)
+
+
+def collect_declarations(m: Mediator, now: float) -> Declarations:
+    """Ask every government for its data and handle the answers per transparency."""
+    config = m.config
+    assert config.scenario is not None
+    truth = config.scenario.resources
+    level = config.mediator.transparency
+    out = Declarations()
+    m.log.emit("request", kind="declare", parties=list(m.parties), t=now)
+    for p in m.parties:
+        m.send(p, "request", {"kind": "declare", "fields": ["resources"], "truth": truth[p]})
+    answers = m.collect(
+        "declaration",
+        set(m.parties),
+        m.config.negotiation.turn_timeout,
+        _valid_declaration(set(config.scenario.elasticities)),
+    )
+    for p in m.parties:  # in name order for the log
+        claimed = answers.get(p)
+        if claimed is None:
+            m.log.emit("forfeit", party=p, stage="declaration", reason="silent", t=now)
+            claimed = dict(truth[p])
+        out.claimed[p] = claimed
+        m.log.emit("declaration", party=p, resources=claimed, t=now)
+        off = any(
+            abs(claimed[r] - truth[p][r]) > config.mediator.audit_tolerance * max(truth[p][r], 1e-9)
+            for r in truth[p]
+        )
+        if level == "audited":
+            out.used[p] = dict(truth[p])
+            if off:
+                out.misreports.append(p)
+                m.log.emit(
+                    "misreport_detected", party=p, claimed=claimed, verified=dict(truth[p]), t=now
+                )
+        else:
+            out.used[p] = claimed
+    if level != "private":
+        published = out.used if level == "audited" else out.claimed
+        for p in m.parties:
+            m.send(
+                p,
+                "event",
+                {"kind": "declarations", "verified": level == "audited", "resources": published},
+            )
+    m.log.flush()
+    return out
+
+
+def _valid_declaration(resources: set[str]) -> Any:
+    def check(sender: str, body: dict[str, Any]) -> dict[str, float]:
+        claimed = body.get("resources")
+        if not isinstance(claimed, dict) or set(claimed) != resources:
+            raise DomainError(f"declare every resource: {sorted(resources)}")
+        out = {}
+        for k, v in claimed.items():
+            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                raise DomainError(f"resource {k}: a number ≥ 0")
+            out[str(k)] = float(v)
+        return out
+
+    return check
+
+
+def planning_brief(config: Config, declared: dict[str, dict[str, float]] | None) -> dict[str, Any]:
+    """The asymmetric-Nash outcome of the economy described by ``declared`` (or the true one)."""
+    planned = config
+    if declared is not None and config.scenario is not None:
+        data = config.model_dump(mode="json", exclude_none=True)
+        data["scenario"]["resources"] = declared
+        planned = config_from_dict(data, source="planning brief")
+    setting = build_setting(planned)
+    analysis = analyze(setting.domain, setting.utilities, setting.power)
+    point = analysis.asymmetric_nash
+    return {
+        "asymmetric_nash": setting.domain.decode(point.outcome) if point is not None else None,
+        "power": dict(setting.power),
+    }
+
+
+def ask_superior(m: Mediator, brief: dict[str, Any], based_on: str, now: float) -> Plan:
+    """Send the brief to the superior agent and take its decision (no answer: no plan)."""
+    assert m.superior is not None and m.config.superior is not None
+    plan = Plan(superior=m.superior, guidance=m.config.superior.guidance, based_on=based_on)
+    m.log.emit("request", kind="plan", party=m.superior, t=now)
+    m.send(m.superior, "request", {"kind": "plan", "brief": brief})
+    domain = m.setting.domain if m.setting is not None else None
+
+    def check(sender: str, body: dict[str, Any]) -> dict[str, Any]:
+        text = body.get("text")
+        if text is not None and domain is not None:
+            domain.encode(text)
+        for key in ("cofunding", "subsidy", "budget"):
+            value = body.get(key, 0.0)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise DomainError(f"{key}: a number ≥ 0")
+        return body
+
+    deadline = time.monotonic() + m.config.negotiation.turn_timeout
+    answers = m.collect("plan", {m.superior}, max(deadline - time.monotonic(), 0.0), check)
+    body = answers.get(m.superior)
+    if body is not None:
+        spec = m.config.superior
+        plan.text = domain.encode(body["text"]) if body.get("text") and domain else None
+        # the superior cannot commit more than its configured means
+        plan.cofunding = min(float(body.get("cofunding", 0.0)), spec.cofunding)
+        plan.subsidy = min(float(body.get("subsidy", 0.0)), spec.subsidy)
+        plan.budget = min(float(body.get("budget", 0.0)), spec.budget)
+    m.log.emit(
+        "plan",
+        superior=plan.superior,
+        guidance=plan.guidance,
+        text=domain.decode(plan.text) if plan.text is not None and domain else None,
+        cofunding=plan.cofunding,
+        subsidy=plan.subsidy,
+        budget=plan.budget,
+        based_on=based_on,
+        t=now,
+    )
+    m.log.flush()
+    return plan
