@@ -104,6 +104,11 @@ class NegotiationStrategy:
         """Single text: accept the final text? Iff it beats my reservation value."""
         return self.ctx.utility(text) > self.ctx.utility.reservation
 
+    def vote_message(self, body: dict[str, Any], retry: bool) -> dict[str, Any]:
+        """The vote or ratification message as sent (fault injection overrides this; ``retry``
+        is true when the mediator rejected the previous one)."""
+        return body
+
     def observe_offer(self, party: str, outcome: Outcome) -> None:
         """Hook: another party's offer, seen because the transparency level publishes it."""
 

@@ -107,6 +107,7 @@ class Agent:
         self.compliance: ComplianceStrategy | None = None
         self.game: StageGame | None = None
         self.province: Province | None = None
+        self.ballot: tuple[dict[str, Any], int] | None = None
         self.declaration: dict[str, Any] = {"mode": "truthful"}
         self.my_moves: list[Move] = []
         self.others_defected: list[bool] = []
@@ -154,7 +155,15 @@ class Agent:
         if self.strategy is None:
             return [], False
         if msg.type == "request" and kind in ("vote", "ratify"):
+            self.ballot = (body, msg.round)
             return [self._reply(self._vote(body), msg.round)], False
+        if (
+            msg.type == "error"
+            and body.get("code") == "invalid_action"
+            and self.ballot is not None
+            and self.ballot[1] == msg.round
+        ):
+            return [self._reply(self._vote(self.ballot[0], retry=True), msg.round)], False
         domain = self.strategy.ctx.domain
         if msg.type == "request" and body.get("kind") == "saop_turn":
             self.last_obs = observation_from_request(body, domain)
@@ -186,15 +195,17 @@ class Agent:
             factor += float(self.declaration.get("exaggeration", 0.0))
         return {"kind": "declaration", "resources": {k: v * factor for k, v in truth.items()}}
 
-    def _vote(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _vote(self, body: dict[str, Any], retry: bool = False) -> dict[str, Any]:
         assert self.strategy is not None
         domain = self.strategy.ctx.domain
         text = domain.encode(body["text"])
         common = {"session": self.session, "round": body["round"], "text_id": body["text_id"]}
         if body["kind"] == "ratify":
-            return {"kind": "ratify", "accept": self.strategy.ratify(text), **common}
-        obs = VoteObservation(int(body["round"]), text, domain.encode(body["proposal"]))
-        return {"kind": "vote", "accept": self.strategy.vote(obs), **common}
+            vote = {"kind": "ratify", "accept": self.strategy.ratify(text), **common}
+        else:
+            obs = VoteObservation(int(body["round"]), text, domain.encode(body["proposal"]))
+            vote = {"kind": "vote", "accept": self.strategy.vote(obs), **common}
+        return self.strategy.vote_message(vote, retry)
 
     def _start_negotiation(self, body: dict[str, Any]) -> None:
         self.session = int(body.get("session", 0))

@@ -47,7 +47,8 @@ def _print_negotiation(summary: dict[str, Any], console: Console) -> None:
             f"{money}); protocol {summary['protocol']}"
         )
     if summary.get("misreports"):
-        console.print(f"[yellow]Misreports caught by the audit[/]: {', '.join(summary['misreports'])}")
+        caught = ", ".join(summary["misreports"])
+        console.print(f"[yellow]Misreports caught by the audit[/]: {caught}")
     if summary["agreement"]:
         head = f"[bold green]Agreement[/] in round {summary['agreement_round']}"
     else:

@@ -6,6 +6,8 @@ test exercises the mediator's handling of bad parties end to end.
 
 from __future__ import annotations
 
+from typing import Any
+
 from agents.base import AgentContext, NegotiationStrategy, TurnObservation
 from agents.negotiation import Linear
 from negotiator.actions import Action, RawAction
@@ -60,3 +62,28 @@ def broken_offer(ctx: AgentContext) -> dict[str, object]:
             return wire
     wire[domain.issues[0].name] = "no-such-value"
     return wire
+
+
+class StaleVoter(NegotiationStrategy):
+    """A hill climber whose first vote of each round names a stale text; told off, it votes
+    properly."""
+
+    name = "stale_voter"
+    protocols = ("single_text",)
+
+    def vote_message(self, body: dict[str, Any], retry: bool) -> dict[str, Any]:
+        return body if retry else {**body, "text_id": "0" * 16}
+
+
+class ImpostorVoter(NegotiationStrategy):
+    """A hill climber whose first vote of each round claims to be another party's; told off, it
+    votes as itself."""
+
+    name = "impostor_voter"
+    protocols = ("single_text",)
+
+    def vote_message(self, body: dict[str, Any], retry: bool) -> dict[str, Any]:
+        if retry:
+            return body
+        other = next(p for p in self.ctx.order if p != self.ctx.party)
+        return {**body, "voter": other}
