@@ -123,6 +123,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from negotiator.contract import build_setting
 
     config = load_config(args.config, args.overrides)
+    if config.scenario is None and config.domain is None:
+        raise ConfigError(f"{args.config}: nothing to analyze: no [scenario] or [domain]")
     setting = build_setting(config)
     analysis = analyze(setting.domain, setting.utilities, setting.power)
     out: dict[str, Any] = analysis.to_json(setting.domain)

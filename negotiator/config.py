@@ -228,7 +228,7 @@ class ShockSpec(_Section):
     @model_validator(mode="after")
     def _when_and_what(self) -> ShockSpec:
         if bool(self.at) == (self.rate is not None):
-            raise ValueError("give either `at` (periods) or `rate` (per period), not both")
+            raise ValueError("give exactly one of `at` (periods) or `rate` (per period)")
         if self.kind == "rotation" and self.promotion is None and self.compliance is None:
             raise ValueError("a rotation changes `promotion` (λ) or `compliance` (strategy)")
         if self.kind != "rotation" and (self.promotion is not None or self.compliance):
@@ -425,6 +425,8 @@ class Config(_Section):
         impl = self.implementation
         if impl is None:
             return
+        if impl.subsidy > 0 and impl.budget <= 0:
+            raise ValueError("implementation.subsidy: needs a budget > 0 to be paid from")
         if isinstance(impl.payoffs, dict):
             missing = sorted(set(self.parties) - set(impl.payoffs))
             extra = sorted(set(impl.payoffs) - set(self.parties))
@@ -554,7 +556,15 @@ def format_validation_error(exc: ValidationError) -> str:
     errors = exc.errors()
     first = errors[0]
     msg = str(first["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    loc = ".".join(str(p) for p in first["loc"])
+    # drop pydantic's union and validator tags (e.g. "function-after[...]") from the path;
+    # list positions are written [i]
+    parts: list[str] = []
+    for p in first["loc"]:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        elif "[" not in str(p) and "(" not in str(p):
+            parts.append(("." if parts else "") + str(p))
+    loc = "".join(parts)
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
     elif first["type"] == "missing":

@@ -47,6 +47,8 @@ class Terms:
         """δ* = (T − R − pF − s)/(T − P), clipped to [0, 1]: grim trigger sustains compliance
         iff δ ≥ δ*."""
         p, f, s = (self.detection, self.penalty, self.subsidy) if self.in_force else (0, 0, 0)
+        if game.T - game.P <= 0:  # a degenerate game (all payoffs scaled to zero)
+            return 0.0
         value = (game.T - game.R - p * f - s) / (game.T - game.P)
         return min(max(value, 0.0), 1.0)
 

@@ -1,9 +1,10 @@
 """Phase 2 on the mediator's clock: implementation periods, shocks and renegotiation.
 
 Each period is a SimPy timeout of one unit: every government is asked to comply or defect, the
-mediator waits for all moves (a barrier with a wall-clock deadline), handles them in party-name
-order with the pure :class:`~negotiator.protocols.compliance.ComplianceGame`, and reports to each
-government what the transparency level lets it see. Shocks are SimPy processes that fire half-way
+mediator waits for all moves (a barrier with a wall-clock deadline), then plays them all at once
+(the result does not depend on arrival order) with the pure
+:class:`~negotiator.protocols.compliance.ComplianceGame`, and reports to each government what the
+transparency level lets it see. Shocks are SimPy processes that fire half-way
 between periods (fixed periods or a seeded Poisson process); a shock that moves some R_g by more
 than ``renegotiation_threshold`` reopens phase 1 at the next period if the contract allows it.
 """
@@ -160,9 +161,9 @@ class ImplementationPhase:
         for p in self.parties:
             self.m.send(p, "request", {"kind": "compliance", "period": period}, period)
         moves: dict[str, str] = {}
-        deadline = time.monotonic() + self.impl.decision_timeout
+        deadline = self.m.clock() + self.impl.decision_timeout
         while len(moves) < len(self.parties):
-            remaining = deadline - time.monotonic()
+            remaining = deadline - self.m.clock()
             if remaining <= 0:
                 break
             got = self.m.receive(remaining)

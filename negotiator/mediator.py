@@ -72,8 +72,11 @@ class Mediator:
         *,
         join_timeout: float = 30.0,
         run_id: str = "",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
+        self.clock = clock
+        """Wall clock for waiting deadlines (replay substitutes a virtual one)."""
         self.setting = setting
         self.socket = socket
         self.log = log
@@ -134,9 +137,9 @@ class Mediator:
         every agent has set up its strategy (its ``ready`` event) before the first round."""
         hellos: dict[str, dict[str, Any]] = {}
         ready: set[str] = set()
-        deadline = time.monotonic() + self.join_timeout
+        deadline = self.clock() + self.join_timeout
         while len(ready) < len(self.participants):
-            remaining = deadline - time.monotonic()
+            remaining = deadline - self.clock()
             if remaining <= 0:
                 missing = ", ".join(p for p in self.participants if p not in ready)
                 self.log.emit("join_timeout", missing=missing)
@@ -260,9 +263,9 @@ class Mediator:
         invalid ones with an error and let the sender try again. Returns party → checked value."""
         answers: dict[str, Any] = {}
         attempts = dict.fromkeys(parties, 0)
-        deadline = time.monotonic() + timeout
+        deadline = self.clock() + timeout
         while len(answers) < len(parties):
-            remaining = deadline - time.monotonic()
+            remaining = deadline - self.clock()
             if remaining <= 0:
                 break
             got = self.receive(remaining)
@@ -292,6 +295,7 @@ class Mediator:
                     msg.round,
                     -1,
                     turn=-1,
+                    body=msg.body,
                 )
                 if last:
                     parties = parties - {sender}
@@ -549,11 +553,11 @@ class Mediator:
             request["proposer"] = state.proposer
         self.log.emit("request", party=party, round=state.round, turn=state.turn, t=now)
         self.send(party, "request", request, state.round)
-        deadline = time.monotonic() + self.config.negotiation.turn_timeout
+        deadline = self.clock() + self.config.negotiation.turn_timeout
         invalid = False
         attempts = 0
         while True:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - self.clock()
             if remaining <= 0:
                 break
             got = self.receive(remaining)
@@ -565,7 +569,7 @@ class Mediator:
             try:
                 action = self._decode_action(protocol, state, party, sender, msg)
             except _Stale as exc:
-                self.reject(sender, "stale", str(exc), state.round, state.turn)
+                self.reject(sender, "stale", str(exc), state.round, state.turn, body=msg.body)
                 continue
             except (InvalidAction, DomainError) as exc:
                 attempts += 1
@@ -587,17 +591,25 @@ class Mediator:
         return Forfeit("invalid" if invalid else "silent")
 
     def reject(
-        self, party: str, code: str, reason: str, round_: int, position: int, turn: Any = None
+        self,
+        party: str,
+        code: str,
+        reason: str,
+        round_: int,
+        position: int,
+        turn: Any = None,
+        body: dict[str, Any] | None = None,
     ) -> None:
         """Log and count an invalid or stale action and tell its sender why. Only an error with
-        code ``invalid_action`` invites the sender to try again within the same turn."""
+        code ``invalid_action`` invites the sender to try again within the same turn. The
+        rejected ``body`` is logged as received, so that a replay can send it again."""
         self.result.invalid_actions[party] += 1
         kind = "stale_action" if code == "stale" else "invalid_action"
-        self.log.emit(kind, party=party, round=round_, turn=position, reason=reason)
-        body: dict[str, Any] = {"code": code, "message": reason}
+        self.log.emit(kind, party=party, round=round_, turn=position, reason=reason, body=body)
+        error: dict[str, Any] = {"code": code, "message": reason}
         if code in ("invalid_action", "forfeited"):
-            body["turn"] = turn if isinstance(turn, int) and not isinstance(turn, bool) else None
-        self.send(party, "error", body, round_)
+            error["turn"] = turn if isinstance(turn, int) and not isinstance(turn, bool) else None
+        self.send(party, "error", error, round_)
 
     def _decode_action(
         self,

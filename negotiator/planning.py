@@ -15,7 +15,6 @@ brief is computed from the true utilities.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -148,8 +147,7 @@ def ask_superior(m: Mediator, brief: dict[str, Any], based_on: str, now: float) 
                 raise DomainError(f"{key}: a number ≥ 0")
         return body
 
-    deadline = time.monotonic() + m.config.negotiation.turn_timeout
-    answers = m.collect("plan", {m.superior}, max(deadline - time.monotonic(), 0.0), check)
+    answers = m.collect("plan", {m.superior}, m.config.negotiation.turn_timeout, check)
     body = answers.get(m.superior)
     if body is not None:
         spec = m.config.superior

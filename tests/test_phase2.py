@@ -191,7 +191,7 @@ def test_phase2_with_shocks_is_deterministic(runs_dir):
         ("implementation.payoffs={R=3, S=0, T=2, P=1}", "not a Prisoner's Dilemma"),
         ("parties.row.compliance='angel'", "parties.row.compliance: unknown compliance strategy"),
         ("implementation.budget=-5", "implementation.budget"),
-        ("implementation.shocks=[{kind='demand'}]", "give either `at`"),
+        ("implementation.shocks=[{kind='demand'}]", "shocks[0]: give exactly one of `at`"),
         ("implementation.shocks=[{kind='rotation', at=[1]}]", "a rotation changes"),
         ("implementation.shocks=[{kind='incident', at=[999], damage=1}]", "within 1..200"),
         ("tournament.strategies=['grudger', 'saint']", "tournament.strategies[1]"),
