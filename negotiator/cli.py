@@ -63,6 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="Pareto frontier, Nash, Kalai–Smorodinsky, dependence")
     config_args(analyze)
 
+    replay = sub.add_parser("replay", help="verify a run from its event log, or show its timeline")
+    replay.add_argument("run", type=Path, help="a run directory or an events.jsonl")
+    replay.add_argument(
+        "--verify",
+        action="store_true",
+        help="check the digest chain and re-execute the mediator on the log",
+    )
+    replay.add_argument(
+        "--until",
+        type=int,
+        metavar="R",
+        help="timeline: stop after round (phase 1) / period (phase 2) R",
+    )
+    replay.add_argument("--json", action="store_true", help="JSON output (lines for a timeline)")
+
     tour = sub.add_parser("tournament", help="round robin of the config's compliance strategies")
     config_args(tour)
     tour.add_argument("--turns", type=int, help="turns per match (default: tournament.turns)")
@@ -82,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_analyze(args)
         if args.command == "tournament":
             return _cmd_tournament(args)
+        if args.command == "replay":
+            return _cmd_replay(args)
     except NegotiatorError as exc:
         print(f"negotiator: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -166,4 +183,32 @@ def _cmd_tournament(args: argparse.Namespace) -> int:
 
     plot = plot_pair_scores(result, Path(result["folder"]) / "pair_scores.png")
     print_tournament(result, plot)
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from negotiator.replay import load_log, timeline, verify
+
+    if args.verify:
+        report = verify(args.run)
+        if args.json:
+            print(json.dumps(report.to_json(), ensure_ascii=False, default=str))
+        elif report.ok:
+            print(report.message)
+        else:
+            print(
+                f"verification failed: {report.message}: recorded {report.recorded!r}, "
+                f"recomputed {report.recomputed!r}",
+                file=sys.stderr,
+            )
+        return 0 if report.ok else 4
+    _, events = load_log(args.run)
+    rows = timeline(events, until=args.until)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    from negotiator.report import print_timeline
+
+    print_timeline(rows)
     return 0

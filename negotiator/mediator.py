@@ -582,6 +582,7 @@ class Mediator:
                     state.round,
                     state.turn,
                     turn=msg.body.get("turn"),
+                    body=msg.body,
                 )
                 if last:
                     break

@@ -212,3 +212,31 @@ def print_tournament(result: dict[str, Any], plot: Any, console: Console | None 
         table.add_row(str(i), row["strategy"], f"{row['mean_score_per_turn']:.3f}")
     console.print(table)
     console.print(f"pair scores: {plot}\nmatch logs: {result['folder']}", soft_wrap=True)
+
+
+def print_timeline(rows: list[dict[str, Any]], console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title="Timeline", title_justify="left")
+    for col in ("line", "phase", "step", "who", "what", "worth (normalised)", "seen by"):
+        table.add_column(col, justify="right" if col in ("line", "phase", "step") else "left")
+    for row in rows:
+        what = row["action"]
+        if "votes" in row:
+            what += " " + " ".join(f"{p}:{'y' if v else 'n'}" for p, v in row["votes"].items())
+        if "moves" in row:
+            what += " " + "".join(row["moves"].values())
+            if row.get("detected"):
+                what += f" caught {','.join(row['detected'])}"
+        if row.get("detail") and isinstance(row["detail"], str):
+            what += f" ({row['detail']})"
+        worth = row.get("utilities")
+        table.add_row(
+            str(row["line"]),
+            str(row["phase"]),
+            str(row.get("step", "")),
+            str(row.get("party") or ""),
+            what,
+            " ".join(f"{v:.2f}" for v in worth.values()) if worth else "",
+            row["visible_to"],
+        )
+    console.print(table)

@@ -8,6 +8,8 @@ import os
 import platform
 import socket
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,10 +18,10 @@ from typing import Any
 import zmq
 
 from negotiator import PROTOCOL_VERSION, __version__
-from negotiator.analysis import analyze
+from negotiator.analysis import Analysis, analyze
 from negotiator.bus import MediatorSocket, Transport
 from negotiator.config import Config
-from negotiator.contract import build_setting
+from negotiator.contract import Setting, build_setting
 from negotiator.eventlog import EventLog
 from negotiator.launcher import AgentLauncher
 from negotiator.mediator import Mediator
@@ -53,46 +55,112 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
     """Run a config to the end and return its summary (also written to ``summary.json``)."""
     options = options or RunOptions()
     started = time.monotonic()
+    run_id = options.run_id or new_run_id(config)
+    prepared = prepare(config)
+    run_dir = options.out / run_id
+    run_dir.mkdir(parents=True, exist_ok=False)
+    log = EventLog(run_dir / "events.jsonl")
+    runtime = {
+        "run_id": run_id,
+        "transport": options.transport,
+        "config_path": options.config_path,
+        "python": platform.python_version(),
+        "started": datetime.now(UTC).isoformat(),
+    }
+    context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
+    bus = MediatorSocket(options.transport, context)
+    try:
+
+        def launch(participants: tuple[str, ...]) -> AbstractContextManager[object]:
+            return AgentLauncher(
+                bus.endpoint,
+                participants,
+                threads=options.transport == "inproc",
+                context=context,
+            )
+
+        metrics, mediator = execute(
+            config,
+            prepared,
+            log,
+            bus,
+            launch,
+            runtime=runtime,
+            join_timeout=options.join_timeout,
+            run_id=run_id,
+        )
+    finally:
+        log.close()
+        bus.close()
+        context.destroy(linger=0)
+    setting = prepared.setting
+    summary = {
+        "run_id": run_id,
+        "seed": config.run.seed,
+        "protocol": config.negotiation.protocol if config.negotiates else None,
+        "parties": list(config.party_names),
+        **metrics,
+        "economy": setting.economy.report() if setting and setting.economy else None,
+        "final_digest": log.digest,
+        "log": str(log.path),
+        "agent_pids": mediator.result.pids,
+        "mediator_pid": os.getpid(),
+        "wall_seconds": round(time.monotonic() - started, 3),
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return RunResult(summary, run_dir, mediator.result.pids)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a run computes before any agent starts (the same for the run and its replay)."""
+
+    setting: Setting | None
+    analysis: Analysis | None
+
+
+def prepare(config: Config) -> Prepared:
     setting = build_setting(config) if (config.scenario or config.domain) else None
     analysis = (
         analyze(setting.domain, setting.utilities, setting.power)
         if setting is not None and config.negotiates
         else None
     )
-    run_id = options.run_id or new_run_id(config)
-    run_dir = options.out / run_id
-    run_dir.mkdir(parents=True, exist_ok=False)
-    log = EventLog(run_dir / "events.jsonl")
+    return Prepared(setting, analysis)
+
+
+def execute(
+    config: Config,
+    prepared: Prepared,
+    log: EventLog,
+    bus: Any,
+    launch: Callable[[tuple[str, ...]], AbstractContextManager[object]],
+    *,
+    runtime: dict[str, Any],
+    join_timeout: float = 30.0,
+    run_id: str = "",
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[dict[str, Any], Mediator]:
+    """Everything a run logs, from ``run_started`` to ``run_finished``, over ``bus`` with the
+    agents ``launch`` starts. Replay calls this with a bus that answers from a log."""
+    setting, analysis = prepared.setting, prepared.analysis
     log.emit(
         "run_started",
         config=config.model_dump(mode="json"),
         seed=config.run.seed,
         versions={"negotiator": __version__, "protocol": PROTOCOL_VERSION},
-        runtime={
-            "run_id": run_id,
-            "transport": options.transport,
-            "config_path": options.config_path,
-            "python": platform.python_version(),
-            "started": datetime.now(UTC).isoformat(),
-        },
+        runtime=runtime,
         pid=os.getpid(),
         host=socket.gethostname(),
     )
     if setting is not None and setting.economy is not None:
         log.emit("economy", **setting.economy.report())
     log.flush()
-    context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
-    bus = MediatorSocket(options.transport, context)
     try:
         mediator = Mediator(
-            config, setting, bus, log, join_timeout=options.join_timeout, run_id=run_id
+            config, setting, bus, log, join_timeout=join_timeout, run_id=run_id, clock=clock
         )
-        with AgentLauncher(
-            bus.endpoint,
-            mediator.participants,
-            threads=options.transport == "inproc",
-            context=context,
-        ):
+        with launch(mediator.participants):
             result = mediator.run()
         metrics: dict[str, Any] = {}
         if config.negotiates:
@@ -122,25 +190,7 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
     except BaseException as exc:
         log.emit("run_aborted", reason=f"{type(exc).__name__}: {exc}")
         raise
-    finally:
-        log.close()
-        bus.close()
-        context.destroy(linger=0)
-    summary = {
-        "run_id": run_id,
-        "seed": config.run.seed,
-        "protocol": config.negotiation.protocol if config.negotiates else None,
-        "parties": list(config.party_names),
-        **metrics,
-        "economy": setting.economy.report() if setting and setting.economy else None,
-        "final_digest": log.digest,
-        "log": str(log.path),
-        "agent_pids": result.pids,
-        "mediator_pid": os.getpid(),
-        "wall_seconds": round(time.monotonic() - started, 3),
-    }
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    return RunResult(summary, run_dir, result.pids)
+    return metrics, mediator
 
 
 def _headline(metrics: dict[str, Any]) -> dict[str, Any]:

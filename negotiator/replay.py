@@ -1,0 +1,463 @@
+"""Replay: verify a run from its event log, without agent processes.
+
+Verification has two layers:
+
+1. **The digest chain**, line by line: an edited line breaks it there.
+2. **Re-execution of the mediator**: the run's own code path (:func:`negotiator.runner.execute`,
+   the protocols, enforcement, shocks, renegotiation, the summary) runs again from the config in
+   the first event, over a :class:`ReplayBus` that answers every request with the actions the log
+   records (and re-sends the rejected ones), on a virtual clock (a silent party costs no wall
+   time). The recomputed log must equal the recorded one line by line, apart from wall-clock and
+   machine fields; the first difference is reported with its line, field, recorded and recomputed
+   values. Every state digest (``round_end``, ``period_end``) and the final outcome are covered.
+
+A log cut short (a killed mediator) verifies up to its last complete line; the report says how far
+the run got and that it did not finish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from negotiator import PROTOCOL_VERSION
+from negotiator.config import Config, config_from_dict
+from negotiator.errors import ConfigError, NegotiatorError
+from negotiator.eventlog import VOLATILE_FIELDS, EventLog, read_events, verify_chain
+from negotiator.wire import Codec, Message
+
+Template = dict[str, Any] | None
+"""A recorded response body (None: the party stayed silent)."""
+
+
+class ReplayExhausted(Exception):
+    """The log has no more recorded actions: it was cut short."""
+
+
+class ReplayDivergence(Exception):
+    """The mediator asked for something the log does not record at this point."""
+
+
+@dataclass
+class Exchange:
+    """One request as logged, and the messages the mediator handled in answer, in order."""
+
+    line: int
+    kind: str
+    parties: tuple[str, ...]
+    responses: list[tuple[str, Template]] = field(default_factory=list)
+
+
+def _valid_action(event: dict[str, Any], session: int) -> tuple[str, dict[str, Any]] | None:
+    kind = event["event"]
+    if kind == "offer" and event.get("turn", -1) >= 0:
+        return event["party"], {
+            "kind": "offer",
+            "turn": event["turn"],
+            "session": session,
+            "outcome": event["outcome"],
+        }
+    if kind == "accept":
+        return event["party"], {"kind": "accept", "turn": event["turn"], "session": session}
+    if kind == "end_negotiation":
+        return event["party"], {"kind": "end", "turn": event["turn"], "session": session}
+    return None
+
+
+def script_from_log(events: list[dict[str, Any]]) -> deque[Exchange]:
+    """The requests of a run and the responses the mediator handled, from its log."""
+    exchanges: deque[Exchange] = deque()
+    current: Exchange | None = None
+    session = 0
+    silent: set[str] = set()
+    for line, event in enumerate(events, start=1):
+        kind = event["event"]
+        if kind == "round_start":
+            session = event.get("session", 0)
+        if kind == "request":
+            parties = (event["party"],) if "party" in event else tuple(event["parties"])
+            current = Exchange(line, event.get("kind", "saop_turn"), parties)
+            exchanges.append(current)
+            silent = set()
+            continue
+        if current is None:
+            continue
+        if kind in ("invalid_action", "stale_action"):
+            current.responses.append((event["party"], event.get("body")))
+        elif kind == "forfeit":
+            silent.add(event["party"])
+        elif (action := _valid_action(event, session)) is not None:
+            current.responses.append(action)
+        elif kind == "plan":
+            current.responses.append(
+                (
+                    event["superior"],
+                    {
+                        "kind": "plan",
+                        "text": event["text"],
+                        "cofunding": event["cofunding"],
+                        "subsidy": event["subsidy"],
+                        "budget": event["budget"],
+                    },
+                )
+            )
+        elif kind == "declaration" and event["party"] not in silent:
+            current.responses.append(
+                (event["party"], {"kind": "declaration", "resources": event["resources"]})
+            )
+        elif kind in ("votes", "ratify_votes"):
+            ballot = "vote" if kind == "votes" else "ratify"
+            for party, accept in event["votes"].items():
+                if party not in silent:
+                    current.responses.append((party, {"kind": ballot, "accept": accept}))
+        elif kind == "period":
+            for party, move in event["moves"].items():
+                if party not in silent:
+                    current.responses.append(
+                        (party, {"kind": "move", "period": event["period"], "move": move})
+                    )
+    return exchanges
+
+
+class VirtualClock:
+    """A clock that only moves when the replay bus waits in vain."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class ReplayBus:
+    """Stands in for the mediator's socket: answers each request from the recorded script."""
+
+    endpoint = "replay://"
+
+    def __init__(
+        self, participants: list[str], script: deque[Exchange], clock: VirtualClock
+    ) -> None:
+        self.script = script
+        self.clock = clock
+        self.codecs = {p: Codec(sender=p) for p in participants}
+        self.reader = Codec("replay")
+        self.queue: deque[tuple[bytes, bytes]] = deque(
+            (p.encode(), self.codecs[p].pack("hello", {"pid": 0, "host": "replay"}))
+            for p in sorted(participants)
+        )
+        self.pending: dict[str, Message] = {}
+
+    def send(self, identity: bytes, payload: bytes) -> None:
+        party = identity.decode()
+        msg = self.reader.unpack(payload)
+        if msg.type == "welcome":
+            self._push(party, "event", {"kind": "ready"}, 0)
+        elif msg.type == "request":
+            self.pending[party] = msg
+            if all(p in self.pending for p in self._expected().parties):
+                self._answer()
+
+    def _expected(self) -> Exchange:
+        if not self.script:
+            raise ReplayExhausted
+        return self.script[0]
+
+    def _answer(self) -> None:
+        exchange = self.script.popleft()
+        requests = {p: self.pending.pop(p) for p in exchange.parties}
+        for party, body in exchange.responses:
+            if body is None:
+                continue
+            request = requests.get(party) or next(iter(requests.values()))
+            filled = dict(body)
+            if filled.get("kind") in ("vote", "ratify") and "text_id" not in filled:
+                filled |= {k: request.body[k] for k in ("session", "round", "text_id")}
+            self._push(party, "action", filled, request.round)
+
+    def _push(self, party: str, type_: str, body: dict[str, Any], round_: int) -> None:
+        self.queue.append((party.encode(), self.codecs[party].pack(type_, body, round_=round_)))
+
+    def recv(self, timeout_s: float) -> tuple[bytes, bytes] | None:
+        if self.queue:
+            return self.queue.popleft()
+        if self.pending and not self.script:
+            raise ReplayExhausted
+        self.clock.now += max(timeout_s, 1e-6)  # nobody answers: the wait runs out at once
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class Report:
+    """The result of a verification."""
+
+    ok: bool
+    lines: int
+    finished: bool
+    message: str
+    line: int | None = None
+    field: str | None = None
+    recorded: Any = None
+    recomputed: Any = None
+    last_event: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+def load_log(path: Path) -> tuple[Path, list[dict[str, Any]]]:
+    """Resolve RUN (a run directory or an events.jsonl) and read its complete lines."""
+    log = path / "events.jsonl" if path.is_dir() else path
+    if not log.exists():
+        raise ConfigError(f"{path}: no events.jsonl here")
+    try:
+        events = read_events(log)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{log}: not an event log: {exc}") from None
+    if not events or events[0].get("event") != "run_started":
+        raise ConfigError(f"{log}: not an event log (the first event must be run_started)")
+    version = events[0].get("versions", {}).get("protocol")
+    if not isinstance(version, int) or version > PROTOCOL_VERSION:
+        raise ConfigError(
+            f"{log}: written with protocol version {version!r}; this negotiator reads versions "
+            f"up to {PROTOCOL_VERSION}"
+        )
+    return log, events
+
+
+def config_of(events: list[dict[str, Any]]) -> Config:
+    return config_from_dict(dict(events[0]["config"]), source="the log's config")
+
+
+def first_difference(recorded: Any, recomputed: Any, path: str = "") -> tuple[str, Any, Any] | None:
+    """The first field (dotted path) where two events differ, ignoring volatile fields."""
+    if isinstance(recorded, dict) and isinstance(recomputed, dict):
+        for key in sorted(set(recorded) | set(recomputed)):
+            if not path and key in VOLATILE_FIELDS:
+                continue
+            if key not in recorded or key not in recomputed:
+                return (f"{path}{key}", recorded.get(key), recomputed.get(key))
+            found = first_difference(recorded[key], recomputed[key], f"{path}{key}.")
+            if found:
+                return found
+        return None
+    if isinstance(recorded, list) and isinstance(recomputed, list):
+        if len(recorded) != len(recomputed):
+            return (path.rstrip("."), recorded, recomputed)
+        for i, (a, b) in enumerate(zip(recorded, recomputed, strict=True)):
+            found = first_difference(a, b, f"{path}{i}.")
+            if found:
+                return found
+        return None
+    if recorded != recomputed or type(recorded) is not type(recomputed):
+        return (path.rstrip("."), recorded, recomputed)
+    return None
+
+
+def verify(path: Path) -> Report:
+    """Verify a run's log (see the module docstring)."""
+    _, events = load_log(path)
+    broken = verify_chain(events)
+    if broken is not None:
+        return Report(
+            False,
+            len(events),
+            False,
+            f"digest chain broken at line {broken}",
+            line=broken,
+            field="digest",
+            recorded=events[broken - 1].get("digest"),
+        )
+    recomputed = reexecute_mediator(events)
+    finished = events[-1]["event"] == "run_finished"
+    for i, recorded in enumerate(events):
+        if i >= len(recomputed):
+            return Report(
+                False,
+                len(events),
+                finished,
+                "the replay ended early",
+                line=i + 1,
+                field="event",
+                recorded=recorded["event"],
+            )
+        diff = first_difference(recorded, recomputed[i])
+        if diff is not None:
+            name, was, now = diff
+            return Report(
+                False,
+                len(events),
+                finished,
+                f"line {i + 1} ({recorded['event']}): {name} differs",
+                line=i + 1,
+                field=name,
+                recorded=was,
+                recomputed=now,
+            )
+    last = events[-1]
+    where = _position(events)
+    if finished:
+        message = f"verified {len(events)} lines; final digest {last['digest']}"
+    else:
+        message = (
+            f"verified the first {len(events)} lines; the run did not finish "
+            f"(it got to {where}, last event {last['event']!r})"
+        )
+    return Report(True, len(events), finished, message, last_event=last["event"])
+
+
+def _position(events: list[dict[str, Any]]) -> str:
+    for event in reversed(events):
+        if "period" in event and event["event"] in ("period_end", "period"):
+            return f"period {event['period']}"
+        if "round" in event and event["event"] in ("round_end", "round_start", "request"):
+            return f"round {event['round']}"
+    return "the start"
+
+
+def reexecute_mediator(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run the mediator again over the recorded actions; return the events it logs."""
+    from negotiator.runner import execute, prepare
+
+    config = config_of(events)
+    participants = list(config.party_names)
+    if config.superior_name is not None:
+        participants.append(config.superior_name)
+    clock = VirtualClock()
+    bus = ReplayBus(participants, script_from_log(events), clock)
+    runtime = dict(events[0].get("runtime", {}))
+    with tempfile.TemporaryDirectory(prefix="negotiator-replay-") as tmp:
+        log = EventLog(Path(tmp) / "events.jsonl")
+        try:
+            execute(config, prepare(config), log, bus, _no_agents, runtime=runtime, clock=clock)
+        except ReplayExhausted:
+            pass
+        except NegotiatorError:
+            pass
+        finally:
+            log.close()
+        return read_events(Path(tmp) / "events.jsonl")
+
+
+@contextlib.contextmanager
+def _no_agents(participants: tuple[str, ...]) -> Iterator[None]:
+    yield None
+
+
+def timeline(events: list[dict[str, Any]], until: int | None = None) -> list[dict[str, Any]]:
+    """Who did what, when, who could see it, and what it was worth to each party (normalised
+    utility of every offer, text and agreement), from a log alone."""
+    from negotiator.contract import build_setting
+
+    config = config_of(events)
+    setting = build_setting(config) if (config.scenario or config.domain) else None
+    level = config.mediator.transparency
+
+    def worth(outcome: Any) -> dict[str, float] | None:
+        if setting is None or outcome is None:
+            return None
+        o = setting.domain.encode(outcome)
+        return {p: round(u.normalize(u(o)), 4) for p, u in setting.utilities.items()}
+
+    def seen_by(party: str | None, kind: str) -> str:
+        if kind in ("invalid_action", "forfeit", "declaration"):
+            return f"mediator, {party}" if party else "mediator"
+        if kind in ("misreport_detected", "plan"):
+            return "mediator" if level == "private" else "everyone"
+        if level != "private":
+            return "everyone"
+        if kind in ("offer", "accept"):
+            return "the next party to act only"
+        if kind in ("votes", "period"):
+            return "each government its own part"
+        return "mediator" if party is None else party
+
+    rows: list[dict[str, Any]] = []
+    phase = 1
+    for event in events:
+        kind = event["event"]
+        if kind == "implementation_start":
+            phase = 2
+        step = event.get("period") if phase == 2 else event.get("round")
+        if until is not None and isinstance(step, int) and step > until:
+            break
+        row: dict[str, Any] | None = None
+        party = event.get("party")
+        if kind in ("offer", "accept", "end_negotiation", "forfeit", "invalid_action"):
+            row = {
+                "party": party,
+                "action": kind,
+                "outcome": event.get("outcome"),
+                "detail": event.get("reason"),
+            }
+            row["utilities"] = worth(event.get("outcome"))
+        elif kind in ("votes", "ratify_votes"):
+            row = {
+                "party": None,
+                "action": kind,
+                "votes": event["votes"],
+                "outcome": event.get("proposal"),
+                "utilities": worth(event.get("proposal")),
+                "detail": "accepted" if event.get("accepted") else None,
+            }
+        elif kind in (
+            "agreement",
+            "text_start",
+            "plan",
+            "declaration",
+            "misreport_detected",
+            "shock",
+            "renegotiation",
+            "negotiation_end",
+        ):
+            outcome = event.get("outcome") or event.get("text") or event.get("agreement")
+            row = {
+                "party": party or event.get("superior") or event.get("government"),
+                "action": kind,
+                "outcome": outcome,
+                "utilities": worth(outcome),
+                "detail": {
+                    k: v
+                    for k, v in event.items()
+                    if k
+                    in (
+                        "reason",
+                        "kind",
+                        "factor",
+                        "status",
+                        "changed",
+                        "claimed",
+                        "resources",
+                        "session",
+                        "source",
+                    )
+                }
+                or None,
+            }
+        elif kind == "period":
+            row = {
+                "party": None,
+                "action": "period",
+                "moves": event["moves"],
+                "detected": event["detected"],
+                "payoffs": event["payoffs"],
+            }
+        if row is None:
+            continue
+        row = {
+            "phase": phase,
+            "step": step,
+            **row,
+            "visible_to": seen_by(party, kind),
+            "line": event["line"],
+        }
+        rows.append({k: v for k, v in row.items() if v is not None})
+    return rows
