@@ -34,8 +34,11 @@ def main() -> None:
     cases = {
         "saop, 2 hardliners": (
             ROOT / "configs/domains/buyer_seller.toml",
-            [f"negotiation.deadline={n}", "parties.buyer.strategy='hardliner'",
-             "parties.seller.strategy='hardliner'"],
+            [
+                f"negotiation.deadline={n}",
+                "parties.buyer.strategy='hardliner'",
+                "parties.seller.strategy='hardliner'",
+            ],
         ),
         "single text, 3 governments + phase 2": (
             ROOT / "configs/scenarios/yongkang_wuyi_jinyun.toml",
@@ -45,7 +48,9 @@ def main() -> None:
     print(f"replay --verify of {n}-round logs, median of {args.repeat} (cores: {_cores()})")
     with tempfile.TemporaryDirectory() as tmp:
         for name, (path, overrides) in cases.items():
-            result = run(load_config(path, overrides), RunOptions(out=Path(tmp), transport="inproc"))
+            result = run(
+                load_config(path, overrides), RunOptions(out=Path(tmp), transport="inproc")
+            )
             lines = len(read_events(result.run_dir / "events.jsonl"))
             times = []
             for _ in range(args.repeat):
@@ -54,8 +59,10 @@ def main() -> None:
                 times.append(time.perf_counter() - started)
                 assert report.ok, report.message
             median = statistics.median(times)
-            print(f"  {name:40s} {result.summary['rounds']:5d} rounds {lines:6d} lines  "
-                  f"{median:6.3f} s  ({lines / median:,.0f} lines/s)")
+            print(
+                f"  {name:40s} {result.summary['rounds']:5d} rounds {lines:6d} lines  "
+                f"{median:6.3f} s  ({lines / median:,.0f} lines/s)"
+            )
 
 
 def _cores() -> int:

@@ -13,11 +13,25 @@ import shutil
 import tempfile
 import time
 import uuid
-from typing import Literal
+from typing import Literal, Protocol
 
 import zmq
 
 Transport = Literal["ipc", "tcp", "inproc"]
+
+
+class Bus(Protocol):
+    """What the mediator needs of its socket (a :class:`MediatorSocket`, or replay's stand-in)."""
+
+    endpoint: str
+
+    def recv(self, timeout_s: float) -> tuple[bytes, bytes] | None: ...
+
+    def send(self, identity: bytes, payload: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
 TRANSPORTS: tuple[Transport, ...] = ("ipc", "tcp", "inproc")
 
 

@@ -77,6 +77,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="timeline: stop after round (phase 1) / period (phase 2) R",
     )
     replay.add_argument("--json", action="store_true", help="JSON output (lines for a timeline)")
+    replay.add_argument(
+        "--branch",
+        metavar="R",
+        help="continue live from round R (or round:R, period:R) with --set changes",
+    )
+    replay.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="A.B=V",
+        help="with --branch: a config change, repeatable",
+    )
+    replay.add_argument(
+        "--out", type=Path, default=Path("runs"), help="with --branch: runs directory (runs/)"
+    )
+    replay.add_argument(
+        "--reexecute",
+        action="store_true",
+        help="with --verify: re-create the agents and check every decision",
+    )
 
     tour = sub.add_parser("tournament", help="round robin of the config's compliance strategies")
     config_args(tour)
@@ -189,8 +210,28 @@ def _cmd_tournament(args: argparse.Namespace) -> int:
 def _cmd_replay(args: argparse.Namespace) -> int:
     from negotiator.replay import load_log, timeline, verify
 
+    if args.reexecute and not args.verify:
+        raise ConfigError("--reexecute: only with --verify")
+    if args.overrides and args.branch is None:
+        raise ConfigError("--set: only with --branch")
+    if args.branch is not None:
+        from negotiator.replay import branch
+
+        summary = branch(args.run, args.branch, args.overrides, args.out)
+        if args.json:
+            print(json.dumps(summary, ensure_ascii=False, default=str))
+        else:
+            from negotiator.report import print_run_summary
+
+            print(
+                f"branched from {summary['branched_from']} after "
+                f"{'round' if summary['branch_point']['phase'] == 1 else 'period'} "
+                f"{summary['branch_point']['after']} with {', '.join(args.overrides) or '—'}"
+            )
+            print_run_summary(summary)
+        return 0
     if args.verify:
-        report = verify(args.run)
+        report = verify(args.run, reexecute=args.reexecute)
         if args.json:
             print(json.dumps(report.to_json(), ensure_ascii=False, default=str))
         elif report.ok:

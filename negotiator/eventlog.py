@@ -90,6 +90,13 @@ class EventLog:
             ],
         )
 
+    @classmethod
+    def null(cls) -> EventLog:
+        """A log that writes nowhere (for objects that need one but never emit)."""
+        import os
+
+        return cls(Path(os.devnull))
+
     @property
     def digest(self) -> str:
         """Digest of the last line written (the final digest once the run is over)."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from negotiator.config import ShockSpec
+from negotiator.config import Config, ShockSpec
 from negotiator.contract import Setting, build_setting
 from negotiator.domain import Outcome, Utility
 from negotiator.game import Dilemma, Terms, contract_terms, stage_games
@@ -61,6 +61,20 @@ class ImplementationPhase:
         self.forfeits = dict.fromkeys(self.parties, 0)
         self.transparency = Transparency(config.mediator.transparency)
 
+    def reconfigure(self, config: Config, now: float) -> None:
+        """A branch changed the config: the new terms, games, λ and transparency apply from
+        now on (the subsidy budget already spent stays spent)."""
+        assert config.implementation is not None
+        self.config = config
+        self.impl = config.implementation
+        self.transparency = Transparency(config.mediator.transparency)
+        self.lam = {p: config.parties[p].promotion for p in self.parties}
+        budget = self.state.budget_left
+        terms = self._with_superior(contract_terms(config, self._setting_now(), self.contract))
+        self.terms = replace(terms, budget=budget)
+        self.games = self._games_now()
+        self._announce_terms(now, "terms")
+
     def _with_superior(self, terms: Terms) -> Terms:
         """The superior's committed subsidy and budget (plan_and_subsidy) replace the config's."""
         plan = self.m.plan
@@ -77,6 +91,7 @@ class ImplementationPhase:
             env.process(self._shock(env, index, spec, t0))
         for period in range(1, self.impl.periods + 1):
             yield env.timeout(1)
+            self.m.checkpoint(2, period, env.now)
             if self.renegotiate_next:
                 self.renegotiate_next = False
                 self._renegotiate(period, env.now)

@@ -18,7 +18,7 @@ from typing import Any
 import simpy
 
 from negotiator.actions import Accept, EndNegotiation, Forfeit, Offer
-from negotiator.bus import MediatorSocket
+from negotiator.bus import Bus
 from negotiator.config import Config
 from negotiator.contract import Setting
 from negotiator.domain import Domain, Outcome, Utility
@@ -56,6 +56,24 @@ class NegotiationResult:
     pids: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class Branch:
+    """A what-if: from after ``step`` of ``phase`` on, the run goes on under ``config``
+    (set by ``replay --branch``; ``go_live`` hands the agents' decisions back to them)."""
+
+    phase: int
+    step: int
+    config: Config
+    overrides: list[str]
+    go_live: Callable[[], None]
+    applied: bool = False
+
+    def due(self, phase: int, step: int) -> bool:
+        if self.applied:
+            return False
+        return phase > self.phase or (phase == self.phase and step > self.step)
+
+
 class _Stale(InvalidAction):
     """An action for another turn or from a party whose turn it is not (never retried)."""
 
@@ -67,7 +85,7 @@ class Mediator:
         self,
         config: Config,
         setting: Setting | None,
-        socket: MediatorSocket,
+        socket: Bus,
         log: EventLog,
         *,
         join_timeout: float = 30.0,
@@ -95,6 +113,7 @@ class Mediator:
         self.result.invalid_actions = dict.fromkeys(self.participants, 0)
         self.result.forfeits = dict.fromkeys(self.parties, 0)
         self.implementation: Any = None
+        self.branch: Branch | None = None
 
     # -- messaging -----------------------------------------------------------------------------
 
@@ -239,6 +258,26 @@ class Mediator:
             self.implementation = ImplementationPhase(self, self.result.agreement)
             yield from self.implementation.process(env)
 
+    def checkpoint(self, phase: int, step: int, now: float) -> None:
+        """Called before round ``step`` of phase 1 (first negotiation only) and before period
+        ``step`` of phase 2: where a branch takes effect."""
+        branch = self.branch
+        if branch is None or (phase == 1 and self.session > 0) or not branch.due(phase, step):
+            return
+        branch.applied = True
+        self.config = branch.config
+        self.transparency = Transparency(branch.config.mediator.transparency)
+        self.log.emit(
+            "branch_applied",
+            phase=branch.phase,
+            after=branch.step,
+            overrides=branch.overrides,
+            t=now,
+        )
+        if self.implementation is not None:
+            self.implementation.reconfigure(branch.config, now)
+        branch.go_live()
+
     def _prepare(self, now: float) -> None:
         """Declarations (with a derived domain, if anything uses them) and the superior's plan."""
         config = self.config
@@ -375,8 +414,9 @@ class Mediator:
     def _vote_round(
         self, protocol: SingleTextProtocol, state: SingleTextState, now: float
     ) -> SingleTextState:
-        started = time.monotonic()
         rnd = state.round
+        self.checkpoint(1, rnd, now)
+        started = time.monotonic()
         self.log.emit("round_start", session=self.session, round=rnd, t=now)
         assert state.proposal is not None
         request = {
@@ -515,6 +555,7 @@ class Mediator:
     ) -> SaopState:
         """Play every turn of the current round; log and flush at its end."""
         rnd = state.round
+        self.checkpoint(1, rnd, now)
         started = time.monotonic()
         self.log.emit("round_start", session=self.session, round=rnd, t=now)
         while state.open and state.round == rnd:

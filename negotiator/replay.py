@@ -136,12 +136,22 @@ class VirtualClock:
 
 
 class ReplayBus:
-    """Stands in for the mediator's socket: answers each request from the recorded script."""
+    """Stands in for the mediator's socket: answers each request from the recorded script.
+
+    With ``agents`` (in-process :class:`agents.process.Agent` objects) every message the mediator
+    sends is also handed to the addressee's agent: in re-execution their answers are compared with
+    the recorded ones; after :meth:`go_live` (a branch) their answers are what the mediator gets.
+    """
 
     endpoint = "replay://"
 
     def __init__(
-        self, participants: list[str], script: deque[Exchange], clock: VirtualClock
+        self,
+        participants: list[str],
+        script: deque[Exchange],
+        clock: VirtualClock,
+        agents: dict[str, Any] | None = None,
+        welcomes: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.script = script
         self.clock = clock
@@ -152,16 +162,78 @@ class ReplayBus:
             for p in sorted(participants)
         )
         self.pending: dict[str, Message] = {}
+        self.agents = agents
+        self.welcomes = welcomes or {}
+        self.live = False
+        self.expected: dict[str, deque[tuple[int, Template]]] = {p: deque() for p in participants}
+        self.produced: dict[str, deque[dict[str, Any]]] = {p: deque() for p in participants}
+        self.mismatches: list[str] = []
+        self.check_from = 0
+        """Agents' decisions are compared from this log line on (a branch's own part)."""
+
+    def go_live(self) -> None:
+        """From now on the in-process agents answer (a branch continues live)."""
+        self.live = True
+        self.script.clear()
+        self.pending.clear()
 
     def send(self, identity: bytes, payload: bytes) -> None:
         party = identity.decode()
         msg = self.reader.unpack(payload)
-        if msg.type == "welcome":
-            self._push(party, "event", {"kind": "ready"}, 0)
-        elif msg.type == "request":
-            self.pending[party] = msg
-            if all(p in self.pending for p in self._expected().parties):
-                self._answer()
+        if not self.live:
+            if msg.type == "welcome":
+                self._push(party, "event", {"kind": "ready"}, 0)
+            elif msg.type == "request":
+                self.pending[party] = msg
+                if all(p in self.pending for p in self._expected().parties):
+                    self._answer()
+        if self.agents is not None and party in self.agents:
+            self._feed(party, msg, payload)
+
+    def _feed(self, party: str, msg: Message, payload: bytes) -> None:
+        agent = self.agents[party] if self.agents is not None else None
+        if agent is None:
+            return
+        if msg.type == "welcome" and party in self.welcomes:
+            msg = Message(
+                type="welcome",
+                sender=msg.sender,
+                body=self.welcomes[party],
+                run=msg.run,
+                round=msg.round,
+                seq=msg.seq,
+            )
+        replies, _ = agent.handle(msg)
+        for reply in replies:
+            answer = self.reader.unpack(reply)
+            if answer.type == "event" and answer.body.get("kind") == "ready":
+                if self.live:
+                    self.queue.append((party.encode(), reply))
+                continue
+            if self.live:
+                self.queue.append((party.encode(), reply))
+            else:
+                self.produced[party].append({"type": answer.type, **answer.body})
+                self._match(party)
+
+    def _match(self, party: str) -> None:
+        expected, produced = self.expected[party], self.produced[party]
+        while expected and produced:
+            line, want = expected.popleft()
+            got = produced.popleft()
+            if line < self.check_from:
+                continue  # before a branch point: the parent's agents decided
+            if want is None:
+                self.mismatches.append(
+                    f"line {line}: {party} was silent in the log but would now send {got}"
+                )
+            elif got.get("type") != "action" or any(got.get(k) != v for k, v in want.items()):
+                self.mismatches.append(
+                    f"line {line}: {party} would send {_brief(got)} instead of the recorded "
+                    f"{_brief(want)}"
+                )
+        while expected and expected[0][1] is None and not produced:
+            expected.popleft()  # silence recorded, silence produced
 
     def _expected(self) -> Exchange:
         if not self.script:
@@ -171,7 +243,10 @@ class ReplayBus:
     def _answer(self) -> None:
         exchange = self.script.popleft()
         requests = {p: self.pending.pop(p) for p in exchange.parties}
+        answered: set[str] = set()
         for party, body in exchange.responses:
+            answered.add(party)
+            self.expected[party].append((exchange.line, body))
             if body is None:
                 continue
             request = requests.get(party) or next(iter(requests.values()))
@@ -179,6 +254,11 @@ class ReplayBus:
             if filled.get("kind") in ("vote", "ratify") and "text_id" not in filled:
                 filled |= {k: request.body[k] for k in ("session", "round", "text_id")}
             self._push(party, "action", filled, request.round)
+        for party in exchange.parties:
+            if party not in answered:  # the log says this party stayed silent
+                self.expected[party].append((exchange.line, None))
+        for party in exchange.parties:
+            self._match(party)
 
     def _push(self, party: str, type_: str, body: dict[str, Any], round_: int) -> None:
         self.queue.append((party.encode(), self.codecs[party].pack(type_, body, round_=round_)))
@@ -186,13 +266,29 @@ class ReplayBus:
     def recv(self, timeout_s: float) -> tuple[bytes, bytes] | None:
         if self.queue:
             return self.queue.popleft()
-        if self.pending and not self.script:
+        if not self.live and self.pending and not self.script:
             raise ReplayExhausted
         self.clock.now += max(timeout_s, 1e-6)  # nobody answers: the wait runs out at once
         return None
 
+    def leftovers(self) -> list[str]:
+        """Recorded actions no agent produced, and actions produced where the log has none."""
+        out = []
+        for party in self.expected:
+            for line, want in self.expected[party]:
+                if want is not None:
+                    out.append(f"line {line}: {party} did not send the recorded {_brief(want)}")
+            for got in self.produced[party]:
+                out.append(f"{party} would send {_brief(got)} where the log records nothing")
+        return out
+
     def close(self) -> None:
         pass
+
+
+def _brief(body: dict[str, Any]) -> str:
+    keys = ("kind", "accept", "move", "turn", "period", "outcome", "resources", "text")
+    return json.dumps({k: body[k] for k in keys if k in body}, ensure_ascii=False)[:300]
 
 
 @dataclass
@@ -222,9 +318,10 @@ def load_log(path: Path) -> tuple[Path, list[dict[str, Any]]]:
         events = read_events(log)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{log}: not an event log: {exc}") from None
-    if not events or events[0].get("event") != "run_started":
-        raise ConfigError(f"{log}: not an event log (the first event must be run_started)")
-    version = events[0].get("versions", {}).get("protocol")
+    start = _start(events)
+    if start is None:
+        raise ConfigError(f"{log}: not an event log (it must begin with run_started)")
+    version = start.get("versions", {}).get("protocol")
     if not isinstance(version, int) or version > PROTOCOL_VERSION:
         raise ConfigError(
             f"{log}: written with protocol version {version!r}; this negotiator reads versions "
@@ -233,8 +330,37 @@ def load_log(path: Path) -> tuple[Path, list[dict[str, Any]]]:
     return log, events
 
 
+def _start(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The run_started event (the first line, or the second after branched_from)."""
+    for event in events[:2]:
+        if event.get("event") == "run_started":
+            return event
+        if event.get("event") != "branched_from":
+            return None
+    return None
+
+
 def config_of(events: list[dict[str, Any]]) -> Config:
-    return config_from_dict(dict(events[0]["config"]), source="the log's config")
+    start = _start(events)
+    assert start is not None
+    return config_from_dict(dict(start["config"]), source="the log's config")
+
+
+def _branch_of(events: list[dict[str, Any]], bus: ReplayBus | None) -> Any:
+    """The branch a branched log records (re-applied at the same point on replay)."""
+    from negotiator.config import apply_overrides
+    from negotiator.mediator import Branch
+
+    first = events[0]
+    if first.get("event") != "branched_from":
+        return None
+    start = _start(events)
+    assert start is not None
+    child = config_from_dict(
+        apply_overrides(dict(start["config"]), list(first["overrides"])),
+        source="the branch's overrides",
+    )
+    return Branch(first["phase"], first["after"], child, list(first["overrides"]), lambda: None)
 
 
 def first_difference(recorded: Any, recomputed: Any, path: str = "") -> tuple[str, Any, Any] | None:
@@ -262,8 +388,10 @@ def first_difference(recorded: Any, recomputed: Any, path: str = "") -> tuple[st
     return None
 
 
-def verify(path: Path) -> Report:
-    """Verify a run's log (see the module docstring)."""
+def verify(path: Path, *, reexecute: bool = False) -> Report:
+    """Verify a run's log (see the module docstring). With ``reexecute`` the agents are
+    re-created in process from the log's config and seed, fed exactly the messages the mediator
+    sends them, and must take every recorded action."""
     _, events = load_log(path)
     broken = verify_chain(events)
     if broken is not None:
@@ -276,7 +404,7 @@ def verify(path: Path) -> Report:
             field="digest",
             recorded=events[broken - 1].get("digest"),
         )
-    recomputed = reexecute_mediator(events)
+    recomputed, bus = reexecute_mediator(events, with_agents=reexecute)
     finished = events[-1]["event"] == "run_finished"
     for i, recorded in enumerate(events):
         if i >= len(recomputed):
@@ -302,10 +430,23 @@ def verify(path: Path) -> Report:
                 recorded=was,
                 recomputed=now,
             )
+    if reexecute:
+        problems = bus.mismatches + (bus.leftovers() if finished else [])
+        if problems:
+            return Report(
+                False,
+                len(events),
+                finished,
+                f"re-executed agents diverge: {problems[0]}",
+                field="action",
+                recorded=None,
+                recomputed=None,
+            )
     last = events[-1]
     where = _position(events)
+    agents = " and every agent's decision" if reexecute else ""
     if finished:
-        message = f"verified {len(events)} lines; final digest {last['digest']}"
+        message = f"verified {len(events)} lines{agents}; final digest {last['digest']}"
     else:
         message = (
             f"verified the first {len(events)} lines; the run did not finish "
@@ -323,28 +464,69 @@ def _position(events: list[dict[str, Any]]) -> str:
     return "the start"
 
 
-def reexecute_mediator(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Run the mediator again over the recorded actions; return the events it logs."""
+def reexecute_mediator(
+    events: list[dict[str, Any]], *, with_agents: bool = False
+) -> tuple[list[dict[str, Any]], ReplayBus]:
+    """Run the mediator again over the recorded actions; return the events it logs (and the bus,
+    whose ``mismatches`` list, with ``with_agents``, what the re-created agents would have done
+    differently)."""
     from negotiator.runner import execute, prepare
 
     config = config_of(events)
-    participants = list(config.party_names)
-    if config.superior_name is not None:
-        participants.append(config.superior_name)
+    participants = _participants(config)
     clock = VirtualClock()
-    bus = ReplayBus(participants, script_from_log(events), clock)
-    runtime = dict(events[0].get("runtime", {}))
+    agents = _agents(participants) if with_agents else None
+    bus = ReplayBus(participants, script_from_log(events), clock, agents)
+    start = _start(events)
+    assert start is not None
+    runtime = dict(start.get("runtime", {}))
+    point = _branch_of(events, bus)
+    if point is not None and agents is not None:
+        # a branch's agents played the child config after the branch point
+        from negotiator.mediator import Mediator
+
+        welcomer = Mediator(point.config, prepare(point.config).setting, bus, EventLog.null())
+        bus.welcomes = {p: welcomer._welcome(p) for p in participants}
+        bus.check_from = next(
+            (e["line"] for e in events if e["event"] == "branch_applied"), len(events) + 1
+        )
     with tempfile.TemporaryDirectory(prefix="negotiator-replay-") as tmp:
         log = EventLog(Path(tmp) / "events.jsonl")
+        if point is not None:
+            first = events[0]
+            log.emit(
+                "branched_from",
+                **{k: v for k, v in first.items() if k not in ("event", "line", "digest", "ts")},
+            )
         try:
-            execute(config, prepare(config), log, bus, _no_agents, runtime=runtime, clock=clock)
-        except ReplayExhausted:
-            pass
-        except NegotiatorError:
+            execute(
+                config,
+                prepare(config),
+                log,
+                bus,
+                _no_agents,
+                runtime=runtime,
+                clock=clock,
+                branch=point,
+            )
+        except (ReplayExhausted, NegotiatorError):
             pass
         finally:
             log.close()
-        return read_events(Path(tmp) / "events.jsonl")
+        return read_events(Path(tmp) / "events.jsonl"), bus
+
+
+def _participants(config: Config) -> list[str]:
+    participants = list(config.party_names)
+    if config.superior_name is not None:
+        participants.append(config.superior_name)
+    return participants
+
+
+def _agents(participants: list[str]) -> dict[str, Any]:
+    from agents.process import Agent
+
+    return {p: Agent(p) for p in participants}
 
 
 @contextlib.contextmanager
@@ -461,3 +643,119 @@ def timeline(events: list[dict[str, Any]], until: int | None = None) -> list[dic
         }
         rows.append({k: v for k, v in row.items() if v is not None})
     return rows
+
+
+def parse_point(text: str, config: Config) -> tuple[int, int]:
+    """``R`` (a round of phase 1, or a period if the run has no phase 1), ``round:R`` or
+    ``period:R`` → (phase, step)."""
+    kind, _, number = text.rpartition(":")
+    try:
+        step = int(number)
+    except ValueError:
+        raise ConfigError(f"--branch {text!r}: expected R, round:R or period:R") from None
+    if kind == "":
+        kind = "round" if config.negotiates else "period"
+    if kind not in ("round", "period") or step < 0:
+        raise ConfigError(f"--branch {text!r}: expected R, round:R or period:R")
+    return (1 if kind == "round" else 2), step
+
+
+def branch(
+    path: Path, at: str, overrides: list[str], out: Path, run_id: str | None = None
+) -> dict[str, Any]:
+    """Restore a run at round/period R from its log, apply ``overrides`` and continue live in a
+    new run directory (agents re-created in process and fast-forwarded on the recorded
+    observations). The new log starts with ``branched_from``; up to R it repeats the parent's
+    events, then ``branch_applied`` records the change."""
+    import time as _time
+
+    from negotiator.config import apply_overrides
+    from negotiator.mediator import Branch, Mediator
+    from negotiator.runner import execute, new_run_id, prepare
+
+    started = _time.monotonic()
+    log_path, events = load_log(path)
+    broken = verify_chain(events)
+    if broken is not None:
+        raise ConfigError(f"{log_path}: digest chain broken at line {broken}; not branching")
+    parent = config_of(events)
+    child = config_from_dict(
+        apply_overrides(dict(events[0]["config"]), overrides), source="--branch overrides"
+    )
+    phase, step = parse_point(at, parent)
+    boundary = next(
+        (
+            e["line"]
+            for e in events
+            if (
+                phase == 1
+                and e["event"] == "round_end"
+                and e.get("session", 0) == 0
+                and e.get("round") == step
+            )
+            or (phase == 2 and e["event"] == "period_end" and e.get("period") == step)
+        ),
+        None,
+    )
+    if step == 0:
+        boundary = next((e["line"] for e in events if e["event"] == "round_start"), None)
+    if boundary is None:
+        what = "round" if phase == 1 else "period"
+        raise ConfigError(f"--branch {at!r}: the parent run has no complete {what} {step}")
+    participants = _participants(parent)
+    if _participants(child) != participants:
+        raise ConfigError("--branch: the overrides may not change who takes part")
+    script = deque(x for x in script_from_log(events) if x.line < boundary)
+    clock = VirtualClock()
+    agents = _agents(participants)
+    bus = ReplayBus(participants, script, clock, agents)
+    run_id = run_id or f"{new_run_id(child)}-branch"
+    run_dir = out / run_id
+    run_dir.mkdir(parents=True, exist_ok=False)
+    log = EventLog(run_dir / "events.jsonl")
+    # the agents start from the child config (e.g. another strategy), fed the parent's history
+    welcomer = Mediator(child, prepare(child).setting, bus, log)
+    bus.welcomes = {p: welcomer._welcome(p) for p in participants}
+    log.emit(
+        "branched_from",
+        parent=events[0].get("runtime", {}).get("run_id"),
+        parent_digest=events[-1]["digest"],
+        phase=phase,
+        after=step,
+        overrides=overrides,
+        runtime={"parent_log": str(log_path)},
+    )
+    point = Branch(phase, step, child, list(overrides), bus.go_live)
+    try:
+        metrics, mediator = execute(
+            parent,
+            prepare(parent),
+            log,
+            bus,
+            _no_agents,
+            runtime={"run_id": run_id, "branched": True},
+            clock=clock,
+            branch=point,
+        )
+    finally:
+        log.close()
+    if not point.applied:
+        raise ConfigError(f"--branch {at!r}: the run ended before anything could change")
+    summary = {
+        "run_id": run_id,
+        "branched_from": events[0].get("runtime", {}).get("run_id"),
+        "branch_point": {"phase": phase, "after": step},
+        "overrides": overrides,
+        "seed": child.run.seed,
+        "protocol": child.negotiation.protocol if child.negotiates else None,
+        "parties": list(child.party_names),
+        **metrics,
+        "final_digest": log.digest,
+        "log": str(log.path),
+        "wall_seconds": round(_time.monotonic() - started, 3),
+    }
+    del mediator
+    (run_dir / "summary.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n"
+    )
+    return summary

@@ -19,12 +19,12 @@ import zmq
 
 from negotiator import PROTOCOL_VERSION, __version__
 from negotiator.analysis import Analysis, analyze
-from negotiator.bus import MediatorSocket, Transport
+from negotiator.bus import Bus, MediatorSocket, Transport
 from negotiator.config import Config
 from negotiator.contract import Setting, build_setting
 from negotiator.eventlog import EventLog
 from negotiator.launcher import AgentLauncher
-from negotiator.mediator import Mediator
+from negotiator.mediator import Branch, Mediator
 from negotiator.summary import implementation_metrics, negotiation_metrics
 
 
@@ -133,13 +133,14 @@ def execute(
     config: Config,
     prepared: Prepared,
     log: EventLog,
-    bus: Any,
+    bus: Bus,
     launch: Callable[[tuple[str, ...]], AbstractContextManager[object]],
     *,
     runtime: dict[str, Any],
     join_timeout: float = 30.0,
     run_id: str = "",
     clock: Callable[[], float] = time.monotonic,
+    branch: Branch | None = None,
 ) -> tuple[dict[str, Any], Mediator]:
     """Everything a run logs, from ``run_started`` to ``run_finished``, over ``bus`` with the
     agents ``launch`` starts. Replay calls this with a bus that answers from a log."""
@@ -160,6 +161,7 @@ def execute(
         mediator = Mediator(
             config, setting, bus, log, join_timeout=join_timeout, run_id=run_id, clock=clock
         )
+        mediator.branch = branch
         with launch(mediator.participants):
             result = mediator.run()
         metrics: dict[str, Any] = {}

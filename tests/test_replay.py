@@ -172,3 +172,72 @@ def test_timeline_lists_actions_with_what_they_were_worth(logs):
     lines = [json.loads(x) for x in proc.stdout.splitlines()]
     periods = [r["step"] for r in lines if r["action"] == "period"]
     assert proc.returncode == 0 and periods == [1, 2, 3]
+
+
+@pytest.mark.parametrize("name", ["default", "saop", "pd", "renegotiation", "faults"])
+def test_reexecuted_agents_take_every_recorded_action(logs, name):
+    report = verify(logs[name].run_dir, reexecute=True)
+    assert report.ok, report.message
+    assert "every agent's decision" in report.message
+
+
+def test_reexecution_catches_a_log_whose_strategies_were_swapped(logs, tmp_path):
+    from negotiator.eventlog import GENESIS, chain
+
+    src = logs["saop"].run_dir
+    events = [json.loads(x) for x in (src / "events.jsonl").read_text().splitlines()]
+    events[0]["config"]["parties"]["wuyi"]["strategy"] = "conceder"  # claim another strategy
+    previous = GENESIS
+    for event in events:
+        event["digest"] = chain(previous, event)
+        previous = event["digest"]
+    (tmp_path / "swapped").mkdir()
+    (tmp_path / "swapped" / "events.jsonl").write_text(
+        "\n".join(json.dumps(e) for e in events) + "\n"
+    )
+    assert verify(tmp_path / "swapped").ok  # the mediator's part is consistent ...
+    report = verify(tmp_path / "swapped", reexecute=True)
+    assert not report.ok and "wuyi would send" in report.message  # ... the agents' is not
+
+
+def _content(event):
+    return {
+        k: v
+        for k, v in event.items()
+        if k not in ("line", "digest", "ts", "pid", "host", "runtime", "wall_ms")
+    }
+
+
+@pytest.mark.parametrize(
+    ("point", "override", "phase", "step"),
+    [
+        ("period:5", "parties.yongkang.compliance='cooperator'", 2, 5),
+        ("10", "parties.wuyi.strategy='boulware'", 1, 10),
+    ],
+)
+def test_a_branch_repeats_the_parent_then_differs(logs, tmp_path, point, override, phase, step):
+    from negotiator.eventlog import read_events
+    from negotiator.replay import branch
+
+    parent_dir = logs["saop"].run_dir
+    parent = read_events(parent_dir / "events.jsonl")
+    summary = branch(parent_dir, point, [override], tmp_path)
+    child = read_events(Path(summary["log"]))
+    assert child[0]["event"] == "branched_from"
+    assert child[0]["parent_digest"] == parent[-1]["digest"] and child[0]["after"] == step
+    applied = next(i for i, e in enumerate(child) if e["event"] == "branch_applied")
+    prefix = child[1:applied]
+    assert [_content(e) for e in prefix] == [_content(e) for e in parent[: len(prefix)]]
+    boundary = "period_end" if phase == 2 else "round_end"
+    assert prefix[-1]["event"] == boundary or any(e["event"] == boundary for e in prefix[-3:])
+    if phase == 2:
+        moves = summary["implementation"]["moves"]["yongkang"]
+        parent_moves = logs["saop"].summary["implementation"]["moves"]["yongkang"]
+        assert moves[:step] == parent_moves[:step] and set(moves[step:]) == {"C"}
+        assert moves != parent_moves
+    else:
+        assert summary["contract"] != logs["saop"].summary["contract"] or (
+            summary["agreement_round"] != logs["saop"].summary["agreement_round"]
+        )
+    report = verify(Path(summary["log"]).parent, reexecute=True)
+    assert report.ok, report.message
