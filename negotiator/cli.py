@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("runs"), help="with --branch: runs directory (runs/)"
     )
     replay.add_argument(
+        "--plot",
+        action="store_true",
+        help="save the negotiation dance and the compliance heat map (PNG)",
+    )
+    replay.add_argument(
         "--reexecute",
         action="store_true",
         help="with --verify: re-create the agents and check every decision",
@@ -126,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("negotiator: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. piped into `head`: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 
@@ -231,6 +241,13 @@ def _cmd_replay(args: argparse.Namespace) -> int:
             print_run_summary(summary)
         return 0
     if args.verify:
+        if args.plot:
+            from negotiator.plots import compliance_heatmap, negotiation_dance
+            from negotiator.replay import config_of
+
+            log_path, events = load_log(args.run)
+            negotiation_dance(config_of(events), events, log_path.parent / "negotiation_dance.png")
+            compliance_heatmap(events, log_path.parent / "compliance_heatmap.png")
         report = verify(args.run, reexecute=args.reexecute)
         if args.json:
             print(json.dumps(report.to_json(), ensure_ascii=False, default=str))
@@ -243,7 +260,21 @@ def _cmd_replay(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         return 0 if report.ok else 4
-    _, events = load_log(args.run)
+    log_path, events = load_log(args.run)
+    if args.plot:
+        from negotiator.plots import compliance_heatmap, negotiation_dance
+        from negotiator.replay import config_of
+
+        folder = log_path.parent
+        made = [
+            negotiation_dance(config_of(events), events, folder / "negotiation_dance.png"),
+            compliance_heatmap(events, folder / "compliance_heatmap.png"),
+        ]
+        for path in made:
+            if path is not None:
+                print(f"saved {path}", file=sys.stderr if args.json else sys.stdout)
+        if not args.verify and args.until is None and not args.json:
+            return 0
     rows = timeline(events, until=args.until)
     if args.json:
         for row in rows:

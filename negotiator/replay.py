@@ -29,7 +29,14 @@ from typing import Any
 from negotiator import PROTOCOL_VERSION
 from negotiator.config import Config, config_from_dict
 from negotiator.errors import ConfigError, NegotiatorError
-from negotiator.eventlog import VOLATILE_FIELDS, EventLog, read_events, verify_chain
+from negotiator.eventlog import (
+    GENESIS,
+    VOLATILE_FIELDS,
+    EventLog,
+    chain,
+    read_events,
+    verify_chain,
+)
 from negotiator.wire import Codec, Message
 
 Template = dict[str, Any] | None
@@ -395,14 +402,17 @@ def verify(path: Path, *, reexecute: bool = False) -> Report:
     _, events = load_log(path)
     broken = verify_chain(events)
     if broken is not None:
+        previous = events[broken - 2]["digest"] if broken > 1 else GENESIS
         return Report(
             False,
             len(events),
             False,
-            f"digest chain broken at line {broken}",
+            f"line {broken} ({events[broken - 1].get('event')}) was altered: its digest does "
+            "not follow from its content",
             line=broken,
             field="digest",
             recorded=events[broken - 1].get("digest"),
+            recomputed=chain(previous, events[broken - 1]),
         )
     recomputed, bus = reexecute_mediator(events, with_agents=reexecute)
     finished = events[-1]["event"] == "run_finished"
@@ -680,7 +690,8 @@ def branch(
         raise ConfigError(f"{log_path}: digest chain broken at line {broken}; not branching")
     parent = config_of(events)
     child = config_from_dict(
-        apply_overrides(dict(events[0]["config"]), overrides), source="--branch overrides"
+        apply_overrides(dict(parent.model_dump(mode="json")), overrides),
+        source="--branch overrides",
     )
     phase, step = parse_point(at, parent)
     boundary = next(

@@ -241,3 +241,19 @@ def test_a_branch_repeats_the_parent_then_differs(logs, tmp_path, point, overrid
         )
     report = verify(Path(summary["log"]).parent, reexecute=True)
     assert report.ok, report.message
+
+
+def test_plots_are_written_next_to_the_log(logs):
+    run_dir = logs["saop"].run_dir
+    proc = cli("replay", str(run_dir), "--plot")
+    assert proc.returncode == 0, proc.stderr
+    for name in ("negotiation_dance.png", "compliance_heatmap.png"):
+        data = (run_dir / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    rub = run(
+        load(ROOT / "configs/scenarios/rubinstein.toml"),
+        RunOptions(out=run_dir.parent, transport="inproc"),
+    )
+    assert cli("replay", str(rub.run_dir), "--plot").returncode == 0
+    assert (rub.run_dir / "negotiation_dance.png").exists()
+    assert not (rub.run_dir / "compliance_heatmap.png").exists()  # no phase 2
