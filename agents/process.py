@@ -61,13 +61,16 @@ def negotiation_strategy(
     return cls(ctx, cls.make_params(dict(body["strategy"].get("params", {}))))
 
 
-def observation_from_request(body: dict[str, Any], domain: Domain) -> TurnObservation:
+def observation_from_request(body: dict[str, Any], domain: Domain, me: str = "") -> TurnObservation:
     standing = body.get("standing")
+    proposer = body.get("proposer")
+    if proposer is None and body.get("own_offer"):
+        proposer = me  # under private transparency: only "it is your own offer" is said
     return TurnObservation(
         round=int(body["round"]),
         turn=int(body["turn"]),
         standing=domain.encode(standing) if standing is not None else None,
-        proposer=body.get("proposer"),
+        proposer=proposer,
     )
 
 
@@ -166,7 +169,7 @@ class Agent:
             return [self._reply(self._vote(self.ballot[0], retry=True), msg.round)], False
         domain = self.strategy.ctx.domain
         if msg.type == "request" and body.get("kind") == "saop_turn":
-            self.last_obs = observation_from_request(body, domain)
+            self.last_obs = observation_from_request(body, domain, self.name)
             self.last_round = msg.round
             move = self.strategy.respond(self.last_obs)
         elif (
@@ -314,6 +317,7 @@ def _recorder(name: str) -> Any:
     folder = os.environ.get(RECORD_ENV)
     if not folder:
         return None
+    os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"{name}.jsonl")
 
     def record(msg: Message) -> None:

@@ -104,6 +104,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --verify: re-create the agents and check every decision",
     )
 
+    sweep = sub.add_parser("sweep", help="run an experiment: a grid of changes × seeds")
+    sweep.add_argument("experiment", type=Path, help="experiment TOML file")
+    sweep.add_argument("--workers", type=int, default=2, help="parallel worker processes (2)")
+    sweep.add_argument("--seeds", type=int, help="seeds per cell (default: the file's)")
+    sweep.add_argument("--out", type=Path, help="results directory (sweeps/<name>)")
+    sweep.add_argument("--transport", choices=("ipc", "tcp", "inproc"), default="inproc")
+    sweep.add_argument("--no-logs", action="store_true", help="keep only each run's digest")
+    sweep.add_argument("--executor", choices=("processes", "dask"), default="processes")
+    sweep.add_argument("--scheduler", help="with --executor dask: the cluster's address")
+    sweep.add_argument("--json", action="store_true", help="print summary.json only")
+
     tour = sub.add_parser("tournament", help="round robin of the config's compliance strategies")
     config_args(tour)
     tour.add_argument("--turns", type=int, help="turns per match (default: tournament.turns)")
@@ -125,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_tournament(args)
         if args.command == "replay":
             return _cmd_replay(args)
+        if args.command == "sweep":
+            return _cmd_sweep(args)
     except NegotiatorError as exc:
         print(f"negotiator: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -283,4 +296,67 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     from negotiator.report import print_timeline
 
     print_timeline(rows)
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from negotiator.sweep import execute, load_experiment, plot_metrics
+
+    experiment = load_experiment(args.experiment)
+    if args.workers < 1:
+        raise ConfigError("--workers: must be at least 1")
+    if args.seeds is not None and args.seeds < 1:
+        raise ConfigError("--seeds: must be at least 1")
+    out = args.out or Path("sweeps") / experiment.spec.name
+    options = {
+        "workers": args.workers,
+        "seeds": args.seeds,
+        "transport": args.transport,
+        "keep_logs": not args.no_logs,
+        "executor": args.executor,
+        "scheduler": args.scheduler,
+    }
+    try:
+        if args.json:
+            summary = execute(experiment, out, **options)
+        else:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            columns = (
+                TextColumn(f"{experiment.spec.name}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("runs"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+            )
+            with Progress(*columns) as bar:
+                task = bar.add_task("runs", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                summary = execute(experiment, out, progress=advance, **options)
+    except KeyboardInterrupt:
+        print(
+            f"negotiator: interrupted; finished runs are in {out / 'results.csv'}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    plots = plot_metrics(summary, out / "plots")
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    from negotiator.report import print_sweep
+
+    print_sweep(summary, out, plots)
     return 0

@@ -275,6 +275,10 @@ class ImplementationSection(_Section):
 
     periods: Annotated[int, Field(ge=1, le=1_000_000)] = 20
     discount: Annotated[float, Field(gt=0, le=1)] = 0.95
+    assume_contract: bool = True
+    """Without a negotiation phase: play under the terms below (true) or with no contract."""
+    renegotiation: Literal["contract", "always", "never"] = "contract"
+    """Whether a shock may reopen the contract: as the contract says, or forced on or off."""
     payoffs: PayoffSpec | dict[Name, PayoffSpec] | None = None
     race_cost: Annotated[float, Field(gt=0)] = 5.0
     tau: Annotated[float, Field(gt=0)] = 0.5

@@ -67,6 +67,8 @@ def contract_terms(config: Config, setting: Setting | None, contract: Outcome | 
     unless ``[implementation]`` gives them), or assumed when there is no negotiation phase."""
     impl = _impl(config)
     if not config.negotiates:
+        if not impl.assume_contract:
+            return NO_CONTRACT
         detection = impl.detection if impl.detection is not None else 0.0
         if config.mediator.transparency == "audited":
             detection = min(1.0, detection + config.mediator.audit_detection_boost)
@@ -88,6 +90,8 @@ def contract_terms(config: Config, setting: Setting | None, contract: Outcome | 
         penalty = c.penalty[contract[names.index("penalty")]]
         env_level = contract[names.index("env_standard")]
     renegotiable = decoded.get("renegotiation") is True
+    if impl.renegotiation != "contract":  # an experiment forces the clause on or off
+        renegotiable = impl.renegotiation == "always"
     detection = impl.detection if impl.detection is not None else detection
     if config.mediator.transparency == "audited":
         detection = min(1.0, detection + config.mediator.audit_detection_boost)

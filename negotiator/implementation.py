@@ -190,7 +190,12 @@ class ImplementationPhase:
             body = msg.body
             if body.get("period") != period or sender in moves:
                 self.m.reject(
-                    sender, "stale", f"no move expected now (period {period})", period, period
+                    sender,
+                    "stale",
+                    f"no move expected now (period {period})",
+                    period,
+                    period,
+                    body=body,
                 )
                 continue
             move = body.get("move")
@@ -201,7 +206,7 @@ class ImplementationPhase:
                     f"a move is 'C' or 'D', not {move!r}",
                     period,
                     period,
-                    turn=period,
+                    body=body,
                 )
                 continue
             moves[sender] = move

@@ -320,6 +320,7 @@ class Mediator:
                     f"no {msg.body.get('kind')!r} action expected now",
                     msg.round,
                     -1,
+                    body=msg.body,
                 )
                 continue
             try:
@@ -592,6 +593,8 @@ class Mediator:
         }
         if self.transparency.publishes_offers:
             request["proposer"] = state.proposer
+        else:  # not who proposed it, only whether it is the recipient's own offer
+            request["own_offer"] = state.standing is not None and state.proposer == party
         self.log.emit("request", party=party, round=state.round, turn=state.turn, t=now)
         self.send(party, "request", request, state.round)
         deadline = self.clock() + self.config.negotiation.turn_timeout

@@ -240,3 +240,47 @@ def print_timeline(rows: list[dict[str, Any]], console: Console | None = None) -
             row["visible_to"],
         )
     console.print(table)
+
+
+def print_sweep(
+    summary: dict[str, Any], out: Any, plots: list[Any], console: Console | None = None
+) -> None:
+    console = console or Console()
+    from negotiator.sweep import cell_label
+
+    runs = summary["runs"]
+    rate = runs["runs_per_second"]
+    console.print(
+        f"[bold]{summary['experiment']}[/]: {runs['total']} runs "
+        f"({runs['this_invocation']} now, {runs['resumed_from']} already recorded)"
+        + (f", {rate:.1f} runs/s on {runs['workers']} workers" if rate else "")
+    )
+    metrics = list(summary["cells"][0]["metrics"]) if summary["cells"] else []
+    table = Table(title="Mean [95 % CI] by cell", title_justify="left")
+    table.add_column("cell")
+    for m in metrics:
+        table.add_column(m, justify="right")
+    for cell in summary["cells"]:
+        row = []
+        for m in metrics:
+            e = cell["metrics"][m]
+            row.append(
+                "–"
+                if e["mean"] is None
+                else f"{e['mean']:.3g} [{e['low']:.3g}, {e['high']:.3g}]"
+                if e["low"] is not None
+                else f"{e['mean']:.3g}"
+            )
+        table.add_row(cell_label(cell["params"]), *row)
+    console.print(table)
+    for h in summary["hypotheses"]:
+        colour = {"held": "green", "did not hold": "red"}.get(h["verdict"], "yellow")
+        low, high = h["ci95"]
+        interval = f"[{low:.3g}, {high:.3g}]" if low is not None else "[n/a]"
+        console.print(
+            f"[{colour}]{h['verdict']}[/]: {h['hypothesis']} — difference {h['effect']:.3g} "
+            f"{interval} (n = {h['n'][0]} vs {h['n'][1]})"
+        )
+    console.print(
+        f"results: {out}/results.csv, summary.json, plots/ ({len(plots)} PNG)", soft_wrap=True
+    )

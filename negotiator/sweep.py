@@ -1,0 +1,533 @@
+"""Experiments: a grid of config changes × seeds, run in parallel, with resumable flat results.
+
+An experiment file (``configs/experiments/*.toml``, reference in docs/experiments.md) names a base
+scenario, fixed changes (``[set]``), a grid (``[grid]``: dotted key → list of values; ``[[zip]]``:
+keys whose values move together), the number of seeds, the metrics and the hypotheses. Every
+cell × seed is one run (inproc agents by default: no process start-up per run). Each finished run
+is appended at once to ``results.csv``; running the same command again skips the runs already
+recorded. Seeds: seed i (0-based) of every cell is ``derive_seed(root_seed, "sweep", str(i))`` —
+the same seeds in every cell (common random numbers).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import itertools
+import json
+import math
+import shutil
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from negotiator.config import Config, config_from_dict, format_validation_error
+from negotiator.errors import ConfigError
+from negotiator.seeding import derive_seed
+from negotiator.stats import Estimate, difference_ci, mean_ci, verdict
+
+
+def _impl(s: dict[str, Any]) -> dict[str, Any]:
+    return s.get("implementation") or {}
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    return float(value)
+
+
+#: Metrics a sweep can collect, computed from a run's summary (None: not defined for that run).
+METRICS: dict[str, Callable[[dict[str, Any]], float | None]] = {
+    "agreement": lambda s: _num(s.get("agreement")),
+    "agreement_round": lambda s: _num(s.get("agreement_round")),
+    "rounds": lambda s: _num(s.get("rounds")),
+    "welfare": lambda s: _num(s.get("welfare")),
+    "pareto_distance": lambda s: _num(s.get("pareto_distance")),
+    "nash_distance": lambda s: _num(s.get("nash_distance")),
+    "fairness": lambda s: _num(s.get("fairness")),
+    "misreports": lambda s: _num(len(s["misreports"])) if "misreports" in s else None,
+    "compliance_rate": lambda s: _num(_impl(s).get("compliance_rate")),
+    "contract_survived": lambda s: _num(_impl(s).get("contract_survived")),
+    "cluster_output": lambda s: _num(_impl(s).get("cluster_output")),
+    "cumulative_payoff": lambda s: (
+        _num(math.fsum(_impl(s)["cumulative_payoffs"].values())) if _impl(s) else None
+    ),
+    "discounted_payoff": lambda s: (
+        _num(math.fsum(_impl(s)["discounted_payoffs"].values())) if _impl(s) else None
+    ),
+    "detections": lambda s: _num(sum(_impl(s)["detections"].values())) if _impl(s) else None,
+    "renegotiations": lambda s: _num(_impl(s).get("renegotiations")),
+}
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HypothesisSpec(_Spec):
+    """``metric`` is larger in the cells matching ``greater`` than in those matching ``than``;
+    or the shorthand ``claim = "metric: A > B"`` with A and B values of one grid key."""
+
+    claim: str | None = None
+    metric: str | None = None
+    greater: dict[str, Any] | None = None
+    than: dict[str, Any] | None = None
+    text: str = ""
+
+    @model_validator(mode="after")
+    def _form(self) -> HypothesisSpec:
+        structured = self.metric is not None and self.greater is not None and self.than is not None
+        if structured == (self.claim is not None):
+            raise ValueError('give `claim = "metric: A > B"` or `metric`, `greater` and `than`')
+        return self
+
+
+class ExperimentSpec(_Spec):
+    """One experiment file."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+    description: str = ""
+    base: str
+    seeds: Annotated[int, Field(ge=1, le=100_000)] = 30
+    root_seed: int = 0
+    metrics: list[str] = Field(min_length=1)
+    set: dict[str, Any] = Field(default_factory=dict)
+    grid: dict[str, list[Any]] = Field(default_factory=dict)
+    zip: list[dict[str, list[Any]]] = Field(default_factory=list)
+    hypotheses: list[HypothesisSpec] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    text: str
+    metric: str
+    greater: dict[str, Any]
+    than: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    spec: ExperimentSpec
+    path: Path
+    base: dict[str, Any]
+    cells: list[dict[str, Any]]
+    hypotheses: list[Hypothesis]
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.cells[0]) if self.cells else []
+
+    def seeds(self, count: int | None = None) -> list[int]:
+        n = count or self.spec.seeds
+        return [derive_seed(self.spec.root_seed, "sweep", str(i)) for i in range(n)]
+
+    def config(self, cell: dict[str, Any], seed: int) -> Config:
+        data = copy.deepcopy(self.base)
+        for key, value in {**self.spec.set, **cell}.items():
+            set_path(data, key, value)
+        data.setdefault("run", {})["seed"] = seed
+        return config_from_dict(data, source=f"{self.path.name} cell {cell}")
+
+
+def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    node = data
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"{dotted}: {part} is not a table")
+        node = child
+    node[parts[-1]] = value
+
+
+def load_experiment(path: Path) -> Experiment:
+    """Read and check an experiment file; every cell's config is validated up front."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such experiment file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    try:
+        spec = ExperimentSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {format_validation_error(exc)}") from None
+    for m in spec.metrics:
+        if m not in METRICS:
+            raise ConfigError(
+                f"{path}: metrics: unknown metric {m!r} (known: {', '.join(METRICS)})"
+            )
+    axes: list[list[dict[str, Any]]] = []
+    for key, values in spec.grid.items():
+        if not values:
+            raise ConfigError(f"{path}: grid.{key}: needs at least one value")
+        axes.append([{key: v} for v in values])
+    for i, group in enumerate(spec.zip):
+        lengths = {len(v) for v in group.values()}
+        if not group or len(lengths) != 1 or 0 in lengths:
+            raise ConfigError(f"{path}: zip[{i}]: every key needs the same number (≥ 1) of values")
+        n = lengths.pop()
+        axes.append([{k: v[j] for k, v in group.items()} for j in range(n)])
+    if not axes:
+        raise ConfigError(f"{path}: the grid is empty: give [grid] or [[zip]] values")
+    cells = [
+        dict(itertools.chain.from_iterable(d.items() for d in combo))
+        for combo in itertools.product(*axes)
+    ]
+    base_path = (path.parent / spec.base).resolve()
+    try:
+        base = tomllib.loads(base_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: base: no such config {base_path}") from None
+    experiment = Experiment(spec, path, base, cells, [])
+    for cell in cells:  # unknown keys and bad values fail here, before any run
+        try:
+            experiment.config(cell, 0)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}".replace(f"{path.name} cell ", "cell ")) from None
+    hypotheses = [_hypothesis(path, h, cells, spec.metrics) for h in spec.hypotheses]
+    return Experiment(spec, path, base, cells, hypotheses)
+
+
+def _hypothesis(
+    path: Path, h: HypothesisSpec, cells: list[dict[str, Any]], metrics: list[str]
+) -> Hypothesis:
+    if h.claim is not None:
+        metric, sep, rest = h.claim.partition(":")
+        a, gt, b = rest.partition(">")
+        metric, a, b = metric.strip(), a.strip(), b.strip()
+        if not sep or not gt or not a or not b:
+            raise ConfigError(f'{path}: hypothesis {h.claim!r}: expected "metric: A > B"')
+        key = next((k for k in cells[0] if {a, b} <= {_label(c[k]) for c in cells}), None)
+        if key is None:
+            raise ConfigError(
+                f"{path}: hypothesis {h.claim!r}: no grid key takes both values {a!r} and {b!r}"
+            )
+        pick = {_label(c[key]): c[key] for c in cells}
+        greater, than = {key: pick[a]}, {key: pick[b]}
+    else:
+        assert h.metric is not None and h.greater is not None and h.than is not None
+        metric, greater, than = h.metric, h.greater, h.than
+    if metric not in metrics:
+        raise ConfigError(
+            f"{path}: hypothesis on {metric!r}: not one of the experiment's metrics {metrics}"
+        )
+    for side in (greater, than):
+        if not any(all(c.get(k) == v for k, v in side.items()) for c in cells):
+            raise ConfigError(f"{path}: hypothesis on {metric!r}: no cell matches {side}")
+    text = h.text or h.claim or f"{metric}: {greater} > {than}"
+    return Hypothesis(text, metric, greater, than)
+
+
+def _label(value: Any) -> str:
+    return json.dumps(value) if not isinstance(value, str) else value
+
+
+# -- running --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    run_id: str
+    cell: int
+    params: dict[str, Any]
+    seed: int
+
+
+def tasks(experiment: Experiment, seeds: int | None = None) -> list[Task]:
+    return [
+        Task(f"c{i:03d}-s{j:04d}", i, cell, seed)
+        for i, cell in enumerate(experiment.cells)
+        for j, seed in enumerate(experiment.seeds(seeds))
+    ]
+
+
+def run_task(experiment_path: str, task: Task, logs: str | None, transport: str) -> dict[str, Any]:
+    """Run one cell × seed and return its flat result row (used by every executor)."""
+    from negotiator.runner import RunOptions, run
+
+    experiment = _cached_experiment(experiment_path)
+    config = experiment.config(task.params, task.seed)
+    started = time.monotonic()
+    temp = None if logs else tempfile.mkdtemp(prefix="negotiator-sweep-")
+    try:
+        out = Path(logs) if logs else Path(temp or ".")
+        result = run(
+            config,
+            RunOptions(
+                out=out,
+                transport=transport,  # type: ignore[arg-type]
+                run_id=task.run_id,
+            ),
+        )
+    finally:
+        if temp:
+            shutil.rmtree(temp, ignore_errors=True)
+    summary = result.summary
+    row: dict[str, Any] = {"run_id": task.run_id, "cell": task.cell}
+    row |= {k: _label(v) for k, v in task.params.items()}
+    row["seed"] = task.seed
+    for m in experiment.spec.metrics:
+        row[m] = METRICS[m](summary)
+    row["final_digest"] = summary["final_digest"]
+    row["wall_seconds"] = round(time.monotonic() - started, 4)
+    return row
+
+
+_EXPERIMENTS: dict[str, Experiment] = {}
+
+
+def _cached_experiment(path: str) -> Experiment:
+    if path not in _EXPERIMENTS:
+        _EXPERIMENTS[path] = load_experiment(Path(path))
+    return _EXPERIMENTS[path]
+
+
+TIMING_COLUMNS = ("wall_seconds",)
+
+
+def columns(experiment: Experiment) -> list[str]:
+    return [
+        "run_id",
+        "cell",
+        *experiment.keys,
+        "seed",
+        *experiment.spec.metrics,
+        "final_digest",
+        *TIMING_COLUMNS,
+    ]
+
+
+def read_results(path: Path, header: list[str]) -> list[dict[str, str]]:
+    """The complete rows of a results.csv (a torn last line, from a kill, is dropped)."""
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    if not text:
+        return []
+    lines = text.splitlines(keepends=True)
+    if not lines[-1].endswith("\n"):
+        path.write_text("".join(lines[:-1]), encoding="utf-8")  # drop the torn line
+        lines = lines[:-1]
+    reader = csv.DictReader(lines)
+    if reader.fieldnames != header:
+        raise ConfigError(
+            f"{path}: written by a different experiment design (columns differ); "
+            "use another --out or remove it"
+        )
+    return [row for row in reader if row.get("final_digest")]
+
+
+def execute(
+    experiment: Experiment,
+    out: Path,
+    *,
+    workers: int = 2,
+    seeds: int | None = None,
+    transport: str = "inproc",
+    keep_logs: bool = True,
+    executor: str = "processes",
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Run every missing cell × seed, appending rows as they finish; then summarise."""
+    out.mkdir(parents=True, exist_ok=True)
+    header = columns(experiment)
+    results = out / "results.csv"
+    done = {row["run_id"] for row in read_results(results, header)}
+    todo = [t for t in tasks(experiment, seeds) if t.run_id not in done]
+    total = len(done) + len(todo)
+    logs = str(out / "runs") if keep_logs else None
+    started = time.monotonic()
+    finished = 0
+    new_file = not results.exists() or results.stat().st_size == 0
+    with results.open("a", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=header)
+        if new_file:
+            writer.writeheader()
+            f.flush()
+        if progress:
+            progress(len(done), total)
+        for row in _execute(experiment, todo, logs, transport, workers, executor, scheduler):
+            writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in header})
+            f.flush()
+            finished += 1
+            if progress:
+                progress(len(done) + finished, total)
+    elapsed = time.monotonic() - started
+    summary = summarise(experiment, read_results(results, header))
+    summary["runs"] = {
+        "total": total,
+        "this_invocation": finished,
+        "resumed_from": len(done),
+        "seconds": round(elapsed, 3),
+        "runs_per_second": round(finished / elapsed, 3) if finished else None,
+        "workers": workers,
+        "executor": executor,
+        "transport": transport,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return summary
+
+
+def _execute(
+    experiment: Experiment,
+    todo: list[Task],
+    logs: str | None,
+    transport: str,
+    workers: int,
+    executor: str,
+    scheduler: str | None,
+) -> Iterator[dict[str, Any]]:
+    path = str(experiment.path.resolve())
+    if not todo:
+        return
+    if executor == "dask":
+        yield from _dask(path, todo, logs, transport, scheduler)
+        return
+    if workers <= 1:
+        for task in todo:
+            yield run_task(path, task, logs, transport)
+        return
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    pool = ctx.Pool(workers)
+    try:
+        jobs = ((path, task, logs, transport) for task in todo)
+        yield from pool.imap_unordered(_star, jobs, chunksize=1)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _star(args: tuple[str, Task, str | None, str]) -> dict[str, Any]:
+    return run_task(*args)
+
+
+def _dask(
+    path: str, todo: list[Task], logs: str | None, transport: str, scheduler: str | None
+) -> Iterator[dict[str, Any]]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ConfigError(
+            '--executor dask: dask.distributed is not installed (pip install "negotiator[dask]")'
+        ) from None
+    if not scheduler:
+        raise ConfigError("--executor dask: give the cluster's --scheduler ADDRESS")
+    with Client(scheduler, timeout="10s") as client:  # type: ignore[no-untyped-call]
+        futures = [client.submit(run_task, path, t, logs, transport, pure=False) for t in todo]
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
+            yield future.result()
+
+
+# -- summary ----------------------------------------------------------------------------------
+
+
+def _values(rows: Iterable[dict[str, str]], metric: str) -> list[float]:
+    return [float(r[metric]) for r in rows if r.get(metric) not in ("", None)]
+
+
+def _matches(row: dict[str, str], selector: dict[str, Any]) -> bool:
+    return all(row.get(k) == _label(v) for k, v in selector.items())
+
+
+def summarise(experiment: Experiment, rows: list[dict[str, str]]) -> dict[str, Any]:
+    """Mean and 95 % CI per cell and metric; each hypothesis judged."""
+    metrics = experiment.spec.metrics
+    cells = []
+    for i, params in enumerate(experiment.cells):
+        mine = [r for r in rows if r["cell"] == str(i)]
+        cells.append(
+            {
+                "cell": i,
+                "params": params,
+                "runs": len(mine),
+                "metrics": {m: _estimate(mean_ci(_values(mine, m))) for m in metrics},
+            }
+        )
+    judged = []
+    for h in experiment.hypotheses:
+        a = _values([r for r in rows if _matches(r, h.greater)], h.metric)
+        b = _values([r for r in rows if _matches(r, h.than)], h.metric)
+        diff = difference_ci(a, b)
+        judged.append(
+            {
+                "hypothesis": h.text,
+                "metric": h.metric,
+                "greater": h.greater,
+                "than": h.than,
+                "n": [len(a), len(b)],
+                "means": [
+                    _round(math.fsum(a) / len(a)) if a else None,
+                    _round(math.fsum(b) / len(b)) if b else None,
+                ],
+                "effect": _round(diff.mean),
+                "ci95": [_round(diff.low), _round(diff.high)],
+                "verdict": verdict(diff),
+            }
+        )
+    return {
+        "experiment": experiment.spec.name,
+        "description": experiment.spec.description,
+        "seeds": experiment.spec.seeds,
+        "cells": cells,
+        "hypotheses": judged,
+    }
+
+
+def _round(x: float) -> float | None:
+    return None if math.isnan(x) else round(x, 6)
+
+
+def _estimate(e: Estimate) -> dict[str, Any]:
+    return {"n": e.n, "mean": _round(e.mean), "low": _round(e.low), "high": _round(e.high)}
+
+
+def cell_label(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k.split('.')[-1]}={_label(v)}" for k, v in params.items())
+
+
+def plot_metrics(summary: dict[str, Any], folder: Path) -> list[Path]:
+    """One PNG per metric: each cell's mean with its 95 % interval."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    cells = summary["cells"]
+    for metric in cells[0]["metrics"] if cells else []:
+        est = [c["metrics"][metric] for c in cells]
+        fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * len(cells) + 2), 4.2))
+        xs = list(range(len(cells)))
+        means = [e["mean"] if e["mean"] is not None else math.nan for e in est]
+        lows = [
+            m - (e["low"] if e["low"] is not None else m) for m, e in zip(means, est, strict=True)
+        ]
+        highs = [
+            (e["high"] if e["high"] is not None else m) - m for m, e in zip(means, est, strict=True)
+        ]
+        ax.errorbar(xs, means, yerr=[lows, highs], fmt="o", capsize=5, color="tab:blue")
+        ax.set_xticks(
+            xs, [cell_label(c["params"]) for c in cells], rotation=30, ha="right", fontsize=8
+        )
+        ax.set_ylabel(metric)
+        ax.set_title(f"{summary['experiment']}: {metric} by cell (mean, 95 % CI)")
+        ax.grid(axis="y", alpha=0.3)
+        fig.tight_layout()
+        path = folder / f"{metric}.png"
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        paths.append(path)
+    return paths
