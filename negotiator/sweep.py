@@ -493,8 +493,16 @@ def _estimate(e: Estimate) -> dict[str, Any]:
     return {"n": e.n, "mean": _round(e.mean), "low": _round(e.low), "high": _round(e.high)}
 
 
-def cell_label(params: dict[str, Any]) -> str:
-    return ", ".join(f"{k.split('.')[-1]}={_label(v)}" for k, v in params.items())
+def cell_label(params: dict[str, Any], sep: str = ", ") -> str:
+    """A short label: each key by its last part; keys of a zipped group that share a name and a
+    value are written once (``promotion=0.5 ×3``)."""
+    groups: dict[tuple[str, str], int] = {}
+    for key, value in params.items():
+        name = (key.split(".")[-1], _label(value))
+        groups[name] = groups.get(name, 0) + 1
+    return sep.join(
+        f"{name}={value}" + (f" ×{n}" if n > 1 else "") for (name, value), n in groups.items()
+    )
 
 
 def plot_metrics(summary: dict[str, Any], folder: Path) -> list[Path]:
@@ -519,11 +527,18 @@ def plot_metrics(summary: dict[str, Any], folder: Path) -> list[Path]:
             (e["high"] if e["high"] is not None else m) - m for m, e in zip(means, est, strict=True)
         ]
         ax.errorbar(xs, means, yerr=[lows, highs], fmt="o", capsize=5, color="tab:blue")
+        labels = [cell_label(c["params"], sep="\n") for c in cells]
+        rotate = len(cells) > 6
         ax.set_xticks(
-            xs, [cell_label(c["params"]) for c in cells], rotation=30, ha="right", fontsize=8
+            xs,
+            labels,
+            rotation=30 if rotate else 0,
+            ha="right" if rotate else "center",
+            fontsize=8,
         )
-        ax.set_ylabel(metric)
-        ax.set_title(f"{summary['experiment']}: {metric} by cell (mean, 95 % CI)")
+        ax.set_xlim(-0.5, len(cells) - 0.5)
+        ax.set_ylabel(f"{metric} (mean, 95 % CI)")
+        ax.set_title(f"{summary['experiment']}: {metric}")
         ax.grid(axis="y", alpha=0.3)
         fig.tight_layout()
         path = folder / f"{metric}.png"
