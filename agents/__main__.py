@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from pathlib import Path
 
 from agents.process import run_agent
 
@@ -24,11 +25,26 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="leave when the parent process (the launcher) dies",
     )
+    parser.add_argument("--keys", help="folder with this party's CURVE keys and the mediator's")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    security = None
+    if args.keys:
+        from negotiator.errors import NegotiatorError
+        from negotiator.security import client_from_dir
+
+        try:
+            security = client_from_dir(Path(args.keys), args.name)
+        except NegotiatorError as exc:
+            print(f"agent {args.name}: {exc}", file=sys.stderr)
+            return 2
     try:
         return run_agent(
-            args.connect, args.name, idle_timeout=args.idle_timeout, watch_parent=args.watch_parent
+            args.connect,
+            args.name,
+            idle_timeout=args.idle_timeout,
+            watch_parent=args.watch_parent,
+            security=security,
         )
     except KeyboardInterrupt:
         return 130

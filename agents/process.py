@@ -13,6 +13,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 from typing import Any
 
@@ -31,6 +32,7 @@ from agents.superior import Province
 from negotiator.actions import Accept, EndNegotiation, Offer, RawAction
 from negotiator.bus import AgentSocket
 from negotiator.domain import Domain, Utility
+from negotiator.security import ClientSecurity
 from negotiator.wire import Codec, Message, WireError
 
 POLL_S = 0.5
@@ -269,9 +271,11 @@ def run_agent(
     context: zmq.Context[zmq.Socket[bytes]] | None = None,
     idle_timeout: float = 300.0,
     watch_parent: bool = False,
+    security: ClientSecurity | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Serve one party until the mediator ends the run. Returns a process exit code."""
-    sock = AgentSocket(endpoint, name, context)
+    sock = AgentSocket(endpoint, name, context, security)
     agent = Agent(name)
     parent = os.getppid()
     record = _recorder(name)
@@ -279,7 +283,12 @@ def run_agent(
         sock.send(agent.hello())
         last = time.monotonic()
         while True:
-            data = sock.recv(POLL_S)
+            if stop is not None and stop.is_set():  # the host (inproc) is shutting down
+                return 3
+            try:
+                data = sock.recv(POLL_S)
+            except zmq.ZMQError:  # the context was terminated under us
+                return 3
             if data is None:
                 if watch_parent and os.getppid() != parent:
                     return 3

@@ -17,6 +17,8 @@ from typing import Literal, Protocol
 
 import zmq
 
+from negotiator.security import ClientSecurity, PartyAuthenticator, ServerSecurity
+
 Transport = Literal["ipc", "tcp", "inproc"]
 
 
@@ -25,7 +27,9 @@ class Bus(Protocol):
 
     endpoint: str
 
-    def recv(self, timeout_s: float) -> tuple[bytes, bytes] | None: ...
+    def recv(self, timeout_s: float) -> tuple[bytes, bytes, str | None] | None:
+        """(routing identity, payload, authenticated party or None without CURVE)."""
+        ...
 
     def send(self, identity: bytes, payload: bytes) -> None: ...
 
@@ -36,7 +40,9 @@ TRANSPORTS: tuple[Transport, ...] = ("ipc", "tcp", "inproc")
 
 
 class MediatorSocket:
-    """The mediator's ROUTER socket: receives ``(identity, payload)``, sends to an identity."""
+    """The mediator's ROUTER socket: receives ``(identity, payload, party)``, sends to an
+    identity. With ``security`` it is a CURVE server behind a ZAP allow-list, and ``party`` is the
+    party the client's key belongs to (None without CURVE)."""
 
     def __init__(
         self,
@@ -45,15 +51,24 @@ class MediatorSocket:
         *,
         max_bytes: int = 1 << 20,
         bind: str | None = None,
+        security: ServerSecurity | None = None,
     ) -> None:
         self.context = context or zmq.Context()
         self._own_context = context is None
         self.transport = transport
         self._tmpdir: str | None = None
+        self.secure = security is not None
+        self.authenticator: PartyAuthenticator | None = None
         sock = self.context.socket(zmq.ROUTER)
         sock.setsockopt(zmq.LINGER, 0)
-        sock.setsockopt(zmq.ROUTER_HANDOVER, 1)
+        # with CURVE the routing id is not trusted: no take-over of another connection's id
+        sock.setsockopt(zmq.ROUTER_HANDOVER, 0 if security else 1)
         sock.setsockopt(zmq.MAXMSGSIZE, max_bytes)
+        if security is not None:
+            self.authenticator = PartyAuthenticator(self.context, security.parties)
+            self.authenticator.start()
+            sock.curve_server = True
+            sock.curve_secretkey = security.secret
         if bind is None:
             bind = self._default_address(transport)
         sock.bind(bind)
@@ -73,8 +88,8 @@ class MediatorSocket:
             return f"inproc://negotiator-{uuid.uuid4().hex}"
         raise ValueError(f"unknown transport {transport!r}")
 
-    def recv(self, timeout_s: float) -> tuple[bytes, bytes] | None:
-        """The next ``(identity, payload)`` within ``timeout_s`` seconds, or None."""
+    def recv(self, timeout_s: float) -> tuple[bytes, bytes, str | None] | None:
+        """The next ``(identity, payload, party)`` within ``timeout_s`` seconds, or None."""
         deadline = time.monotonic() + max(timeout_s, 0.0)
         while True:
             remaining = deadline - time.monotonic()
@@ -82,10 +97,11 @@ class MediatorSocket:
                 if remaining <= 0:
                     return None
                 continue
-            frames = self.socket.recv_multipart(zmq.NOBLOCK)
+            frames = self.socket.recv_multipart(zmq.NOBLOCK, copy=False)
             if len(frames) != 2:
                 continue  # not a DEALER frame pair: ignore silently at this layer
-            return frames[0], frames[1]
+            party = str(frames[1].get("User-Id")) if self.secure else None
+            return frames[0].bytes, frames[1].bytes, party
 
     def send(self, identity: bytes, payload: bytes) -> None:
         # a peer that is gone or whose queue is full will be treated as silent
@@ -94,6 +110,8 @@ class MediatorSocket:
 
     def close(self) -> None:
         self.socket.close(linger=0)
+        if self.authenticator is not None:
+            self.authenticator.stop()
         if self._own_context:
             self.context.term()
         if self._tmpdir:
@@ -101,16 +119,25 @@ class MediatorSocket:
 
 
 class AgentSocket:
-    """An agent's DEALER socket, identified on the bus by its party name."""
+    """An agent's DEALER socket, identified on the bus by its party name (a CURVE client with
+    ``security``)."""
 
     def __init__(
-        self, endpoint: str, name: str, context: zmq.Context[zmq.Socket[bytes]] | None = None
+        self,
+        endpoint: str,
+        name: str,
+        context: zmq.Context[zmq.Socket[bytes]] | None = None,
+        security: ClientSecurity | None = None,
     ) -> None:
         self.context = context or zmq.Context()
         self._own_context = context is None
         sock = self.context.socket(zmq.DEALER)
         sock.setsockopt(zmq.LINGER, 1000)
         sock.setsockopt(zmq.ROUTING_ID, name.encode())
+        if security is not None:
+            sock.curve_serverkey = security.server_public
+            sock.curve_publickey = security.public
+            sock.curve_secretkey = security.secret
         sock.connect(endpoint)
         self.socket = sock
         self._poller = zmq.Poller()

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from negotiator.errors import ConfigError, NegotiatorError
+from negotiator.errors import ConfigError, NegotiatorError, RunError
 
 DEFAULT_CONFIG = Path("configs/scenarios/yongkang_wuyi_jinyun.toml")
 
@@ -104,6 +104,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --verify: re-create the agents and check every decision",
     )
 
+    med = sub.add_parser(
+        "mediator", help="distributed run: the hub only; agents join from anywhere"
+    )
+    config_args(med)
+    med.add_argument("--bind", required=True, metavar="tcp://HOST:PORT", help="address to bind")
+    med.add_argument("--keys", type=Path, help="key folder (run.py keys): CURVE on tcp")
+    med.add_argument("--insecure", action="store_true", help="tcp without CURVE (warns)")
+    med.add_argument("--seed", type=int, help="run seed (replaces run.seed)")
+    med.add_argument("--out", type=Path, default=Path("runs"), help="runs directory (runs/)")
+    med.add_argument(
+        "--join-timeout",
+        type=float,
+        default=120.0,
+        help="seconds to wait for every party to join (120)",
+    )
+
+    agent = sub.add_parser("agent", help="distributed run: play one party, connecting to a hub")
+    agent.add_argument("config", type=Path, help="scenario TOML file (for the party list)")
+    agent.add_argument("--name", required=True, help="the party to play")
+    agent.add_argument("--connect", required=True, metavar="tcp://HOST:PORT")
+    agent.add_argument("--keys", type=Path, help="key folder: this party's and the mediator's")
+    agent.add_argument("--insecure", action="store_true", help="tcp without CURVE (warns)")
+    agent.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=300.0,
+        help="leave after this many seconds without a message (300)",
+    )
+
+    keys = sub.add_parser("keys", help="write CURVE key pairs for a distributed run")
+    keys.add_argument("dir", type=Path, help="folder for the keys (created, mode 700)")
+    keys.add_argument("--names", nargs="+", required=True, help="the parties (and superior)")
+
     sweep = sub.add_parser("sweep", help="run an experiment: a grid of changes × seeds")
     sweep.add_argument("experiment", type=Path, help="experiment TOML file")
     sweep.add_argument("--workers", type=int, default=2, help="parallel worker processes (2)")
@@ -123,8 +156,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _on_sigterm(signum: int, frame: Any) -> None:
+    from negotiator.runner import Terminated
+
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    import signal
+
+    if threading_main():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         if args.command is None:
             args = build_parser().parse_args(["run", str(_default_config())])
@@ -138,12 +181,25 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_replay(args)
         if args.command == "sweep":
             return _cmd_sweep(args)
+        if args.command == "mediator":
+            return _cmd_mediator(args)
+        if args.command == "agent":
+            return _cmd_agent(args)
+        if args.command == "keys":
+            return _cmd_keys(args)
     except NegotiatorError as exc:
         print(f"negotiator: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("negotiator: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        from negotiator.runner import Terminated
+
+        if isinstance(exc, Terminated):
+            print("negotiator: terminated", file=sys.stderr)
+            return 143
+        raise
     except BrokenPipeError:  # e.g. piped into `head`: stop quietly
         import os
 
@@ -360,3 +416,85 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     print_sweep(summary, out, plots)
     return 0
+
+
+def _insecure_warning(flag: bool, address: str) -> None:
+    if flag and address.startswith("tcp://"):
+        print(
+            "negotiator: warning: --insecure: tcp without CURVE; anyone who can reach the "
+            "address can join and read the messages",
+            file=sys.stderr,
+        )
+
+
+def _cmd_mediator(args: argparse.Namespace) -> int:
+    from negotiator.config import load_config
+    from negotiator.runner import serve
+
+    config = load_config(args.config, args.overrides, args.seed)
+    if not args.bind.startswith("tcp://"):
+        raise ConfigError("--bind: a distributed run binds tcp://HOST:PORT")
+    _insecure_warning(args.insecure, args.bind)
+
+    def waiting(missing: list[str]) -> None:
+        if missing:
+            print(f"waiting for: {', '.join(missing)}", file=sys.stderr, flush=True)
+
+    result = serve(
+        config,
+        args.bind,
+        out=args.out,
+        keys=args.keys,
+        insecure=args.insecure,
+        join_timeout=args.join_timeout,
+        config_path=str(args.config),
+        on_waiting=waiting,
+    )
+    if args.json:
+        print(json.dumps(result.summary, ensure_ascii=False))
+    else:
+        from negotiator.report import print_run_summary
+
+        print_run_summary(result.summary)
+    return 0
+
+
+def _cmd_agent(args: argparse.Namespace) -> int:
+    from agents.process import run_agent
+    from negotiator.config import load_config
+    from negotiator.security import client_from_dir
+
+    config = load_config(args.config)
+    names = list(config.party_names) + ([config.superior_name] if config.superior_name else [])
+    if args.name not in names:
+        raise ConfigError(
+            f"--name {args.name!r}: not a party of {args.config} ({', '.join(names)})"
+        )
+    security = None
+    if args.connect.startswith("tcp://") and not args.insecure:
+        if args.keys is None:
+            raise ConfigError("--keys: secure tcp needs the key folder (or --insecure)")
+        security = client_from_dir(args.keys, args.name)
+    _insecure_warning(args.insecure, args.connect)
+    code = run_agent(args.connect, args.name, idle_timeout=args.idle_timeout, security=security)
+    if code == 3:
+        raise RunError(f"agent {args.name}: the mediator went silent; leaving")
+    return code
+
+
+def _cmd_keys(args: argparse.Namespace) -> int:
+    from negotiator.security import MEDIATOR_KEY, write_keys
+
+    names = list(dict.fromkeys([MEDIATOR_KEY, *args.names]))
+    written = write_keys(args.dir, names)
+    print(
+        f"wrote {len(written)} key files for {', '.join(names)} in {args.dir} "
+        "(*.key_secret are private: give each party only its own)"
+    )
+    return 0
+
+
+def threading_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()

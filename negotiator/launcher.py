@@ -31,13 +31,17 @@ class AgentLauncher:
         *,
         threads: bool = False,
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
+        keys: str | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.names = names
         self.threads = threads
         self.context = context
+        self.keys = keys
+        """A private folder with each agent's ephemeral CURVE keys (secure tcp)."""
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
 
     def __enter__(self) -> AgentLauncher:
         if self.threads:
@@ -45,7 +49,7 @@ class AgentLauncher:
                 t = threading.Thread(
                     target=run_agent,
                     args=(self.endpoint, name),
-                    kwargs={"context": self.context, "idle_timeout": 60.0},
+                    kwargs={"context": self.context, "idle_timeout": 60.0, "stop": self._stop},
                     name=f"agent-{name}",
                     daemon=True,
                 )
@@ -67,6 +71,7 @@ class AgentLauncher:
                     "--name",
                     name,
                     "--watch-parent",
+                    *(["--keys", self.keys] if self.keys else []),
                 ],
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -82,10 +87,22 @@ class AgentLauncher:
     ) -> None:
         self.stop(grace=2.0 if exc_type is None else 0.2)
 
+    def dead(self) -> str | None:
+        """Which started agent processes have already exited (None if all are running)."""
+        gone = [
+            f"{n} (exit {p.returncode})" for n, p in self.processes.items() if p.poll() is not None
+        ]
+        gone += [t.name.removeprefix("agent-") for t in self._threads if not t.is_alive()]
+        return ", ".join(gone) if gone else None
+
     def stop(self, grace: float = 2.0) -> None:
         """Wait ``grace`` seconds for agents to leave on their own, then end them."""
         for t in self._threads:
             t.join(timeout=grace)
+        if any(t.is_alive() for t in self._threads):
+            self._stop.set()  # agents that never got "end": ask them to leave, then wait
+            for t in self._threads:
+                t.join(timeout=5.0)
         for proc in self.processes.values():
             try:
                 proc.wait(timeout=grace)

@@ -53,6 +53,7 @@ class NegotiationResult:
     invalid_actions: dict[str, int] = field(default_factory=dict)
     forfeits: dict[str, int] = field(default_factory=dict)
     rejected_messages: int = 0
+    auth_refused: int = 0
     pids: dict[str, int] = field(default_factory=dict)
 
 
@@ -114,22 +115,45 @@ class Mediator:
         self.result.forfeits = dict.fromkeys(self.parties, 0)
         self.implementation: Any = None
         self.branch: Branch | None = None
+        self.on_waiting: Callable[[list[str]], None] | None = None
+        """Told who is still missing whenever that changes during the join (a live display)."""
+        self.watchdog: Callable[[], str | None] | None = None
+        """Reports agent processes that died before joining (set by the launcher's owner)."""
 
     # -- messaging -----------------------------------------------------------------------------
 
     def send(self, party: str, type_: str, body: dict[str, Any], round_: int = 0) -> None:
         self.socket.send(party.encode(), self.codec.pack(type_, body, round_=round_))
 
+    def _note_refusals(self) -> None:
+        """Log connections the ZAP allow-list refused since the last look (unknown keys)."""
+        auth = getattr(self.socket, "authenticator", None)
+        refused = getattr(auth, "refused", 0)
+        if refused > self.result.auth_refused:
+            self.log.emit(
+                "auth_refused",
+                new=refused - self.result.auth_refused,
+                total=refused,
+                reason="unknown CURVE key",
+            )
+            self.result.auth_refused = refused
+
     def receive(self, timeout_s: float) -> tuple[str, Message] | None:
         """The next well-formed message from a known party (others are logged and dropped)."""
         got = self.socket.recv(timeout_s)
+        self._note_refusals()
         if got is None:
             return None
-        identity, payload = got
+        identity, payload, authenticated = got
         party = self.identities.get(identity)
         if party is None:
             self.result.rejected_messages += 1
             self.log.emit("rejected_message", reason="unknown identity")
+            return None
+        if authenticated is not None and authenticated != party:
+            self.result.rejected_messages += 1
+            reason = f"the key of {authenticated!r} claims to be {party!r}"
+            self.log.emit("rejected_message", party=party, reason=reason)
             return None
         try:
             msg = self.codec.unpack(payload)
@@ -157,17 +181,35 @@ class Mediator:
         hellos: dict[str, dict[str, Any]] = {}
         ready: set[str] = set()
         deadline = self.clock() + self.join_timeout
+        shown: list[str] | None = None
         while len(ready) < len(self.participants):
+            missing_now = [p for p in self.participants if p not in ready]
+            if self.on_waiting is not None and missing_now != shown:
+                shown = missing_now
+                self.on_waiting(missing_now)
             remaining = deadline - self.clock()
             if remaining <= 0:
                 missing = ", ".join(p for p in self.participants if p not in ready)
                 self.log.emit("join_timeout", missing=missing)
                 self.log.flush()
                 raise RunError(f"agents did not join within {self.join_timeout:g} s: {missing}")
-            raw = self.socket.recv(remaining)
+            raw = self.socket.recv(min(remaining, 0.5))
             if raw is None:
+                gone = self.watchdog() if self.watchdog is not None else None
+                if gone:
+                    self.log.emit("join_failed", agents=gone)
+                    self.log.flush()
+                    raise RunError(f"agent processes exited before joining: {gone}")
                 continue
             party = self.identities.get(raw[0])
+            if raw[2] is not None and raw[2] != party:  # a key claiming another's name
+                self.result.rejected_messages += 1
+                self.log.emit(
+                    "rejected_message",
+                    party=party,
+                    reason=f"the key of {raw[2]!r} claims to be {party!r}",
+                )
+                continue
             try:
                 msg = self.codec.unpack(raw[1]) if party else None
             except WireError:
@@ -181,10 +223,8 @@ class Mediator:
                 self.send(party, "welcome", self._welcome(party))
             elif msg.type == "event" and msg.body.get("kind") == "ready" and party in hellos:
                 ready.add(party)
-            elif msg.type == "error":
+            elif msg.type == "error":  # logged; a dead agent is caught by the watchdog/timeout
                 self.log.emit("agent_error", party=party, message=str(msg.body.get("message")))
-                self.log.flush()
-                raise RunError(f"agent {party} failed: {msg.body.get('message', '?')}")
         for party in sorted(hellos):  # log in name order: arrival order is not deterministic
             body = hellos[party]
             pid = body.get("pid") if isinstance(body.get("pid"), int) else None

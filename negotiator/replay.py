@@ -164,8 +164,8 @@ class ReplayBus:
         self.clock = clock
         self.codecs = {p: Codec(sender=p) for p in participants}
         self.reader = Codec("replay")
-        self.queue: deque[tuple[bytes, bytes]] = deque(
-            (p.encode(), self.codecs[p].pack("hello", {"pid": 0, "host": "replay"}))
+        self.queue: deque[tuple[bytes, bytes, str | None]] = deque(
+            (p.encode(), self.codecs[p].pack("hello", {"pid": 0, "host": "replay"}), None)
             for p in sorted(participants)
         )
         self.pending: dict[str, Message] = {}
@@ -215,10 +215,10 @@ class ReplayBus:
             answer = self.reader.unpack(reply)
             if answer.type == "event" and answer.body.get("kind") == "ready":
                 if self.live:
-                    self.queue.append((party.encode(), reply))
+                    self.queue.append((party.encode(), reply, None))
                 continue
             if self.live:
-                self.queue.append((party.encode(), reply))
+                self.queue.append((party.encode(), reply, None))
             else:
                 self.produced[party].append({"type": answer.type, **answer.body})
                 self._match(party)
@@ -268,9 +268,10 @@ class ReplayBus:
             self._match(party)
 
     def _push(self, party: str, type_: str, body: dict[str, Any], round_: int) -> None:
-        self.queue.append((party.encode(), self.codecs[party].pack(type_, body, round_=round_)))
+        payload = self.codecs[party].pack(type_, body, round_=round_)
+        self.queue.append((party.encode(), payload, None))
 
-    def recv(self, timeout_s: float) -> tuple[bytes, bytes] | None:
+    def recv(self, timeout_s: float) -> tuple[bytes, bytes, str | None] | None:
         if self.queue:
             return self.queue.popleft()
         if not self.live and self.pending and not self.script:

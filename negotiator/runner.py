@@ -3,12 +3,16 @@ let the mediator negotiate, write ``summary.json``. Everything started here is e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
+import shutil
 import socket
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,10 +26,16 @@ from negotiator.analysis import Analysis, analyze
 from negotiator.bus import Bus, MediatorSocket, Transport
 from negotiator.config import Config
 from negotiator.contract import Setting, build_setting
+from negotiator.errors import ConfigError
 from negotiator.eventlog import EventLog
 from negotiator.launcher import AgentLauncher
 from negotiator.mediator import Branch, Mediator
+from negotiator.security import ephemeral, server_from_dir, write_client_keys
 from negotiator.summary import implementation_metrics, negotiation_metrics
+
+
+class Terminated(Exception):
+    """SIGTERM arrived (raised by the handler the command line installs)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,8 @@ class RunOptions:
     run_id: str | None = None
     join_timeout: float = 30.0
     config_path: str | None = None
+    insecure: bool = False
+    """tcp without CURVE (only on a trusted network; a warning is printed)."""
 
 
 @dataclass
@@ -68,7 +80,25 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
         "started": datetime.now(UTC).isoformat(),
     }
     context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
-    bus = MediatorSocket(options.transport, context)
+    keys_dir = None
+    server = None
+    if options.transport == "tcp" and not options.insecure:
+        # ephemeral CURVE keys: the mediator's and one pair per agent, in a private folder
+        participants = list(config.party_names)
+        if config.superior_name is not None:
+            participants.append(config.superior_name)
+        server, clients = ephemeral(participants)
+        keys_dir = tempfile.mkdtemp(prefix="negotiator-keys-")
+        os.chmod(keys_dir, 0o700)
+        for name, client in clients.items():
+            write_client_keys(Path(keys_dir), name, client)
+    elif options.transport == "tcp":
+        print(
+            "negotiator: warning: tcp without CURVE: anyone who can reach the port can join "
+            "and read the messages",
+            file=sys.stderr,
+        )
+    bus = MediatorSocket(options.transport, context, security=server)
     try:
 
         def launch(participants: tuple[str, ...]) -> AbstractContextManager[object]:
@@ -77,6 +107,7 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
                 participants,
                 threads=options.transport == "inproc",
                 context=context,
+                keys=keys_dir,
             )
 
         metrics, mediator = execute(
@@ -93,6 +124,8 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
         log.close()
         bus.close()
         context.destroy(linger=0)
+        if keys_dir:
+            shutil.rmtree(keys_dir, ignore_errors=True)
     setting = prepared.setting
     summary = {
         "run_id": run_id,
@@ -141,6 +174,7 @@ def execute(
     run_id: str = "",
     clock: Callable[[], float] = time.monotonic,
     branch: Branch | None = None,
+    on_waiting: Callable[[list[str]], None] | None = None,
 ) -> tuple[dict[str, Any], Mediator]:
     """Everything a run logs, from ``run_started`` to ``run_finished``, over ``bus`` with the
     agents ``launch`` starts. Replay calls this with a bus that answers from a log."""
@@ -162,7 +196,9 @@ def execute(
             config, setting, bus, log, join_timeout=join_timeout, run_id=run_id, clock=clock
         )
         mediator.branch = branch
-        with launch(mediator.participants):
+        mediator.on_waiting = on_waiting
+        with launch(mediator.participants) as launched:
+            mediator.watchdog = getattr(launched, "dead", None)
             result = mediator.run()
         metrics: dict[str, Any] = {}
         if config.negotiates:
@@ -185,10 +221,14 @@ def execute(
         else:
             metrics["invalid_actions"] = result.invalid_actions
         metrics["rejected_messages"] = result.rejected_messages
+        metrics["auth_refused"] = result.auth_refused
         metrics |= _guidance(mediator)
         if mediator.implementation is not None:
             metrics["implementation"] = implementation_metrics(mediator.implementation)
         log.emit("run_finished", **_headline(metrics))
+    except (KeyboardInterrupt, Terminated) as exc:
+        log.emit("run_interrupted", signal="SIGTERM" if isinstance(exc, Terminated) else "SIGINT")
+        raise
     except BaseException as exc:
         log.emit("run_aborted", reason=f"{type(exc).__name__}: {exc}")
         raise
@@ -228,3 +268,86 @@ def _guidance(mediator: Mediator) -> dict[str, Any]:
         out["declarations"] = mediator.declarations.claimed
         out["misreports"] = mediator.declarations.misreports
     return out
+
+
+def serve(
+    config: Config,
+    bind: str,
+    *,
+    out: Path,
+    keys: Path | None,
+    insecure: bool,
+    join_timeout: float,
+    config_path: str | None = None,
+    on_waiting: Callable[[list[str]], None] | None = None,
+) -> RunResult:
+    """The hub of a distributed run: bind, wait for the parties to join from anywhere, run.
+    With tcp, CURVE is on unless ``insecure``: ``keys`` holds the mediator's key pair and every
+    participant's public key (``run.py keys``)."""
+    started = time.monotonic()
+    participants = list(config.party_names)
+    if config.superior_name is not None:
+        participants.append(config.superior_name)
+    security = None
+    if bind.startswith("tcp://") and not insecure:
+        if keys is None:
+            raise ConfigError("--keys: secure tcp needs the key folder (or --insecure)")
+        security = server_from_dir(keys, participants)
+    prepared = prepare(config)
+    run_id = new_run_id(config)
+    run_dir = out / run_id
+    run_dir.mkdir(parents=True, exist_ok=False)
+    log = EventLog(run_dir / "events.jsonl")
+    context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
+    try:
+        bus = MediatorSocket("tcp", context, bind=bind, security=security)
+    except zmq.ZMQError as exc:
+        log.close()
+        raise ConfigError(f"--bind {bind}: {exc}") from None
+    runtime = {
+        "run_id": run_id,
+        "transport": "distributed",
+        "bind": bus.endpoint,
+        "config_path": config_path,
+        "python": platform.python_version(),
+        "started": datetime.now(UTC).isoformat(),
+    }
+    if on_waiting is not None:
+        print(f"mediator listening on {bus.endpoint}", file=sys.stderr, flush=True)
+    try:
+        metrics, mediator = execute(
+            config,
+            prepared,
+            log,
+            bus,
+            _external_agents,
+            runtime=runtime,
+            join_timeout=join_timeout,
+            run_id=run_id,
+            on_waiting=on_waiting,
+        )
+    finally:
+        log.close()
+        bus.close()
+        context.destroy(linger=0)
+    setting = prepared.setting
+    summary = {
+        "run_id": run_id,
+        "seed": config.run.seed,
+        "protocol": config.negotiation.protocol if config.negotiates else None,
+        "parties": list(config.party_names),
+        **metrics,
+        "economy": setting.economy.report() if setting and setting.economy else None,
+        "final_digest": log.digest,
+        "log": str(log.path),
+        "agent_pids": mediator.result.pids,
+        "mediator_pid": os.getpid(),
+        "wall_seconds": round(time.monotonic() - started, 3),
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return RunResult(summary, run_dir, mediator.result.pids)
+
+
+@contextlib.contextmanager
+def _external_agents(participants: tuple[str, ...]) -> Iterator[None]:
+    yield None  # distributed: the agents are started elsewhere

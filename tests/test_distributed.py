@@ -1,0 +1,349 @@
+"""Distributed runs over CURVE-secured tcp on loopback, intruders, hostile input, interruption."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import msgpack
+import pytest
+import zmq
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from negotiator.eventlog import read_events, verify_chain
+from negotiator.runner import RunOptions, run
+from negotiator.security import client_from_dir, new_keypair
+from tests.conftest import DEFAULT, ROOT, cli, load
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_leftover_processes")]
+PARTIES = ["yongkang", "wuyi", "jinyun", "zhejiang"]
+PY = [sys.executable, str(ROOT / "run.py")]
+
+
+@pytest.fixture
+def keys(tmp_path):
+    folder = tmp_path / "keys"
+    proc = cli("keys", str(folder), "--names", *PARTIES)
+    assert proc.returncode == 0, proc.stderr
+    return folder
+
+
+class Processes:
+    """Processes a test starts; all ended at teardown, even on failure."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen[str]] = []
+
+    def start(self, *args: str, **kw) -> subprocess.Popen[str]:
+        proc = subprocess.Popen([*PY, *args], cwd=ROOT, text=True, stdin=subprocess.DEVNULL, **kw)
+        self.procs.append(proc)
+        return proc
+
+    def close(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait(timeout=10)
+
+
+@pytest.fixture
+def procs():
+    p = Processes()
+    yield p
+    p.close()
+
+
+def start_mediator(procs, tmp_path, keys, *extra):
+    med = procs.start(
+        "mediator",
+        str(DEFAULT),
+        "--bind",
+        "tcp://127.0.0.1:0",
+        "--keys",
+        str(keys),
+        "--out",
+        str(tmp_path / "runs"),
+        "--json",
+        *extra,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    line = med.stderr.readline()
+    assert "listening on" in line, line
+    return med, line.split()[-1]
+
+
+def test_keys_are_private(keys):
+    for name in ["mediator", *PARTIES]:
+        assert (keys / f"{name}.key_secret").stat().st_mode & 0o777 == 0o600
+        assert (keys / f"{name}.key").exists()
+
+
+def test_a_distributed_run_equals_a_local_run(procs, tmp_path, keys):
+    med, endpoint = start_mediator(procs, tmp_path, keys)
+    for name in PARTIES:
+        procs.start(
+            "agent",
+            str(DEFAULT),
+            "--name",
+            name,
+            "--connect",
+            endpoint,
+            "--keys",
+            str(keys),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    out, err = med.communicate(timeout=60)
+    assert med.returncode == 0, err
+    distributed = json.loads(out)
+    local = run(load(DEFAULT), RunOptions(out=tmp_path / "local", transport="tcp"))
+    assert distributed["final_digest"] == local.summary["final_digest"]
+    assert "waiting for: " in err
+
+
+def _client(endpoint: str, routing_id: str, keypair, server_public) -> zmq.Socket:
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.ROUTING_ID, routing_id.encode())
+    sock.curve_serverkey = server_public
+    sock.curve_publickey = keypair.public
+    sock.curve_secretkey = keypair.secret
+    sock.connect(endpoint)
+    return sock
+
+
+def hello(sender: str) -> bytes:
+    return msgpack.packb(
+        {
+            "v": 1,
+            "type": "hello",
+            "run": "",
+            "round": 0,
+            "sender": sender,
+            "seq": 1,
+            "body": {"pid": 1, "host": "x"},
+        }
+    )
+
+
+def test_intruders_are_refused_and_logged_and_change_nothing(procs, tmp_path, keys):
+    med, endpoint = start_mediator(procs, tmp_path, keys)
+    server = client_from_dir(keys, "wuyi").server_public
+    # an unknown key, and a valid key (Wuyi's) claiming to be Jinyun, before Jinyun joins
+    stranger = _client(endpoint, "yongkang", new_keypair(), server)
+    impostor = _client(endpoint, "jinyun", client_from_dir(keys, "wuyi"), server)
+    for sock, name in ((stranger, "yongkang"), (impostor, "jinyun")):
+        sock.send(hello(name))
+    time.sleep(1.0)
+    impostor.close()
+    stranger.close()
+    for name in PARTIES:
+        procs.start(
+            "agent",
+            str(DEFAULT),
+            "--name",
+            name,
+            "--connect",
+            endpoint,
+            "--keys",
+            str(keys),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    out, err = med.communicate(timeout=60)
+    assert med.returncode == 0, err
+    summary = json.loads(out)
+    events = read_events(Path(summary["log"]))
+    assert verify_chain(events) is None
+    assert any(e["event"] == "auth_refused" for e in events) and summary["auth_refused"] >= 1
+    claims = [e for e in events if e["event"] == "rejected_message"]
+    assert any("the key of 'wuyi' claims to be 'jinyun'" in e["reason"] for e in claims)
+    local = run(load(DEFAULT), RunOptions(out=tmp_path / "local", transport="inproc"))
+    assert summary["contract"] == local.summary["contract"]
+    assert summary["implementation"]["moves"] == local.summary["implementation"]["moves"]
+
+
+def test_a_missing_party_ends_the_hub_with_exit_3(procs, tmp_path, keys):
+    med, endpoint = start_mediator(procs, tmp_path, keys, "--join-timeout", "2")
+    for name in PARTIES[:2]:
+        procs.start(
+            "agent",
+            str(DEFAULT),
+            "--name",
+            name,
+            "--connect",
+            endpoint,
+            "--keys",
+            str(keys),
+            "--idle-timeout",
+            "5",
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    _, err = med.communicate(timeout=30)
+    assert med.returncode == 3
+    assert "did not join within 2 s: jinyun, zhejiang" in err
+    log = next((tmp_path / "runs").glob("*/events.jsonl"))
+    events = read_events(log)
+    assert events[-1]["event"] == "run_aborted" and verify_chain(events) is None
+
+
+def test_plain_tcp_needs_insecure_and_warns(tmp_path):
+    proc = cli("mediator", str(DEFAULT), "--bind", "tcp://127.0.0.1:0", "--out", str(tmp_path))
+    assert proc.returncode == 2 and "--keys" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "name"), [(signal.SIGINT, 130, "SIGINT"), (signal.SIGTERM, 143, "SIGTERM")]
+)
+def test_an_interrupted_run_ends_its_children_and_logs_it(procs, tmp_path, sig, code, name):
+    from tests.conftest import SAOP_DEFAULT, children_of
+
+    args = [
+        "run",
+        str(DEFAULT),
+        "--out",
+        str(tmp_path),
+        *[x for o in SAOP_DEFAULT for x in ("--set", o)],
+        "--set",
+        "parties.jinyun.strategy='negotiator.testing:Silent'",
+        "--set",
+        "negotiation.turn_timeout=0.5",
+    ]
+    proc = procs.start(*args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(children_of(proc.pid)) < 4:
+        time.sleep(0.1)
+    children = children_of(proc.pid)
+    assert len(children) == 4
+    time.sleep(1.0)
+    proc.send_signal(sig)
+    proc.wait(timeout=20)
+    assert proc.returncode == code
+    time.sleep(0.5)
+    assert not [
+        c
+        for c in children
+        if Path(f"/proc/{c}").exists()
+        and Path(f"/proc/{c}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    ]
+    events = read_events(next(tmp_path.glob("*/events.jsonl")))
+    assert events[-1]["event"] == "run_interrupted" and events[-1]["signal"] == name
+    assert verify_chain(events) is None
+
+
+payloads = st.one_of(
+    st.binary(max_size=64),
+    st.dictionaries(
+        st.sampled_from(["v", "type", "run", "round", "sender", "seq", "body", "x"]),
+        st.one_of(
+            st.integers(-5, 5),
+            st.text(max_size=8),
+            st.booleans(),
+            st.none(),
+            st.dictionaries(st.text(max_size=6), st.integers(-(2**63), 2**63 - 1), max_size=3),
+        ),
+        max_size=8,
+    ).map(msgpack.packb),
+    st.fixed_dictionaries(
+        {
+            "v": st.just(1),
+            "type": st.sampled_from(["hello", "action", "event", "heartbeat", "error"]),
+            "run": st.just(""),
+            "round": st.integers(0, 3),
+            "sender": st.sampled_from(["wuyi", "yongkang", "nobody"]),
+            "seq": st.integers(0, 9),
+            "body": st.dictionaries(
+                st.sampled_from(["kind", "turn", "accept", "session", "move"]),
+                st.one_of(
+                    st.integers(0, 3),
+                    st.sampled_from(["offer", "accept", "vote", "move", "C"]),
+                    st.booleans(),
+                ),
+                max_size=4,
+            ),
+        }
+    ).map(msgpack.packb),
+)
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.tuples(st.sampled_from(["wuyi", "stranger"]), payloads), min_size=5, max_size=40)
+)
+def test_fuzz_a_live_mediator(tmp_path, garbage):
+    from negotiator.bus import MediatorSocket
+
+    real_init = MediatorSocket.__init__
+    sockets: list[MediatorSocket] = []
+
+    def spy(self, *a, **kw):
+        real_init(self, *a, **kw)
+        sockets.append(self)
+
+    stop = threading.Event()
+
+    out = tmp_path / f"fz{time.monotonic_ns()}"
+
+    def started() -> bool:  # the agents have joined: the negotiation is under way
+        logs = list(out.glob("*/events.jsonl"))
+        return bool(logs) and "round_start" in logs[0].read_text()
+
+    def fuzz():
+        while not (sockets and started()) and not stop.is_set():
+            time.sleep(0.002)
+        if stop.is_set():
+            return
+        with contextlib.suppress(zmq.ZMQError):  # the run may end before all garbage is sent
+            attack(sockets[0])
+
+    def attack(bus):
+        clients = {}
+        context = zmq.Context()  # the fuzzer's own: it attacks over ipc, like a stranger would
+        for identity, payload in garbage:
+            if identity not in clients:
+                s = context.socket(zmq.DEALER)
+                # "wuyi" takes over the real Wuyi's routing id: its garbage reaches every
+                # validator, and the real Wuyi loses its replies (it then forfeits)
+                s.setsockopt(
+                    zmq.ROUTING_ID, identity.encode() if identity == "wuyi" else b"fz-stranger"
+                )
+                s.setsockopt(zmq.LINGER, 0)
+                s.connect(bus.endpoint)
+                clients[identity] = s
+            clients[identity].send(payload)
+        time.sleep(0.2)
+        for s in clients.values():
+            s.close()
+        context.term()
+
+    config = load(
+        DEFAULT,
+        "implementation.periods=3",
+        "implementation.shocks=[]",
+        "negotiation.deadline=6",
+        "negotiation.turn_timeout=0.3",
+        "implementation.decision_timeout=0.3",
+    )
+    MediatorSocket.__init__ = spy
+    thread = threading.Thread(target=fuzz, daemon=True)
+    thread.start()
+    try:
+        result = run(config, RunOptions(out=out, transport="ipc"))
+    finally:
+        MediatorSocket.__init__ = real_init
+        stop.set()
+        thread.join(timeout=5)
+    events = read_events(result.run_dir / "events.jsonl")
+    assert verify_chain(events) is None and events[-1]["event"] == "run_finished"
+    assert result.summary["agreement"] is not None
