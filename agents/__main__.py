@@ -17,8 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--idle-timeout",
         type=float,
-        default=300.0,
-        help="leave after this many seconds without a message (default 300)",
+        default=10.0,
+        help="leave after this many seconds without a message, heartbeats included (10)",
     )
     parser.add_argument(
         "--watch-parent",

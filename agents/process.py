@@ -36,6 +36,8 @@ from negotiator.security import ClientSecurity
 from negotiator.wire import Codec, Message, WireError
 
 POLL_S = 0.5
+#: Seconds between heartbeats when the agent has nothing else to say.
+HEARTBEAT_S = 1.0
 
 
 def negotiation_context(
@@ -269,7 +271,7 @@ def run_agent(
     name: str,
     *,
     context: zmq.Context[zmq.Socket[bytes]] | None = None,
-    idle_timeout: float = 300.0,
+    idle_timeout: float = 10.0,
     watch_parent: bool = False,
     security: ClientSecurity | None = None,
     stop: threading.Event | None = None,
@@ -281,10 +283,13 @@ def run_agent(
     record = _recorder(name)
     try:
         sock.send(agent.hello())
-        last = time.monotonic()
+        last = last_sent = time.monotonic()
         while True:
             if stop is not None and stop.is_set():  # the host (inproc) is shutting down
                 return 3
+            if time.monotonic() - last_sent >= HEARTBEAT_S:
+                sock.send(agent.codec.pack("heartbeat", {}))
+                last_sent = time.monotonic()
             try:
                 data = sock.recv(POLL_S)
             except zmq.ZMQError:  # the context was terminated under us
@@ -311,6 +316,7 @@ def run_agent(
             replies, done = agent.handle(msg)
             for reply in replies:
                 sock.send(reply)
+                last_sent = time.monotonic()
             if done:
                 return 1 if agent.failed else 0
     finally:

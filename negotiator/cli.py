@@ -129,8 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument(
         "--idle-timeout",
         type=float,
-        default=300.0,
-        help="leave after this many seconds without a message (300)",
+        default=10.0,
+        help="leave after this many seconds without a message, heartbeats included (10)",
     )
 
     keys = sub.add_parser("keys", help="write CURVE key pairs for a distributed run")

@@ -244,6 +244,9 @@ class MediatorSection(_Section):
     transparency: Literal["private", "public", "audited"] = "public"
     audit_detection_boost: Probability = 0.2
     """Under ``audited``: added to every detection probability in phase 2 (capped at 1)."""
+    heartbeat_timeout: Annotated[float, Field(gt=0)] = 5.0
+    """Seconds without any message (heartbeats included) after which a silent party is taken
+    for gone: its later turns are forfeited at once; in phase 2 it counts as not complying."""
     audit_tolerance: Annotated[float, Field(ge=0)] = 0.01
     """Under ``audited``: a declared figure off by more than this fraction is a misreport."""
 

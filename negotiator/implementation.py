@@ -170,14 +170,14 @@ class ImplementationPhase:
 
     def _collect(self, period: int, now: float) -> dict[str, str]:
         """Ask every government for its move; wait for all (or the deadline)."""
-        self.m.log.emit(
-            "request", kind="compliance", period=period, parties=list(self.parties), t=now
-        )
+        present = [p for p in self.parties if p not in self.m.absent]
+        self.m.log.emit("request", kind="compliance", period=period, parties=present, t=now)
         for p in self.parties:
-            self.m.send(p, "request", {"kind": "compliance", "period": period}, period)
+            if p not in self.m.absent:
+                self.m.send(p, "request", {"kind": "compliance", "period": period}, period)
         moves: dict[str, str] = {}
         deadline = self.m.clock() + self.impl.decision_timeout
-        while len(moves) < len(self.parties):
+        while len(moves) < len(present):
             remaining = deadline - self.m.clock()
             if remaining <= 0:
                 break
@@ -211,9 +211,12 @@ class ImplementationPhase:
                 continue
             moves[sender] = move
         for p in self.parties:
-            if p not in moves:  # silent: treated as not complying
+            if p not in moves:  # silent or gone: treated as not complying
                 self.forfeits[p] += 1
-                self.m.log.emit("forfeit", party=p, period=period, reason="silent", t=now)
+                reason = "absent" if p in self.m.absent else "silent"
+                self.m.log.emit("forfeit", party=p, period=period, reason=reason, t=now)
+                if reason == "silent" and self.m.is_lost(p):
+                    self.m.mark_absent(p, now)
                 moves[p] = "D"
         return {p: moves[p] for p in self.parties}
 

@@ -11,7 +11,7 @@ silent or invalid forfeits its turn. Phase 2 lives in :mod:`negotiator.implement
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,8 @@ from negotiator.transparency import Transparency
 from negotiator.wire import Codec, Message, WireError
 
 MEDIATOR = "mediator"
+#: Seconds between heartbeats on an otherwise quiet connection (both ways).
+HEARTBEAT_S = 1.0
 
 
 @dataclass
@@ -115,6 +117,13 @@ class Mediator:
         self.result.forfeits = dict.fromkeys(self.parties, 0)
         self.implementation: Any = None
         self.branch: Branch | None = None
+        self.last_heard: dict[str, float] = {}
+        self.last_sent: dict[str, float] = {}
+        self.last_seq: dict[str, int] = {}
+        self.absent: set[str] = set()
+        """Parties found gone (silent past ``mediator.heartbeat_timeout``): their turns are
+        forfeited at once, and in phase 2 they count as not complying."""
+        self.joined = False
         self.on_waiting: Callable[[list[str]], None] | None = None
         """Told who is still missing whenever that changes during the join (a live display)."""
         self.watchdog: Callable[[], str | None] | None = None
@@ -124,6 +133,32 @@ class Mediator:
 
     def send(self, party: str, type_: str, body: dict[str, Any], round_: int = 0) -> None:
         self.socket.send(party.encode(), self.codec.pack(type_, body, round_=round_))
+        self.last_sent[party] = self.clock()
+
+    def _keepalive(self, parties: Iterable[str] | None = None) -> None:
+        """Heartbeats to every joined party we have not written to for a while (not logged)."""
+        if parties is None:
+            if not self.joined:
+                return
+            parties = self.participants
+        now = self.clock()
+        for party in parties:
+            if party not in self.absent and now - self.last_sent.get(party, 0.0) >= HEARTBEAT_S:
+                self.send(party, "heartbeat", {})
+
+    def is_lost(self, party: str) -> bool:
+        """Has ``party`` been silent (no message, not even a heartbeat) for longer than the
+        heartbeat timeout? Replay answers from the log (its bus knows who was lost)."""
+        scripted = getattr(self.socket, "lost", None)
+        if scripted is not None:
+            return party in scripted
+        heard = self.last_heard.get(party)
+        return heard is None or self.clock() - heard > self.config.mediator.heartbeat_timeout
+
+    def mark_absent(self, party: str, now: float) -> None:
+        if party not in self.absent:
+            self.absent.add(party)
+            self.log.emit("agent_lost", party=party, t=now)
 
     def _note_refusals(self) -> None:
         """Log connections the ZAP allow-list refused since the last look (unknown keys)."""
@@ -139,8 +174,10 @@ class Mediator:
             self.result.auth_refused = refused
 
     def receive(self, timeout_s: float) -> tuple[str, Message] | None:
-        """The next well-formed message from a known party (others are logged and dropped)."""
-        got = self.socket.recv(timeout_s)
+        """The next well-formed message from a known party (others are logged and dropped).
+        Waits at most one heartbeat interval, so callers loop until their own deadline."""
+        self._keepalive()
+        got = self.socket.recv(min(timeout_s, HEARTBEAT_S))
         self._note_refusals()
         if got is None:
             return None
@@ -168,6 +205,26 @@ class Mediator:
             self.log.emit("rejected_message", party=party, reason=reason)
             self.send(party, "error", {"code": "sender", "message": reason})
             return None
+        self.last_heard[party] = self.clock()
+        if msg.type == "hello":
+            self.result.rejected_messages += 1
+            self.log.emit(
+                "rejected_message",
+                party=party,
+                reason="already joined (rejoining a running negotiation is not supported)",
+            )
+            return None
+        if msg.seq <= self.last_seq.get(party, 0):
+            self.result.rejected_messages += 1
+            self.log.emit(
+                "rejected_message",
+                party=party,
+                reason=f"replayed or out-of-order sequence number {msg.seq}",
+            )
+            return None
+        self.last_seq[party] = msg.seq
+        if msg.type == "heartbeat":
+            return None
         if msg.type == "error":
             self.log.emit("agent_error", party=party, message=str(msg.body.get("message")))
             return None
@@ -193,6 +250,7 @@ class Mediator:
                 self.log.emit("join_timeout", missing=missing)
                 self.log.flush()
                 raise RunError(f"agents did not join within {self.join_timeout:g} s: {missing}")
+            self._keepalive(list(hellos))
             raw = self.socket.recv(min(remaining, 0.5))
             if raw is None:
                 gone = self.watchdog() if self.watchdog is not None else None
@@ -218,6 +276,9 @@ class Mediator:
                 self.result.rejected_messages += 1
                 self.log.emit("rejected_message", reason="malformed or unknown during join")
                 continue
+            if msg.seq > self.last_seq.get(party, 0):
+                self.last_seq[party] = msg.seq
+            self.last_heard[party] = self.clock()
             if msg.type == "hello" and party not in hellos:
                 hellos[party] = msg.body
                 self.send(party, "welcome", self._welcome(party))
@@ -232,6 +293,7 @@ class Mediator:
                 self.result.pids[party] = pid
             self.log.emit("agent_joined", party=party, pid=pid, host=str(body.get("host", "")))
         self.log.flush()
+        self.joined = True
 
     def _welcome(self, party: str) -> dict[str, Any]:
         if party == self.superior:
@@ -515,8 +577,9 @@ class Mediator:
     ) -> dict[str, bool]:
         """Send ``request`` to every government and collect their votes (barrier); a missing
         vote is a forfeit (a rejection). Votes are logged in party-name order."""
-        self.log.emit("request", kind=kind, round=state.round, parties=list(self.parties), t=now)
-        for p in self.parties:
+        present = [p for p in self.parties if p not in self.absent]
+        self.log.emit("request", kind=kind, round=state.round, parties=present, t=now)
+        for p in present:
             self.send(p, "request", request, state.round)
 
         def check(sender: str, body: dict[str, Any]) -> bool:
@@ -531,13 +594,16 @@ class Mediator:
                 raise InvalidAction("`accept` must be true or false")
             return accept
 
-        votes = self.collect(kind, set(self.parties), self.config.negotiation.turn_timeout, check)
+        votes = self.collect(kind, set(present), self.config.negotiation.turn_timeout, check)
         for p in self.parties:
             if p not in votes:
                 self.result.forfeits[p] += 1
+                reason = "absent" if p in self.absent else "silent"
                 self.log.emit(
-                    "forfeit", party=p, round=state.round, stage=kind, reason="silent", t=now
+                    "forfeit", party=p, round=state.round, stage=kind, reason=reason, t=now
                 )
+                if reason == "silent" and self.is_lost(p):
+                    self.mark_absent(p, now)
         return votes
 
     def renegotiate(
@@ -635,6 +701,9 @@ class Mediator:
             request["proposer"] = state.proposer
         else:  # not who proposed it, only whether it is the recipient's own offer
             request["own_offer"] = state.standing is not None and state.proposer == party
+        if party in self.absent:  # gone: no request, the turn is forfeited at once
+            self.result.forfeits[party] += 1
+            return Forfeit("absent")
         self.log.emit("request", party=party, round=state.round, turn=state.turn, t=now)
         self.send(party, "request", request, state.round)
         deadline = self.clock() + self.config.negotiation.turn_timeout
@@ -673,6 +742,8 @@ class Mediator:
                 continue
             return action
         self.result.forfeits[party] += 1
+        if not invalid and self.is_lost(party):
+            self.mark_absent(party, now)
         return Forfeit("invalid" if invalid else "silent")
 
     def reject(

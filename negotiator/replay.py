@@ -59,6 +59,8 @@ class Exchange:
     kind: str
     parties: tuple[str, ...]
     responses: list[tuple[str, Template]] = field(default_factory=list)
+    lost: set[str] = field(default_factory=set)
+    """Parties the mediator found gone while handling this request."""
 
 
 def _valid_action(event: dict[str, Any], session: int) -> tuple[str, dict[str, Any]] | None:
@@ -95,7 +97,9 @@ def script_from_log(events: list[dict[str, Any]]) -> deque[Exchange]:
             continue
         if current is None:
             continue
-        if kind in ("invalid_action", "stale_action"):
+        if kind == "agent_lost":
+            current.lost.add(event["party"])
+        elif kind in ("invalid_action", "stale_action"):
             current.responses.append((event["party"], event.get("body")))
         elif kind == "forfeit":
             silent.add(event["party"])
@@ -175,14 +179,19 @@ class ReplayBus:
         self.expected: dict[str, deque[tuple[int, Template]]] = {p: deque() for p in participants}
         self.produced: dict[str, deque[dict[str, Any]]] = {p: deque() for p in participants}
         self.mismatches: list[str] = []
+        self.lost: set[str] = set()
+        """Who the log says was gone (the mediator asks instead of timing heartbeats)."""
         self.check_from = 0
         """Agents' decisions are compared from this log line on (a branch's own part)."""
 
     def go_live(self) -> None:
-        """From now on the in-process agents answer (a branch continues live)."""
+        """From now on the in-process agents answer (a branch continues live). Each agent's
+        message numbering continues after the replayed one's, as the mediator expects."""
         self.live = True
         self.script.clear()
         self.pending.clear()
+        for party, agent in (self.agents or {}).items():
+            agent.codec._seq = max(agent.codec._seq, self.codecs[party]._seq)
 
     def send(self, identity: bytes, payload: bytes) -> None:
         party = identity.decode()
@@ -249,6 +258,7 @@ class ReplayBus:
 
     def _answer(self) -> None:
         exchange = self.script.popleft()
+        self.lost |= exchange.lost
         requests = {p: self.pending.pop(p) for p in exchange.parties}
         answered: set[str] = set()
         for party, body in exchange.responses:

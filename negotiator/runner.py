@@ -222,6 +222,7 @@ def execute(
             metrics["invalid_actions"] = result.invalid_actions
         metrics["rejected_messages"] = result.rejected_messages
         metrics["auth_refused"] = result.auth_refused
+        metrics["absent"] = sorted(mediator.absent)
         metrics |= _guidance(mediator)
         if mediator.implementation is not None:
             metrics["implementation"] = implementation_metrics(mediator.implementation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -347,3 +348,51 @@ def test_fuzz_a_live_mediator(tmp_path, garbage):
     events = read_events(result.run_dir / "events.jsonl")
     assert verify_chain(events) is None and events[-1]["event"] == "run_finished"
     assert result.summary["agreement"] is not None
+
+
+def test_a_killed_agent_is_noticed_forfeits_and_counts_as_absent(procs, tmp_path):
+    from tests.conftest import SAOP_DEFAULT
+
+    args = [
+        "run",
+        str(DEFAULT),
+        "--out",
+        str(tmp_path),
+        "--json",
+        *[x for o in SAOP_DEFAULT for x in ("--set", o)],
+        "--set",
+        "negotiation.turn_timeout=1.0",
+        "--set",
+        "mediator.heartbeat_timeout=0.5",
+        "--set",
+        "implementation.decision_timeout=1.0",
+        # Wuyi's conceder never agrees before round 40: the run is still negotiating
+        "--set",
+        "parties.wuyi.strategy='hardliner'",
+    ]
+    proc = procs.start(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    log = None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = list(tmp_path.glob("*/events.jsonl"))
+        if found and found[0].read_text().count('"round_end"') >= 2:
+            log = found[0]
+            break
+        time.sleep(0.05)
+    assert log is not None
+    pids = {e["party"]: e["pid"] for e in read_events(log) if e["event"] == "agent_joined"}
+    os.kill(pids["wuyi"], signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    summary = json.loads(out)
+    assert summary["absent"] == ["wuyi"]
+    events = read_events(log)
+    lost = [e for e in events if e["event"] == "agent_lost"]
+    assert [e["party"] for e in lost] == ["wuyi"]
+    forfeits = [e for e in events if e["event"] == "forfeit" and e["party"] == "wuyi"]
+    assert forfeits and forfeits[-1]["reason"] == "absent"
+    assert set(summary["implementation"]["moves"]["wuyi"]) == {"D"}
+    assert verify_chain(events) is None
+    from negotiator.replay import verify
+
+    assert verify(log.parent).ok  # the loss is replayed from the log
