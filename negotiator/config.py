@@ -247,6 +247,8 @@ class MediatorSection(_Section):
     heartbeat_timeout: Annotated[float, Field(gt=0)] = 5.0
     """Seconds without any message (heartbeats included) after which a silent party is taken
     for gone: its later turns are forfeited at once; in phase 2 it counts as not complying."""
+    expel_after: Annotated[int, Field(ge=1)] = 25
+    """A party whose messages were rejected this many times is expelled (treated as absent)."""
     audit_tolerance: Annotated[float, Field(ge=0)] = 0.01
     """Under ``audited``: a declared figure off by more than this fraction is a misreport."""
 

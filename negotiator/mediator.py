@@ -155,6 +155,15 @@ class Mediator:
         heard = self.last_heard.get(party)
         return heard is None or self.clock() - heard > self.config.mediator.heartbeat_timeout
 
+    def _maybe_expel(self, party: str) -> None:
+        """Expel a party that keeps misbehaving (``mediator.expel_after`` rejections)."""
+        if party in self.absent or party not in self.result.invalid_actions:
+            return
+        count = self.result.invalid_actions[party]
+        if count >= self.config.mediator.expel_after:
+            self.absent.add(party)
+            self.log.emit("expelled", party=party, rejected=count)
+
     def mark_absent(self, party: str, now: float) -> None:
         if party not in self.absent:
             self.absent.add(party)
@@ -762,6 +771,7 @@ class Mediator:
         self.result.invalid_actions[party] += 1
         kind = "stale_action" if code == "stale" else "invalid_action"
         self.log.emit(kind, party=party, round=round_, turn=position, reason=reason, body=body)
+        self._maybe_expel(party)
         error: dict[str, Any] = {"code": code, "message": reason}
         if code in ("invalid_action", "forfeited"):
             error["turn"] = turn if isinstance(turn, int) and not isinstance(turn, bool) else None

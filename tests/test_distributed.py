@@ -396,3 +396,49 @@ def test_a_killed_agent_is_noticed_forfeits_and_counts_as_absent(procs, tmp_path
     from negotiator.replay import verify
 
     assert verify(log.parent).ok  # the loss is replayed from the log
+
+
+def test_a_party_that_keeps_misbehaving_is_expelled(tmp_path):
+    from negotiator.replay import verify
+    from tests.conftest import BUYER_SELLER
+
+    config = load(
+        BUYER_SELLER,
+        "parties.seller.strategy='negotiator.testing:AlwaysInvalid'",
+        "mediator.expel_after=6",
+        "negotiation.deadline=8",
+    )
+    result = run(config, RunOptions(out=tmp_path, transport="inproc"))
+    events = read_events(result.run_dir / "events.jsonl")
+    expelled = [e for e in events if e["event"] == "expelled"]
+    assert [e["party"] for e in expelled] == ["seller"] and expelled[0]["rejected"] == 6
+    assert result.summary["absent"] == ["seller"] and result.summary["forfeits"]["seller"] == 8
+    later = [e for e in events[events.index(expelled[0]) :] if e["event"] == "forfeit"]
+    assert later and all(e["reason"] in ("invalid", "absent") for e in later)
+    assert verify(result.run_dir).ok
+
+
+def test_replayed_sequence_numbers_are_rejected(tmp_path):
+    from negotiator.bus import MediatorSocket
+    from negotiator.eventlog import EventLog
+    from negotiator.mediator import Mediator
+    from negotiator.wire import Codec
+
+    config = load(DEFAULT)
+    bus = MediatorSocket("inproc")
+    log = EventLog(tmp_path / "log.jsonl")
+    mediator = Mediator(config, None, bus, log)
+    sock = bus.context.socket(zmq.DEALER)
+    sock.setsockopt(zmq.ROUTING_ID, b"wuyi")
+    sock.connect(bus.endpoint)
+    codec = Codec("wuyi")
+    first = codec.pack("heartbeat", {})
+    sock.send(first)
+    sock.send(first)  # the same message again
+    results = [mediator.receive(2.0) for _ in range(2)]
+    sock.close()
+    log.close()
+    bus.close()
+    assert results == [None, None] and mediator.result.rejected_messages == 1
+    events = read_events(tmp_path / "log.jsonl")
+    assert "replayed or out-of-order sequence number 1" in events[-1]["reason"]
