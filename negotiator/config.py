@@ -248,7 +248,7 @@ class MediatorSection(_Section):
     """Seconds without any message (heartbeats included) after which a silent party is taken
     for gone: its later turns are forfeited at once; in phase 2 it counts as not complying."""
     expel_after: Annotated[int, Field(ge=1)] = 25
-    """A party whose messages were rejected this many times is expelled (treated as absent)."""
+    """A party whose actions were rejected this many times in a row is expelled (absent)."""
     audit_tolerance: Annotated[float, Field(ge=0)] = 0.01
     """Under ``audited``: a declared figure off by more than this fraction is a misreport."""
 

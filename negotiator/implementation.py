@@ -210,6 +210,7 @@ class ImplementationPhase:
                 )
                 continue
             moves[sender] = move
+            self.m.accepted(sender)
         for p in self.parties:
             if p not in moves:  # silent or gone: treated as not complying
                 self.forfeits[p] += 1

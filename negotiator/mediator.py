@@ -31,7 +31,12 @@ from negotiator.planning import (
     collect_declarations,
     planning_brief,
 )
-from negotiator.protocols import InvalidAction, SaopState, StackedAlternatingOffers
+from negotiator.protocols import (
+    InvalidAction,
+    ProtocolEvent,
+    SaopState,
+    StackedAlternatingOffers,
+)
 from negotiator.protocols.saop import SaopAction
 from negotiator.protocols.single_text import SingleTextProtocol, SingleTextState
 from negotiator.transparency import Transparency
@@ -121,6 +126,7 @@ class Mediator:
         self.last_sent: dict[str, float] = {}
         self.last_seq: dict[str, int] = {}
         self.absent: set[str] = set()
+        self.rejected_in_row: dict[str, int] = {}
         """Parties found gone (silent past ``mediator.heartbeat_timeout``): their turns are
         forfeited at once, and in phase 2 they count as not complying."""
         self.joined = False
@@ -156,13 +162,19 @@ class Mediator:
         return heard is None or self.clock() - heard > self.config.mediator.heartbeat_timeout
 
     def _maybe_expel(self, party: str) -> None:
-        """Expel a party that keeps misbehaving (``mediator.expel_after`` rejections)."""
+        """Expel a party that keeps misbehaving: ``mediator.expel_after`` rejected actions in a
+        row, with no accepted one in between."""
         if party in self.absent or party not in self.result.invalid_actions:
             return
-        count = self.result.invalid_actions[party]
-        if count >= self.config.mediator.expel_after:
+        streak = self.rejected_in_row.get(party, 0) + 1
+        self.rejected_in_row[party] = streak
+        if streak >= self.config.mediator.expel_after:
             self.absent.add(party)
-            self.log.emit("expelled", party=party, rejected=count)
+            self.log.emit("expelled", party=party, rejected=streak)
+
+    def accepted(self, party: str) -> None:
+        """An action of ``party`` was accepted: its run of rejections is over."""
+        self.rejected_in_row[party] = 0
 
     def mark_absent(self, party: str, now: float) -> None:
         if party not in self.absent:
@@ -436,6 +448,7 @@ class Mediator:
                 continue
             try:
                 answers[sender] = check(sender, msg.body)
+                self.accepted(sender)
             except (InvalidAction, DomainError, KeyError, TypeError, ValueError) as exc:
                 attempts[sender] += 1
                 last = attempts[sender] >= self.config.negotiation.invalid_limit
@@ -541,20 +554,27 @@ class Mediator:
         }
         votes = self._ballot("vote", request, state, now)
         state, events = protocol.vote(state, votes)
+        self._publish(events, rnd, now)
+        self._end_round(rnd, state.digest(), started, now)
+        return state
+
+    def _publish(self, events: list[ProtocolEvent], rnd: int, now: float) -> None:
+        """Log protocol events and send each party what the transparency level shows it."""
         for event in events:
             self.log.emit(event.kind, t=now, **event.data)
             for target, body in self.transparency.protocol_event(event, self.parties):
                 self.send(target, "event", body, rnd)
+
+    def _end_round(self, rnd: int, digest: str, started: float, now: float) -> None:
         self.log.emit(
             "round_end",
             session=self.session,
             round=rnd,
             t=now,
-            state=state.digest(),
+            state=digest,
             wall_ms=round((time.monotonic() - started) * 1000, 3),
         )
         self.log.flush()
-        return state
 
     def _ratification(
         self, protocol: SingleTextProtocol, state: SingleTextState, now: float
@@ -678,19 +698,8 @@ class Mediator:
             party = protocol.actor(state)
             action = self._turn(protocol, state, party, now)
             state, events = protocol.step(state, party, action)
-            for event in events:
-                self.log.emit(event.kind, t=now, **event.data)
-                for target, body in self.transparency.protocol_event(event, self.parties):
-                    self.send(target, "event", body, rnd)
-        self.log.emit(
-            "round_end",
-            session=self.session,
-            round=rnd,
-            t=now,
-            state=state.digest(),
-            wall_ms=round((time.monotonic() - started) * 1000, 3),
-        )
-        self.log.flush()
+            self._publish(events, rnd, now)
+        self._end_round(rnd, state.digest(), started, now)
         return state
 
     def _turn(
@@ -749,6 +758,7 @@ class Mediator:
                 if last:
                     break
                 continue
+            self.accepted(party)
             return action
         self.result.forfeits[party] += 1
         if not invalid and self.is_lost(party):

@@ -126,6 +126,20 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
         context.destroy(linger=0)
         if keys_dir:
             shutil.rmtree(keys_dir, ignore_errors=True)
+    return _finish(config, prepared, metrics, mediator, log, run_id, run_dir, started)
+
+
+def _finish(
+    config: Config,
+    prepared: Prepared,
+    metrics: dict[str, Any],
+    mediator: Mediator,
+    log: EventLog,
+    run_id: str,
+    run_dir: Path,
+    started: float,
+) -> RunResult:
+    """The run's summary, written to ``summary.json`` beside its log."""
     setting = prepared.setting
     summary = {
         "run_id": run_id,
@@ -331,22 +345,7 @@ def serve(
         log.close()
         bus.close()
         context.destroy(linger=0)
-    setting = prepared.setting
-    summary = {
-        "run_id": run_id,
-        "seed": config.run.seed,
-        "protocol": config.negotiation.protocol if config.negotiates else None,
-        "parties": list(config.party_names),
-        **metrics,
-        "economy": setting.economy.report() if setting and setting.economy else None,
-        "final_digest": log.digest,
-        "log": str(log.path),
-        "agent_pids": mediator.result.pids,
-        "mediator_pid": os.getpid(),
-        "wall_seconds": round(time.monotonic() - started, 3),
-    }
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    return RunResult(summary, run_dir, mediator.result.pids)
+    return _finish(config, prepared, metrics, mediator, log, run_id, run_dir, started)
 
 
 @contextlib.contextmanager
