@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=Path("runs"), help="runs directory (runs/)")
     run.add_argument("--transport", choices=("ipc", "tcp", "inproc"), default="ipc")
     run.add_argument(
+        "--insecure", action="store_true", help="with --transport tcp: no CURVE (prints a warning)"
+    )
+    run.add_argument(
         "--join-timeout",
         type=float,
         default=30.0,
@@ -193,6 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("negotiator: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. piped into `head`: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         from negotiator.runner import Terminated
 
@@ -200,11 +208,6 @@ def main(argv: list[str] | None = None) -> int:
             print("negotiator: terminated", file=sys.stderr)
             return 143
         raise
-    except BrokenPipeError:  # e.g. piped into `head`: stop quietly
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 
@@ -218,6 +221,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         out=args.out,
         join_timeout=args.join_timeout,
         config_path=str(args.config),
+        insecure=args.insecure,
     )
     result = run(config, options)
     if args.json:

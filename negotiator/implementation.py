@@ -188,7 +188,7 @@ class ImplementationPhase:
             if msg.type != "action":
                 continue
             body = msg.body
-            if body.get("period") != period or sender in moves:
+            if body.get("period") != period or sender in moves or sender in self.m.absent:
                 self.m.reject(
                     sender,
                     "stale",

@@ -281,7 +281,7 @@ class Mediator:
                     raise RunError(f"agent processes exited before joining: {gone}")
                 continue
             party = self.identities.get(raw[0])
-            if raw[2] is not None and raw[2] != party:  # a key claiming another's name
+            if party is not None and raw[2] is not None and raw[2] != party:  # another's name
                 self.result.rejected_messages += 1
                 self.log.emit(
                     "rejected_message",

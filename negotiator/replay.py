@@ -61,6 +61,8 @@ class Exchange:
     responses: list[tuple[str, Template]] = field(default_factory=list)
     lost: set[str] = field(default_factory=set)
     """Parties the mediator found gone while handling this request."""
+    refused: int = 0
+    """Connections the allow-list refused (logged while this request was open)."""
 
 
 def _valid_action(event: dict[str, Any], session: int) -> tuple[str, dict[str, Any]] | None:
@@ -85,13 +87,18 @@ def script_from_log(events: list[dict[str, Any]]) -> deque[Exchange]:
     current: Exchange | None = None
     session = 0
     silent: set[str] = set()
+    early_refused = 0
     for line, event in enumerate(events, start=1):
         kind = event["event"]
+        if kind == "auth_refused" and current is None:
+            early_refused += int(event.get("new", 1))
+            continue
         if kind == "round_start":
             session = event.get("session", 0)
         if kind == "request":
             parties = (event["party"],) if "party" in event else tuple(event["parties"])
-            current = Exchange(line, event.get("kind", "saop_turn"), parties)
+            current = Exchange(line, event.get("kind", "saop_turn"), parties, refused=early_refused)
+            early_refused = 0
             exchanges.append(current)
             silent = set()
             continue
@@ -99,6 +106,8 @@ def script_from_log(events: list[dict[str, Any]]) -> deque[Exchange]:
             continue
         if kind == "agent_lost":
             current.lost.add(event["party"])
+        elif kind == "auth_refused":
+            current.refused += int(event.get("new", 1))
         elif kind in ("invalid_action", "stale_action"):
             current.responses.append((event["party"], event.get("body")))
         elif kind == "forfeit":
@@ -181,6 +190,8 @@ class ReplayBus:
         self.mismatches: list[str] = []
         self.lost: set[str] = set()
         """Who the log says was gone (the mediator asks instead of timing heartbeats)."""
+        self.authenticator = _ScriptedRefusals()
+        """Stands in for the ZAP authenticator: refusals as the log records them."""
         self.check_from = 0
         """Agents' decisions are compared from this log line on (a branch's own part)."""
 
@@ -259,6 +270,7 @@ class ReplayBus:
     def _answer(self) -> None:
         exchange = self.script.popleft()
         self.lost |= exchange.lost
+        self.authenticator.refused += exchange.refused
         requests = {p: self.pending.pop(p) for p in exchange.parties}
         answered: set[str] = set()
         for party, body in exchange.responses:
@@ -302,6 +314,10 @@ class ReplayBus:
 
     def close(self) -> None:
         pass
+
+
+class _ScriptedRefusals:
+    refused = 0
 
 
 def _brief(body: dict[str, Any]) -> str:

@@ -309,16 +309,16 @@ def serve(
             raise ConfigError("--keys: secure tcp needs the key folder (or --insecure)")
         security = server_from_dir(keys, participants)
     prepared = prepare(config)
+    context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
+    try:  # bind first: a bad address leaves no run directory behind
+        bus = MediatorSocket("tcp", context, bind=bind, security=security)
+    except zmq.ZMQError as exc:
+        context.destroy(linger=0)
+        raise ConfigError(f"--bind {bind}: {exc}") from None
     run_id = new_run_id(config)
     run_dir = out / run_id
     run_dir.mkdir(parents=True, exist_ok=False)
     log = EventLog(run_dir / "events.jsonl")
-    context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
-    try:
-        bus = MediatorSocket("tcp", context, bind=bind, security=security)
-    except zmq.ZMQError as exc:
-        log.close()
-        raise ConfigError(f"--bind {bind}: {exc}") from None
     runtime = {
         "run_id": run_id,
         "transport": "distributed",
