@@ -1,0 +1,134 @@
+"""The transport's floor: a bare ZeroMQ "round" — one small msgpack message to each of N peers
+and all N replies, no logic — over ipc, tcp (loopback) and inproc.
+
+Usage: python bench/floor.py [--n 3 10 30 100] [--rounds 200] [--transports ipc tcp inproc]
+
+Peers are OS processes (ipc, tcp) or threads (inproc), as our agents are. Prints the median time
+per round (after warm-up) for each N and transport.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import msgpack
+import zmq
+
+ECHO = r"""
+import sys, zmq
+ctx = zmq.Context()
+s = ctx.socket(zmq.DEALER)
+s.setsockopt(zmq.ROUTING_ID, sys.argv[2].encode())
+s.setsockopt(zmq.LINGER, 0)
+s.connect(sys.argv[1])
+s.send(b"hello")
+while True:
+    m = s.recv()
+    if m == b"bye":
+        break
+    s.send(m)
+"""
+
+
+def echo_thread(ctx: zmq.Context, endpoint: str, name: str) -> None:
+    s = ctx.socket(zmq.DEALER)
+    s.setsockopt(zmq.ROUTING_ID, name.encode())
+    s.setsockopt(zmq.LINGER, 0)
+    s.connect(endpoint)
+    s.send(b"hello")
+    while True:
+        m = s.recv()
+        if m == b"bye":
+            break
+        s.send(m)
+    s.close()
+
+
+def floor(n: int, transport: str, rounds: int) -> float:
+    """Median seconds per round with ``n`` peers over ``transport``."""
+    ctx = zmq.Context()
+    router = ctx.socket(zmq.ROUTER)
+    router.setsockopt(zmq.LINGER, 0)
+    tmp = tempfile.mkdtemp(prefix="floor-")
+    address = {
+        "ipc": f"ipc://{tmp}/s",
+        "tcp": "tcp://127.0.0.1:0",
+        "inproc": f"inproc://floor-{n}",
+    }[transport]
+    router.bind(address)
+    endpoint = router.getsockopt_string(zmq.LAST_ENDPOINT)
+    names = [f"p{i:03d}" for i in range(n)]
+    procs: list[subprocess.Popen[bytes]] = []
+    threads: list[threading.Thread] = []
+    try:
+        for name in names:
+            if transport == "inproc":
+                t = threading.Thread(target=echo_thread, args=(ctx, endpoint, name), daemon=True)
+                t.start()
+                threads.append(t)
+            else:
+                procs.append(subprocess.Popen([sys.executable, "-c", ECHO, endpoint, name]))
+        for _ in names:  # everyone has connected
+            router.recv_multipart()
+        packer = msgpack.Packer()
+        payload = packer.pack(
+            {
+                "v": 1,
+                "type": "request",
+                "run": "",
+                "round": 1,
+                "sender": "mediator",
+                "seq": 1,
+                "body": {"kind": "ping"},
+            }
+        )
+        times = []
+        for r in range(rounds + 10):
+            started = time.perf_counter()
+            for name in names:
+                router.send_multipart([name.encode(), payload])
+            for _ in names:
+                router.recv_multipart()
+            if r >= 10:
+                times.append(time.perf_counter() - started)
+        for name in names:
+            router.send_multipart([name.encode(), b"bye"])
+        return statistics.median(times)
+    finally:
+        for p in procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for t in threads:
+            t.join(timeout=5)
+        router.close()
+        ctx.term()
+        os.rmdir(tmp) if os.path.isdir(tmp) and not os.listdir(tmp) else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, nargs="+", default=[3, 10, 30, 100])
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--transports", nargs="+", default=["ipc", "tcp", "inproc"])
+    args = parser.parse_args()
+    print(
+        f"bare ZeroMQ round (N messages out, N replies in), median of {args.rounds} "
+        f"(cores: {len(os.sched_getaffinity(0))})"
+    )
+    for n in args.n:
+        cells = [f"{t} {floor(n, t, args.rounds) * 1000:7.3f} ms" for t in args.transports]
+        print(f"  N = {n:3d}: " + "   ".join(cells))
+
+
+if __name__ == "__main__":
+    main()
