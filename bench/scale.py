@@ -1,0 +1,125 @@
+"""Scale: N governments (a generated explicit domain), time per round and memory.
+
+Usage: python bench/scale.py [--n 3 10 30 100] [--rounds 50] [--transport ipc]
+
+The domain: three ordinal issues of five values; every government's value table is drawn from a
+seeded generator; single text with hill climbers (voting stalls only at the deadline), no phase 2.
+Prints the median round time (``wall_ms`` of ``round_end``), the floor of one N-peer round measured
+in the same run, the mediator's peak RSS (this process) and the largest agent's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from floor import floor  # noqa: E402
+
+from negotiator.config import config_from_dict  # noqa: E402
+from negotiator.eventlog import read_events  # noqa: E402
+from negotiator.runner import RunOptions, run  # noqa: E402
+
+LEVELS = ["l1", "l2", "l3", "l4", "l5"]
+
+
+def scenario(n: int, rounds: int) -> dict[str, Any]:
+    rng = random.Random(n)
+    issues = [{"name": f"i{k}", "kind": "ordinal", "values": LEVELS} for k in range(3)]
+    parties = {}
+    for g in range(n):
+        values = {f"i{k}": {v: round(rng.random(), 3) for v in LEVELS} for k in range(3)}
+        parties[f"g{g:03d}"] = {"strategy": "hill_climber", "reservation": 0.2, "values": values}
+    return {
+        "run": {"name": f"scale{n}", "seed": 1},
+        "domain": {"issues": issues},
+        "negotiation": {
+            "protocol": "single_text",
+            "deadline": rounds,
+            "stall": rounds + 1,
+            "turn_timeout": 30.0,
+        },
+        "mediator": {"transparency": "private"},
+        "parties": parties,
+    }
+
+
+def peak_rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def watch(peaks: dict[int, int], done: threading.Event) -> None:
+    """Record the peak RSS of this process's children until ``done``."""
+    while not done.is_set():
+        for pid in children(os.getpid()):
+            peaks[pid] = max(peaks.get(pid, 0), peak_rss_kib(pid))
+        time.sleep(0.2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, nargs="+", default=[3, 10, 30, 100])
+    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--transport", default="ipc", choices=["ipc", "tcp"])
+    args = parser.parse_args()
+    print(
+        f"single-text rounds with N governments over {args.transport}, medians of "
+        f"{args.rounds} rounds (cores: {len(os.sched_getaffinity(0))})"
+    )
+    for n in args.n:
+        config = config_from_dict(scenario(n, args.rounds), source=f"scale {n}")
+        peaks: dict[int, int] = {}
+        done = threading.Event()
+        watcher = threading.Thread(target=watch, args=(peaks, done), daemon=True)
+        watcher.start()
+        with tempfile.TemporaryDirectory() as tmp:
+            result = run(
+                config, RunOptions(out=Path(tmp), transport=args.transport, join_timeout=300)
+            )
+            events = read_events(result.run_dir / "events.jsonl")
+        done.set()
+        watcher.join()
+        walls = [e["wall_ms"] for e in events if e["event"] == "round_end" and "wall_ms" in e]
+        ours = statistics.median(walls[3:])
+        base = floor(n, args.transport, 100) * 1000
+        mediator = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        agent = max(peaks.values(), default=0) / 1024
+        print(
+            f"  N = {n:3d}: round {ours:8.3f} ms, floor {base:7.3f} ms ({ours / base:4.1f}x); "
+            f"peak RSS mediator {mediator:6.1f} MB, largest agent {agent:5.1f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()
