@@ -8,10 +8,12 @@ tests). Registered names are listed in ``docs/config.md``.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, TypeVar
 
 from agents.base import NegotiationStrategy, StrategyError, make_params
 from agents.compliance import ComplianceStrategy
+
+T = TypeVar("T")
 
 __all__ = [
     "StrategyError",
@@ -33,18 +35,7 @@ def compliance_strategies() -> dict[str, type[ComplianceStrategy]]:
 
 def resolve_compliance(name: str) -> type[ComplianceStrategy]:
     """The class for a compliance strategy name or ``module:Class`` path."""
-    if ":" in name:
-        cls = _import(name)
-        if not (isinstance(cls, type) and issubclass(cls, ComplianceStrategy)):
-            raise StrategyError("strategy", f"{name!r} is not a ComplianceStrategy subclass")
-        return cls
-    known = compliance_strategies()
-    if name not in known:
-        raise StrategyError(
-            "strategy",
-            f"unknown compliance strategy {name!r} (known: {', '.join(sorted(known))})",
-        )
-    return known[name]
+    return _resolve(name, ComplianceStrategy, compliance_strategies(), "compliance strategy")
 
 
 def validate_compliance(name: str, params: dict[str, Any]) -> None:
@@ -69,15 +60,19 @@ def negotiation_strategies() -> dict[str, type[NegotiationStrategy]]:
 
 def resolve(name: str) -> type[NegotiationStrategy]:
     """The class for a strategy name or ``module:Class`` path; :class:`StrategyError` if none."""
+    return _resolve(name, NegotiationStrategy, negotiation_strategies(), "strategy")
+
+
+def _resolve(name: str, base: type[T], known: dict[str, type[T]], what: str) -> type[T]:
+    """A registered name, or a ``module:Class`` path to a subclass of ``base``."""
     if ":" in name:
         cls = _import(name)
-        if not (isinstance(cls, type) and issubclass(cls, NegotiationStrategy)):
-            raise StrategyError("strategy", f"{name!r} is not a NegotiationStrategy subclass")
+        if not (isinstance(cls, type) and issubclass(cls, base)):
+            raise StrategyError("strategy", f"{name!r} is not a {base.__name__} subclass")
         return cls
-    known = negotiation_strategies()
     if name not in known:
         raise StrategyError(
-            "strategy", f"unknown strategy {name!r} (known: {', '.join(sorted(known))})"
+            "strategy", f"unknown {what} {name!r} (known: {', '.join(sorted(known))})"
         )
     return known[name]
 

@@ -21,23 +21,9 @@ import time
 import msgpack
 import zmq
 
-ECHO = r"""
-import sys, zmq
-ctx = zmq.Context()
-s = ctx.socket(zmq.DEALER)
-s.setsockopt(zmq.ROUTING_ID, sys.argv[2].encode())
-s.setsockopt(zmq.LINGER, 0)
-s.connect(sys.argv[1])
-s.send(b"hello")
-while True:
-    m = s.recv()
-    if m == b"bye":
-        break
-    s.send(m)
-"""
 
-
-def echo_thread(ctx: zmq.Context, endpoint: str, name: str) -> None:
+def echo(ctx: zmq.Context, endpoint: str, name: str) -> None:
+    """A peer: say hello, then send back every message until "bye" (a thread or a process)."""
     s = ctx.socket(zmq.DEALER)
     s.setsockopt(zmq.ROUTING_ID, name.encode())
     s.setsockopt(zmq.LINGER, 0)
@@ -70,11 +56,11 @@ def floor(n: int, transport: str, rounds: int) -> float:
     try:
         for name in names:
             if transport == "inproc":
-                t = threading.Thread(target=echo_thread, args=(ctx, endpoint, name), daemon=True)
+                t = threading.Thread(target=echo, args=(ctx, endpoint, name), daemon=True)
                 t.start()
                 threads.append(t)
             else:
-                procs.append(subprocess.Popen([sys.executable, "-c", ECHO, endpoint, name]))
+                procs.append(subprocess.Popen([sys.executable, __file__, "--echo", endpoint, name]))
         for _ in names:  # everyone has connected
             router.recv_multipart()
         packer = msgpack.Packer()
@@ -116,6 +102,9 @@ def floor(n: int, transport: str, rounds: int) -> float:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--echo"]:  # a peer process
+        echo(zmq.Context(), sys.argv[2], sys.argv[3])
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, nargs="+", default=[3, 10, 30, 100])
     parser.add_argument("--rounds", type=int, default=200)

@@ -315,12 +315,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         return 0
     if args.verify:
         if args.plot:
-            from negotiator.plots import compliance_heatmap, negotiation_dance
-            from negotiator.replay import config_of
-
-            log_path, events = load_log(args.run)
-            negotiation_dance(config_of(events), events, log_path.parent / "negotiation_dance.png")
-            compliance_heatmap(events, log_path.parent / "compliance_heatmap.png")
+            _save_plots(*load_log(args.run), sys.stderr)
         report = verify(args.run, reexecute=args.reexecute)
         if args.json:
             print(json.dumps(report.to_json(), ensure_ascii=False, default=str))
@@ -335,18 +330,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         return 0 if report.ok else 4
     log_path, events = load_log(args.run)
     if args.plot:
-        from negotiator.plots import compliance_heatmap, negotiation_dance
-        from negotiator.replay import config_of
-
-        folder = log_path.parent
-        made = [
-            negotiation_dance(config_of(events), events, folder / "negotiation_dance.png"),
-            compliance_heatmap(events, folder / "compliance_heatmap.png"),
-        ]
-        for path in made:
-            if path is not None:
-                print(f"saved {path}", file=sys.stderr if args.json else sys.stdout)
-        if not args.verify and args.until is None and not args.json:
+        _save_plots(log_path, events, sys.stderr if args.json else sys.stdout)
+        if args.until is None and not args.json:
             return 0
     rows = timeline(events, until=args.until)
     if args.json:
@@ -357,6 +342,20 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
     print_timeline(rows)
     return 0
+
+
+def _save_plots(log_path: Path, events: list[dict[str, Any]], stream: Any) -> None:
+    """The negotiation dance and the compliance heat map, next to the log."""
+    from negotiator.plots import compliance_heatmap, negotiation_dance
+    from negotiator.replay import config_of
+
+    folder = log_path.parent
+    for path in (
+        negotiation_dance(config_of(events), events, folder / "negotiation_dance.png"),
+        compliance_heatmap(events, folder / "compliance_heatmap.png"),
+    ):
+        if path is not None:
+            print(f"saved {path}", file=stream)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:

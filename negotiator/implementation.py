@@ -172,21 +172,12 @@ class ImplementationPhase:
         """Ask every government for its move; wait for all (or the deadline)."""
         present = [p for p in self.parties if p not in self.m.absent]
         self.m.log.emit("request", kind="compliance", period=period, parties=present, t=now)
-        for p in self.parties:
-            if p not in self.m.absent:
-                self.m.send(p, "request", {"kind": "compliance", "period": period}, period)
+        for p in present:
+            self.m.send(p, "request", {"kind": "compliance", "period": period}, period)
         moves: dict[str, str] = {}
-        deadline = self.m.clock() + self.impl.decision_timeout
-        while len(moves) < len(present):
-            remaining = deadline - self.m.clock()
-            if remaining <= 0:
-                break
-            got = self.m.receive(remaining)
-            if got is None:
-                continue
-            sender, msg = got
-            if msg.type != "action":
-                continue
+        for sender, msg in self.m.actions(
+            self.impl.decision_timeout, lambda: len(moves) < len(present)
+        ):
             body = msg.body
             if body.get("period") != period or sender in moves or sender in self.m.absent:
                 self.m.reject(

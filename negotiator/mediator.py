@@ -11,7 +11,7 @@ silent or invalid forfeits its turn. Phase 2 lives in :mod:`negotiator.implement
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -425,18 +425,9 @@ class Mediator:
         invalid ones with an error and let the sender try again. Returns party → checked value."""
         answers: dict[str, Any] = {}
         attempts = dict.fromkeys(parties, 0)
-        deadline = self.clock() + timeout
-        while len(answers) < len(parties):
-            remaining = deadline - self.clock()
-            if remaining <= 0:
-                break
-            got = self.receive(remaining)
-            if got is None:
-                continue
-            sender, msg = got
-            if msg.type != "action":
-                continue
-            if sender not in parties or sender in answers or msg.body.get("kind") != kind:
+        waiting = set(parties)  # a party that used up its attempts is no longer waited for
+        for sender, msg in self.actions(timeout, lambda: len(answers) < len(waiting)):
+            if sender not in waiting or sender in answers or msg.body.get("kind") != kind:
                 self.reject(
                     sender,
                     "stale",
@@ -462,8 +453,22 @@ class Mediator:
                     body=msg.body,
                 )
                 if last:
-                    parties = parties - {sender}
+                    waiting.discard(sender)
         return answers
+
+    def actions(
+        self, timeout: float, wanted: Callable[[], bool] = lambda: True
+    ) -> Iterator[tuple[str, Message]]:
+        """Each action message that arrives within ``timeout`` seconds, while ``wanted()``
+        holds (checked before every wait). The wait loop of every request the mediator makes."""
+        deadline = self.clock() + timeout
+        while wanted():
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                return
+            got = self.receive(remaining)
+            if got is not None and got[1].type == "action":
+                yield got
 
     def _negotiation(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         assert self.setting is not None
@@ -724,19 +729,9 @@ class Mediator:
             return Forfeit("absent")
         self.log.emit("request", party=party, round=state.round, turn=state.turn, t=now)
         self.send(party, "request", request, state.round)
-        deadline = self.clock() + self.config.negotiation.turn_timeout
         invalid = False
         attempts = 0
-        while True:
-            remaining = deadline - self.clock()
-            if remaining <= 0:
-                break
-            got = self.receive(remaining)
-            if got is None:
-                continue
-            sender, msg = got
-            if msg.type != "action":
-                continue
+        for sender, msg in self.actions(self.config.negotiation.turn_timeout):
             try:
                 action = self._decode_action(protocol, state, party, sender, msg)
             except _Stale as exc:

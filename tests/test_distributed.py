@@ -61,6 +61,23 @@ def procs():
     p.close()
 
 
+def start_agents(procs, endpoint, keys, names, *extra):
+    for name in names:
+        procs.start(
+            "agent",
+            str(DEFAULT),
+            "--name",
+            name,
+            "--connect",
+            endpoint,
+            "--keys",
+            str(keys),
+            *extra,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+
 def start_mediator(procs, tmp_path, keys, *extra):
     med = procs.start(
         "mediator",
@@ -89,19 +106,7 @@ def test_keys_are_private(keys):
 
 def test_a_distributed_run_equals_a_local_run(procs, tmp_path, keys):
     med, endpoint = start_mediator(procs, tmp_path, keys)
-    for name in PARTIES:
-        procs.start(
-            "agent",
-            str(DEFAULT),
-            "--name",
-            name,
-            "--connect",
-            endpoint,
-            "--keys",
-            str(keys),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    start_agents(procs, endpoint, keys, PARTIES)
     out, err = med.communicate(timeout=60)
     assert med.returncode == 0, err
     distributed = json.loads(out)
@@ -146,19 +151,7 @@ def test_intruders_are_refused_and_logged_and_change_nothing(procs, tmp_path, ke
     time.sleep(1.0)
     impostor.close()
     stranger.close()
-    for name in PARTIES:
-        procs.start(
-            "agent",
-            str(DEFAULT),
-            "--name",
-            name,
-            "--connect",
-            endpoint,
-            "--keys",
-            str(keys),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    start_agents(procs, endpoint, keys, PARTIES)
     out, err = med.communicate(timeout=60)
     assert med.returncode == 0, err
     summary = json.loads(out)
@@ -174,21 +167,7 @@ def test_intruders_are_refused_and_logged_and_change_nothing(procs, tmp_path, ke
 
 def test_a_missing_party_ends_the_hub_with_exit_3(procs, tmp_path, keys):
     med, endpoint = start_mediator(procs, tmp_path, keys, "--join-timeout", "2")
-    for name in PARTIES[:2]:
-        procs.start(
-            "agent",
-            str(DEFAULT),
-            "--name",
-            name,
-            "--connect",
-            endpoint,
-            "--keys",
-            str(keys),
-            "--idle-timeout",
-            "5",
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    start_agents(procs, endpoint, keys, PARTIES[:2], "--idle-timeout", "5")
     _, err = med.communicate(timeout=30)
     assert med.returncode == 3
     assert "did not join within 2 s: jinyun, zhejiang" in err
