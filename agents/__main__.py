@@ -17,8 +17,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--idle-timeout",
         type=float,
-        default=10.0,
-        help="leave after this many seconds without a message, heartbeats included (10)",
+        default=5.0,
+        help="once joined, leave after this many seconds without a message (5; the mediator "
+        "sends a heartbeat every second)",
+    )
+    parser.add_argument(
+        "--join-timeout",
+        type=float,
+        default=60.0,
+        help="leave if the mediator says nothing this many seconds after the start (60)",
     )
     parser.add_argument(
         "--watch-parent",
@@ -43,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             args.connect,
             args.name,
             idle_timeout=args.idle_timeout,
+            join_timeout=args.join_timeout,
             watch_parent=args.watch_parent,
             security=security,
         )

@@ -271,12 +271,15 @@ def run_agent(
     name: str,
     *,
     context: zmq.Context[zmq.Socket[bytes]] | None = None,
-    idle_timeout: float = 10.0,
+    idle_timeout: float = 5.0,
+    join_timeout: float = 60.0,
     watch_parent: bool = False,
     security: ClientSecurity | None = None,
     stop: threading.Event | None = None,
 ) -> int:
-    """Serve one party until the mediator ends the run. Returns a process exit code."""
+    """Serve one party until the mediator ends the run. Returns a process exit code: 0 done,
+    1 the strategy failed, 3 the mediator went silent (nothing within ``join_timeout`` seconds
+    of starting, or within ``idle_timeout`` seconds later: it sends a heartbeat every second)."""
     sock = AgentSocket(endpoint, name, context, security)
     agent = Agent(name)
     parent = os.getppid()
@@ -284,6 +287,7 @@ def run_agent(
     try:
         sock.send(agent.hello())
         last = last_sent = time.monotonic()
+        heard = False
         while True:
             if stop is not None and stop.is_set():  # the host (inproc) is shutting down
                 return 3
@@ -297,13 +301,13 @@ def run_agent(
             if data is None:
                 if watch_parent and os.getppid() != parent:
                     return 3
-                if time.monotonic() - last > idle_timeout:
-                    print(
-                        f"agent {name}: no message for {idle_timeout:g} s, leaving", file=sys.stderr
-                    )
+                limit = idle_timeout if heard else join_timeout
+                if time.monotonic() - last > limit:
+                    print(f"agent {name}: no message for {limit:g} s, leaving", file=sys.stderr)
                     return 3
                 continue
             last = time.monotonic()
+            heard = True
             try:
                 msg = agent.codec.unpack(data)
             except WireError as exc:

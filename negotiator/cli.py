@@ -132,8 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument(
         "--idle-timeout",
         type=float,
-        default=10.0,
-        help="leave after this many seconds without a message, heartbeats included (10)",
+        default=5.0,
+        help="once joined, leave after this many seconds without a message (5; the mediator "
+        "sends a heartbeat every second)",
+    )
+    agent.add_argument(
+        "--join-timeout",
+        type=float,
+        default=60.0,
+        help="leave if the hub says nothing this many seconds after the start (60)",
     )
 
     keys = sub.add_parser("keys", help="write CURVE key pairs for a distributed run")
@@ -479,7 +486,13 @@ def _cmd_agent(args: argparse.Namespace) -> int:
             raise ConfigError("--keys: secure tcp needs the key folder (or --insecure)")
         security = client_from_dir(args.keys, args.name)
     _insecure_warning(args.insecure, args.connect)
-    code = run_agent(args.connect, args.name, idle_timeout=args.idle_timeout, security=security)
+    code = run_agent(
+        args.connect,
+        args.name,
+        idle_timeout=args.idle_timeout,
+        join_timeout=args.join_timeout,
+        security=security,
+    )
     if code == 3:
         raise RunError(f"agent {args.name}: the mediator went silent; leaving")
     return code

@@ -124,12 +124,16 @@ class ImplementationPhase:
             t=now,
         )
         for p in self.parties:
-            self.m.send(
-                p,
-                "event",
-                {"kind": "stage_game", **self._game_spec(p), "periods": self.impl.periods},
-            )
+            self.tell_terms(p)
         self.m.log.flush()
+
+    def tell_terms(self, party: str) -> None:
+        """Send ``party`` its stage game and the terms in force (also to a rejoined agent)."""
+        self.m.send(
+            party,
+            "event",
+            {"kind": "stage_game", **self._game_spec(party), "periods": self.impl.periods},
+        )
 
     def _game_spec(self, party: str) -> dict[str, Any]:
         g = self.games[party]

@@ -11,6 +11,7 @@ silent or invalid forfeits its turn. Phase 2 lives in :mod:`negotiator.implement
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,6 +131,13 @@ class Mediator:
         """Parties found gone (silent past ``mediator.heartbeat_timeout``): their turns are
         forfeited at once, and in phase 2 they count as not complying."""
         self.joined = False
+        self.rejoining: dict[str, dict[str, Any]] = {}
+        """Parties whose agent was restarted (a new process said hello under their key): their
+        old connection is gone; they are welcomed again at the next round or period."""
+        self._deferred: deque[tuple[str, Message]] = deque()
+        """Messages received while waiting for a rejoining agent, handed out again later."""
+        self.contexts: dict[str, dict[str, Any]] = {}
+        """Each government's negotiation context as last sent (welcome or renegotiation)."""
         self.on_waiting: Callable[[list[str]], None] | None = None
         """Told who is still missing whenever that changes during the join (a live display)."""
         self.watchdog: Callable[[], str | None] | None = None
@@ -149,7 +157,8 @@ class Mediator:
             parties = self.participants
         now = self.clock()
         for party in parties:
-            if party not in self.absent and now - self.last_sent.get(party, 0.0) >= HEARTBEAT_S:
+            quiet = now - self.last_sent.get(party, 0.0) >= HEARTBEAT_S
+            if quiet and (party not in self.absent or party in self.rejoining):
                 self.send(party, "heartbeat", {})
 
     def is_lost(self, party: str) -> bool:
@@ -158,6 +167,8 @@ class Mediator:
         scripted = getattr(self.socket, "lost", None)
         if scripted is not None:
             return party in scripted
+        if party in self.rejoining:  # its old process is gone: a new one has said hello
+            return True
         heard = self.last_heard.get(party)
         return heard is None or self.clock() - heard > self.config.mediator.heartbeat_timeout
 
@@ -198,6 +209,8 @@ class Mediator:
         """The next well-formed message from a known party (others are logged and dropped).
         Waits at most one heartbeat interval, so callers loop until their own deadline."""
         self._keepalive()
+        if self._deferred:
+            return self._deferred.popleft()
         got = self.socket.recv(min(timeout_s, HEARTBEAT_S))
         self._note_refusals()
         if got is None:
@@ -228,12 +241,16 @@ class Mediator:
             return None
         self.last_heard[party] = self.clock()
         if msg.type == "hello":
-            self.result.rejected_messages += 1
-            self.log.emit(
-                "rejected_message",
-                party=party,
-                reason="already joined (rejoining a running negotiation is not supported)",
-            )
+            if msg.seq == 1 and self.joined:  # a restarted agent: welcomed at the next round
+                self.last_seq[party] = 1
+                self.rejoining.setdefault(party, dict(msg.body))
+            else:
+                self.result.rejected_messages += 1
+                self.log.emit(
+                    "rejected_message",
+                    party=party,
+                    reason=f"a hello with sequence number {msg.seq} from a party already joined",
+                )
             return None
         if msg.seq <= self.last_seq.get(party, 0):
             self.result.rejected_messages += 1
@@ -345,7 +362,7 @@ class Mediator:
     def _negotiation_context(self, party: str, domain: Domain, utility: Utility) -> dict[str, Any]:
         """A party's private negotiation context: its own utility and the public rules only."""
         spec = self.config.parties[party]
-        return {
+        self.contexts[party] = context = {
             "domain": domain.to_spec(),
             "utility": utility.to_spec(),
             "protocol": self.config.negotiation.protocol,
@@ -354,6 +371,7 @@ class Mediator:
             "strategy": {"name": spec.strategy, "params": dict(spec.params)},
             "session": self.session,
         }
+        return context
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -382,8 +400,9 @@ class Mediator:
             yield from self.implementation.process(env)
 
     def checkpoint(self, phase: int, step: int, now: float) -> None:
-        """Called before round ``step`` of phase 1 (first negotiation only) and before period
-        ``step`` of phase 2: where a branch takes effect."""
+        """Called before round ``step`` of phase 1 and before period ``step`` of phase 2: where
+        restarted agents rejoin, and where a branch takes effect (first negotiation only)."""
+        self._admit_rejoining(phase, step, now)
         branch = self.branch
         if branch is None or (phase == 1 and self.session > 0) or not branch.due(phase, step):
             return
@@ -400,6 +419,60 @@ class Mediator:
         if self.implementation is not None:
             self.implementation.reconfigure(branch.config, now)
         branch.go_live()
+
+    def _admit_rejoining(self, phase: int, step: int, now: float) -> None:
+        """Welcome again each party whose agent was restarted, with the context it needs from
+        now on (its negotiation context as last sent; in phase 2 its stage game), and wait for
+        it to be ready. Its memory of earlier rounds is not restored: it resumes from here.
+        Replay takes the rejoins from the log (its bus says who rejoined before this point)."""
+        scripted: set[str] | None = getattr(self.socket, "rejoining", None)
+        pending = sorted(scripted if scripted is not None else self.rejoining)
+        for party in pending:
+            hello = self.rejoining.pop(party, {})
+            if scripted is not None:
+                scripted.discard(party)
+                getattr(self.socket, "lost", set()).discard(party)
+            body = self._welcome(party)
+            if party in self.contexts:
+                body["negotiation"] = self.contexts[party]
+            self.send(party, "welcome", body)
+            if not self._ready(party):
+                self.log.emit("rejoin_failed", party=party, phase=phase, step=step, t=now)
+                continue
+            self.absent.discard(party)
+            self.rejected_in_row[party] = 0
+            pid = hello.get("pid") if isinstance(hello.get("pid"), int) else None
+            self.log.emit(
+                "agent_rejoined",
+                party=party,
+                phase=phase,
+                step=step,
+                session=self.session,
+                pid=pid,
+                t=now,
+            )
+            if phase == 2 and self.implementation is not None:
+                self.implementation.tell_terms(party)
+        if pending:
+            self.log.flush()
+
+    def _ready(self, party: str) -> bool:
+        """Wait (up to the join timeout) for ``party``'s ready event; other messages that arrive
+        meanwhile are kept for later."""
+        deadline = self.clock() + self.join_timeout
+        kept: list[tuple[str, Message]] = []
+        try:
+            while (remaining := deadline - self.clock()) > 0:
+                got = self.receive(remaining)
+                if got is None:
+                    continue
+                sender, msg = got
+                if sender == party and msg.type == "event" and msg.body.get("kind") == "ready":
+                    return True
+                kept.append(got)
+            return False
+        finally:
+            self._deferred.extend(kept)
 
     def _prepare(self, now: float) -> None:
         """Declarations (with a derived domain, if anything uses them) and the superior's plan."""

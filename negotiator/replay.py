@@ -63,6 +63,8 @@ class Exchange:
     """Parties the mediator found gone while handling this request."""
     refused: int = 0
     """Connections the allow-list refused (logged while this request was open)."""
+    rejoined: set[str] = field(default_factory=set)
+    """Parties whose restarted agent was welcomed again right after this request's round."""
 
 
 def _valid_action(event: dict[str, Any], session: int) -> tuple[str, dict[str, Any]] | None:
@@ -106,6 +108,8 @@ def script_from_log(events: list[dict[str, Any]]) -> deque[Exchange]:
             continue
         if kind == "agent_lost":
             current.lost.add(event["party"])
+        elif kind == "agent_rejoined":
+            current.rejoined.add(event["party"])
         elif kind == "auth_refused":
             current.refused += int(event.get("new", 1))
         elif kind in ("invalid_action", "stale_action"):
@@ -190,6 +194,8 @@ class ReplayBus:
         self.mismatches: list[str] = []
         self.lost: set[str] = set()
         """Who the log says was gone (the mediator asks instead of timing heartbeats)."""
+        self.rejoining: set[str] = set()
+        """Who the log says came back (welcomed again at the next round or period)."""
         self.authenticator = _ScriptedRefusals()
         """Stands in for the ZAP authenticator: refusals as the log records them."""
         self.check_from = 0
@@ -270,6 +276,7 @@ class ReplayBus:
     def _answer(self) -> None:
         exchange = self.script.popleft()
         self.lost |= exchange.lost
+        self.rejoining |= exchange.rejoined
         self.authenticator.refused += exchange.refused
         requests = {p: self.pending.pop(p) for p in exchange.parties}
         answered: set[str] = set()

@@ -421,3 +421,64 @@ def test_replayed_sequence_numbers_are_rejected(tmp_path):
     assert results == [None, None] and mediator.result.rejected_messages == 1
     events = read_events(tmp_path / "log.jsonl")
     assert "replayed or out-of-order sequence number 1" in events[-1]["reason"]
+
+
+def _wait_for(log_dir: Path, text: str, count: int, timeout: float = 30.0) -> Path:
+    """The run's events.jsonl once ``text`` occurs ``count`` times in it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = list(log_dir.glob("*/events.jsonl"))
+        if found and found[0].read_text().count(text) >= count:
+            return found[0]
+        time.sleep(0.02)
+    raise AssertionError(f"{text} not seen {count} times within {timeout:g} s")
+
+
+def test_a_restarted_agent_rejoins_under_its_key_and_resumes(procs, tmp_path, keys):
+    from negotiator.replay import verify
+    from tests.conftest import SAOP_DEFAULT
+
+    settings_ = [
+        *SAOP_DEFAULT,
+        "negotiation.deadline=400",
+        "negotiation.turn_timeout=3.0",
+        "mediator.heartbeat_timeout=0.5",
+        "parties.wuyi.strategy='hardliner'",  # nobody agrees: the negotiation runs to the end
+    ]
+    overrides = [x for o in settings_ for x in ("--set", o)]
+    med, endpoint = start_mediator(procs, tmp_path, keys, *overrides)
+    start_agents(procs, endpoint, keys, PARTIES)  # agents get their settings from the hub
+    log = _wait_for(tmp_path / "runs", '"round_end"', 2)
+    pids = {e["party"]: e["pid"] for e in read_events(log) if e["event"] == "agent_joined"}
+    os.kill(pids["wuyi"], signal.SIGKILL)
+    start_agents(procs, endpoint, keys, ["wuyi"])  # the same party and key, a new process
+    out, err = med.communicate(timeout=120)
+    assert med.returncode == 0, err
+    summary = json.loads(out)
+    events = read_events(log)
+    kinds = [(e["event"], e.get("party")) for e in events]
+    lost = kinds.index(("agent_lost", "wuyi"))
+    back = kinds.index(("agent_rejoined", "wuyi"))
+    assert lost < back
+    rejoined = events[back]
+    assert rejoined["phase"] == 1 and rejoined["pid"] != pids["wuyi"]
+    acted = [e for e in events[back:] if e.get("party") == "wuyi" and e["event"] == "offer"]
+    assert acted, "the rejoined agent made no offer"
+    assert summary["absent"] == [] and summary["rounds"] == 400
+    assert verify(log.parent).ok  # the loss and the rejoin are replayed from the log
+
+
+def test_distributed_agents_leave_when_the_hub_dies(procs, tmp_path, keys):
+    overrides = ["--set", "negotiation.deadline=400", "--set", "negotiation.stall=400"]
+    med, endpoint = start_mediator(procs, tmp_path, keys, *overrides)
+    start_agents(procs, endpoint, keys, PARTIES)
+    agents = procs.procs[1:]
+    log = _wait_for(tmp_path / "runs", '"round_end"', 2)
+    med.kill()
+    med.wait(timeout=10)
+    killed = time.monotonic()
+    codes = [a.wait(timeout=15) for a in agents]
+    waited = time.monotonic() - killed
+    assert codes == [3, 3, 3, 3] and waited < 8.0  # five missed heartbeats, then they leave
+    lines = read_events(log)  # the complete lines: a valid prefix of the chain
+    assert verify_chain(lines) is None and lines[-1]["event"] != "run_finished"
