@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
 
 from agents.process import run_agent
+
+#: Environment variable naming a directory: each agent process then writes its cProfile
+#: statistics there when it exits (``python -m pstats DIR/wuyi-1234.prof``).
+PROFILE_ENV = "NEGOTIATOR_PROFILE_DIR"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="leave when the parent process (the launcher) dies",
     )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="after a run's end, say hello again and play the next run (a pool)",
+    )
     parser.add_argument("--keys", help="folder with this party's CURVE keys and the mediator's")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -45,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         except NegotiatorError as exc:
             print(f"agent {args.name}: {exc}", file=sys.stderr)
             return 2
+    profile_dir = os.environ.get(PROFILE_ENV)
+    profiler = None
+    if profile_dir:  # for people tuning agents: a cProfile dump per agent process
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     try:
         return run_agent(
             args.connect,
@@ -52,10 +69,15 @@ def main(argv: list[str] | None = None) -> int:
             idle_timeout=args.idle_timeout,
             join_timeout=args.join_timeout,
             watch_parent=args.watch_parent,
+            serve=args.serve,
             security=security,
         )
     except KeyboardInterrupt:
         return 130
+    finally:
+        if profiler is not None and profile_dir:
+            profiler.disable()
+            profiler.dump_stats(os.path.join(profile_dir, f"{args.name}-{os.getpid()}.prof"))
 
 
 if __name__ == "__main__":

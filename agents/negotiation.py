@@ -49,6 +49,7 @@ class OutcomeSpace:
         order = np.argsort(-normalized, kind="stable")
         self.flat = order  # flat outcome indices, best first
         self.values = normalized[order]  # descending
+        self._ascending = -self.values  # for binary search (built once: it is the whole space)
         grids = np.unravel_index(order, domain.sizes)
         self.options = np.stack(grids, axis=1).astype(np.int32) if grids else np.zeros((0, 0))
         self.distance_tables = [_issue_distances(domain, k) for k in range(len(domain.issues))]
@@ -60,11 +61,11 @@ class OutcomeSpace:
         """Positions of the outcomes at or just above ``target`` (the lowest such utility,
         plus ties within :data:`TIE_BAND`). Falls back to the best outcome if none reaches it."""
         # values are descending: positions [0, n_ge) have value >= target
-        n_ge = int(np.searchsorted(-self.values, -target + 1e-12, side="right"))
+        n_ge = int(np.searchsorted(self._ascending, -target + 1e-12, side="right"))
         if n_ge == 0:
             return np.array([0])
         lowest = self.values[n_ge - 1]
-        start = int(np.searchsorted(-self.values, -(lowest + TIE_BAND), side="left"))
+        start = int(np.searchsorted(self._ascending, -(lowest + TIE_BAND), side="left"))
         return np.arange(start, n_ge)
 
     def nearest(self, positions: np.ndarray, reference: Outcome) -> np.ndarray:

@@ -100,10 +100,11 @@ class Agent:
     It keeps only what it was sent: its own context, the offers it was asked to answer, and its
     own phase-2 history (moves, payoffs, the defections it was shown)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, codec: Codec | None = None) -> None:
         self.name = name
         self.failed = False
-        self.codec = Codec(sender=name)
+        self.codec = codec or Codec(sender=name)
+        """Its message numbering (kept across the runs of an agent that serves several)."""
         self.order: list[str] = []
         self.seed = 0
         self.strategy: NegotiationStrategy | None = None
@@ -274,12 +275,16 @@ def run_agent(
     idle_timeout: float = 5.0,
     join_timeout: float = 60.0,
     watch_parent: bool = False,
+    serve: bool = False,
     security: ClientSecurity | None = None,
     stop: threading.Event | None = None,
 ) -> int:
     """Serve one party until the mediator ends the run. Returns a process exit code: 0 done,
     1 the strategy failed, 3 the mediator went silent (nothing within ``join_timeout`` seconds
-    of starting, or within ``idle_timeout`` seconds later: it sends a heartbeat every second)."""
+    of starting, or within ``idle_timeout`` seconds later: it sends a heartbeat every second).
+
+    With ``serve`` the agent plays one run after another (a :class:`negotiator.pool.Pool`):
+    after ``end`` it forgets the run, says ``hello`` again and waits for the next welcome."""
     sock = AgentSocket(endpoint, name, context, security)
     agent = Agent(name)
     parent = os.getppid()
@@ -321,7 +326,12 @@ def run_agent(
             for reply in replies:
                 sock.send(reply)
                 last_sent = time.monotonic()
-            if done:
+            if done and serve and not agent.failed:  # the next run, same numbering
+                agent = Agent(name, codec=agent.codec)
+                sock.send(agent.hello())
+                last = last_sent = time.monotonic()
+                heard = False
+            elif done:
                 return 1 if agent.failed else 0
     finally:
         sock.close()

@@ -79,11 +79,22 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def is_agent(pid: int) -> bool:
+    """Is ``pid`` an agent process (``python -m agents``)? A child caught between fork and exec
+    is still a copy of this process, with this process's memory: it must not count."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"agents" in argv[1:3]
+
+
 def watch(peaks: dict[int, int], done: threading.Event) -> None:
-    """Record the peak RSS of this process's children until ``done``."""
+    """Record the peak RSS of this process's agent children until ``done``."""
     while not done.is_set():
         for pid in children(os.getpid()):
-            peaks[pid] = max(peaks.get(pid, 0), peak_rss_kib(pid))
+            if is_agent(pid):
+                peaks[pid] = max(peaks.get(pid, 0), peak_rss_kib(pid))
         time.sleep(0.2)
 
 

@@ -7,7 +7,6 @@ Waiting is done with ``zmq.Poller`` and a deadline, never with sleep loops.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -105,8 +104,11 @@ class MediatorSocket:
 
     def send(self, identity: bytes, payload: bytes) -> None:
         # a peer that is gone or whose queue is full will be treated as silent
-        with contextlib.suppress(zmq.Again):
-            self.socket.send_multipart([identity, payload], zmq.NOBLOCK)
+        try:
+            self.socket.send(identity, zmq.NOBLOCK | zmq.SNDMORE)
+            self.socket.send(payload, zmq.NOBLOCK)
+        except zmq.Again:
+            pass
 
     def close(self) -> None:
         self.socket.close(linger=0)

@@ -22,6 +22,8 @@ from negotiator.errors import DomainError
 
 ISSUE_KINDS = ("share", "ordinal", "categorical", "boolean")
 SHARE_TOLERANCE = 1e-6
+#: Outcomes whose wire form a domain keeps (offers repeat: a negotiation visits few outcomes).
+DECODE_CACHE = 4096
 
 Outcome = tuple[int, ...]
 """An outcome as option indices, one per issue, in the domain's issue order."""
@@ -73,6 +75,10 @@ class Issue:
         """For a share issue: every division, in grid units, lexicographically ordered."""
         return tuple(compositions(self.units, len(self.parties))) if self.kind == "share" else ()
 
+    def option_of(self, units: tuple[int, ...]) -> int:
+        """The option of a share issue that gives each party ``units`` grid units."""
+        return self._share_index[units]
+
     @property
     def step(self) -> float:
         return 1.0 / self.units if self.units else 0.0
@@ -84,6 +90,11 @@ class Issue:
     def share_of(self, option: int, party: str) -> float:
         """The share ``party`` receives under ``option`` of this share issue."""
         return self.grid[option][self.parties.index(party)] / self.units
+
+    @cached_property
+    def _shares_on_wire(self) -> dict[tuple[float, ...], int]:
+        """Each grid point's shares exactly as :meth:`to_wire` sends them → its option."""
+        return {tuple(k / self.units for k in point): i for i, point in enumerate(self.grid)}
 
     def to_wire(self, option: int) -> Any:
         """The JSON/msgpack form of an option."""
@@ -106,6 +117,13 @@ class Issue:
         return self.labels.index(value)
 
     def _share_from_wire(self, value: Any) -> int:
+        if type(value) is dict and len(value) == len(self.parties):
+            # fast path: the exact floats to_wire sends (nothing else can be in this table)
+            key = tuple(value.get(p) for p in self.parties)
+            if all(type(v) is float for v in key):
+                option = self._shares_on_wire.get(key)  # type: ignore[arg-type]
+                if option is not None:
+                    return option
         if not isinstance(value, Mapping) or set(value) != set(self.parties):
             raise DomainError(
                 f"issue {self.name}: expected a share for each of {list(self.parties)}"
@@ -167,6 +185,13 @@ class Domain:
         """Turn a wire outcome (issue name → value) into option indices, validating it."""
         if not isinstance(wire, Mapping):
             raise DomainError("an offer must map each issue name to a value")
+        if len(wire) == len(self.issues):  # the usual case: exactly the issues, by name
+            try:
+                values = [wire[i.name] for i in self.issues]
+            except KeyError:
+                pass
+            else:
+                return tuple(i.from_wire(v) for i, v in zip(self.issues, values, strict=True))
         names = {i.name for i in self.issues}
         unknown = sorted(str(k) for k in wire if k not in names)
         if unknown:
@@ -177,8 +202,19 @@ class Domain:
         return tuple(i.from_wire(wire[i.name]) for i in self.issues)
 
     def decode(self, outcome: Sequence[int]) -> dict[str, Any]:
-        """The wire form (issue name → value) of an outcome."""
-        return {i.name: i.to_wire(o) for i, o in zip(self.issues, outcome, strict=True)}
+        """The wire form (issue name → value) of an outcome (a new mapping; a share issue's
+        value is shared between calls: do not modify it)."""
+        key = tuple(outcome)
+        wire = self._decoded.get(key)
+        if wire is None:
+            wire = {i.name: i.to_wire(o) for i, o in zip(self.issues, key, strict=True)}
+            if len(self._decoded) < DECODE_CACHE:
+                self._decoded[key] = wire
+        return dict(wire)
+
+    @cached_property
+    def _decoded(self) -> dict[tuple[int, ...], dict[str, Any]]:
+        return {}
 
     def flat_index(self, outcome: Sequence[int]) -> int:
         """Position of ``outcome`` in the C-order enumeration used by :meth:`iter_outcomes`."""

@@ -170,7 +170,7 @@ class ImplementationPhase:
         )
         for p in self.parties:
             self.m.send(p, "event", self.transparency.period_report(p, result), period)
-        self.m.log.flush()
+        self.m.log.flush_later()
 
     def _collect(self, period: int, now: float) -> dict[str, str]:
         """Ask every government for its move; wait for all (or the deadline)."""

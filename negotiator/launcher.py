@@ -1,4 +1,4 @@
-"""Start the agents of a run, once per run: OS processes (ipc, tcp) or threads (inproc).
+"""Start the agents of a run (or of a pool of runs): OS processes (ipc, tcp) or threads (inproc).
 
 The launcher is a context manager: on exit every process it started has ended (terminated, then
 killed if it does not go), whatever happened inside.
@@ -32,6 +32,7 @@ class AgentLauncher:
         threads: bool = False,
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
         keys: str | None = None,
+        serve: bool = False,
     ) -> None:
         self.endpoint = endpoint
         self.names = names
@@ -39,6 +40,8 @@ class AgentLauncher:
         self.context = context
         self.keys = keys
         """A private folder with each agent's ephemeral CURVE keys (secure tcp)."""
+        self.serve = serve
+        """Agents that play one run after another (a pool) rather than leave at ``end``."""
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
@@ -49,7 +52,12 @@ class AgentLauncher:
                 t = threading.Thread(
                     target=run_agent,
                     args=(self.endpoint, name),
-                    kwargs={"context": self.context, "idle_timeout": 60.0, "stop": self._stop},
+                    kwargs={
+                        "context": self.context,
+                        "idle_timeout": 60.0,
+                        "stop": self._stop,
+                        "serve": self.serve,
+                    },
                     name=f"agent-{name}",
                     daemon=True,
                 )
@@ -71,6 +79,7 @@ class AgentLauncher:
                     "--name",
                     name,
                     "--watch-parent",
+                    *(["--serve"] if self.serve else []),
                     *(["--keys", self.keys] if self.keys else []),
                 ],
                 env=env,

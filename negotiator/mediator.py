@@ -126,6 +126,7 @@ class Mediator:
         self.last_heard: dict[str, float] = {}
         self.last_sent: dict[str, float] = {}
         self.last_seq: dict[str, int] = {}
+        self._next_keepalive = 0.0
         self.absent: set[str] = set()
         self.rejected_in_row: dict[str, int] = {}
         """Parties found gone (silent past ``mediator.heartbeat_timeout``): their turns are
@@ -150,12 +151,16 @@ class Mediator:
         self.last_sent[party] = self.clock()
 
     def _keepalive(self, parties: Iterable[str] | None = None) -> None:
-        """Heartbeats to every joined party we have not written to for a while (not logged)."""
+        """Heartbeats to every joined party we have not written to for a while (not logged).
+        Looks at most ten times per heartbeat interval."""
+        now = self.clock()
+        if now < self._next_keepalive:
+            return
+        self._next_keepalive = now + HEARTBEAT_S / 10
         if parties is None:
             if not self.joined:
                 return
             parties = self.participants
-        now = self.clock()
         for party in parties:
             quiet = now - self.last_sent.get(party, 0.0) >= HEARTBEAT_S
             if quiet and (party not in self.absent or party in self.rejoining):
@@ -211,6 +216,7 @@ class Mediator:
         self._keepalive()
         if self._deferred:
             return self._deferred.popleft()
+        self.log.flush_if_due()  # the last round's lines, now that the next requests are out
         got = self.socket.recv(min(timeout_s, HEARTBEAT_S))
         self._note_refusals()
         if got is None:
@@ -314,13 +320,17 @@ class Mediator:
                 self.result.rejected_messages += 1
                 self.log.emit("rejected_message", reason="malformed or unknown during join")
                 continue
-            if msg.seq > self.last_seq.get(party, 0):
-                self.last_seq[party] = msg.seq
             self.last_heard[party] = self.clock()
-            if msg.type == "hello" and party not in hellos:
+            if msg.type == "hello" and party not in ready:
+                # the newest hello counts: a restarted agent's numbering starts again, and the
+                # welcome sent to the connection it replaced may have been lost
+                self.last_seq[party] = msg.seq
                 hellos[party] = msg.body
                 self.send(party, "welcome", self._welcome(party))
-            elif msg.type == "event" and msg.body.get("kind") == "ready" and party in hellos:
+                continue
+            if msg.seq > self.last_seq.get(party, 0):
+                self.last_seq[party] = msg.seq
+            if msg.type == "event" and msg.body.get("kind") == "ready" and party in hellos:
                 ready.add(party)
             elif msg.type == "error":  # logged; a dead agent is caught by the watchdog/timeout
                 self.log.emit("agent_error", party=party, message=str(msg.body.get("message")))
@@ -652,7 +662,7 @@ class Mediator:
             state=digest,
             wall_ms=round((time.monotonic() - started) * 1000, 3),
         )
-        self.log.flush()
+        self.log.flush_later()
 
     def _ratification(
         self, protocol: SingleTextProtocol, state: SingleTextState, now: float

@@ -66,19 +66,6 @@ def new_run_id(config: Config) -> str:
 def run(config: Config, options: RunOptions | None = None) -> RunResult:
     """Run a config to the end and return its summary (also written to ``summary.json``)."""
     options = options or RunOptions()
-    started = time.monotonic()
-    run_id = options.run_id or new_run_id(config)
-    prepared = prepare(config)
-    run_dir = options.out / run_id
-    run_dir.mkdir(parents=True, exist_ok=False)
-    log = EventLog(run_dir / "events.jsonl")
-    runtime = {
-        "run_id": run_id,
-        "transport": options.transport,
-        "config_path": options.config_path,
-        "python": platform.python_version(),
-        "started": datetime.now(UTC).isoformat(),
-    }
     context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
     keys_dir = None
     server = None
@@ -110,6 +97,37 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
                 keys=keys_dir,
             )
 
+        return run_on(bus, launch, config, options)
+    finally:
+        bus.close()
+        context.destroy(linger=0)
+        if keys_dir:
+            shutil.rmtree(keys_dir, ignore_errors=True)
+
+
+def run_on(
+    bus: Bus,
+    launch: Callable[[tuple[str, ...]], AbstractContextManager[object]],
+    config: Config,
+    options: RunOptions,
+    transport: str | None = None,
+) -> RunResult:
+    """One run over a bound ``bus`` whose agents ``launch`` provides (started for this run, or
+    already running in a :class:`negotiator.pool.Pool`): log, negotiate, write the summary."""
+    started = time.monotonic()
+    run_id = options.run_id or new_run_id(config)
+    prepared = prepare(config)
+    run_dir = options.out / run_id
+    run_dir.mkdir(parents=True, exist_ok=False)
+    log = EventLog(run_dir / "events.jsonl")
+    runtime = {
+        "run_id": run_id,
+        "transport": transport or options.transport,
+        "config_path": options.config_path,
+        "python": platform.python_version(),
+        "started": datetime.now(UTC).isoformat(),
+    }
+    try:
         metrics, mediator = execute(
             config,
             prepared,
@@ -122,10 +140,6 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
         )
     finally:
         log.close()
-        bus.close()
-        context.destroy(linger=0)
-        if keys_dir:
-            shutil.rmtree(keys_dir, ignore_errors=True)
     return _finish(config, prepared, metrics, mediator, log, run_id, run_dir, started)
 
 

@@ -259,14 +259,11 @@ def run_task(experiment_path: str, task: Task, logs: str | None, transport: str)
     temp = None if logs else tempfile.mkdtemp(prefix="negotiator-sweep-")
     try:
         out = Path(logs) if logs else Path(temp or ".")
-        result = run(
-            config,
-            RunOptions(
-                out=out,
-                transport=transport,  # type: ignore[arg-type]
-                run_id=task.run_id,
-            ),
-        )
+        options = RunOptions(out=out, transport=transport, run_id=task.run_id)  # type: ignore[arg-type]
+        if transport in ("ipc", "inproc"):  # this worker's agents, reused run after run
+            result = _pool(transport).run(config, options)
+        else:
+            result = run(config, options)
     finally:
         if temp:
             shutil.rmtree(temp, ignore_errors=True)
@@ -282,6 +279,28 @@ def run_task(experiment_path: str, task: Task, logs: str | None, transport: str)
 
 
 _EXPERIMENTS: dict[str, Experiment] = {}
+_POOLS: dict[str, Any] = {}
+
+
+def _pool(transport: str) -> Any:
+    """This process's agent pool for ``transport`` (closed when the process ends)."""
+    if transport not in _POOLS:
+        import atexit
+        from multiprocessing import util
+
+        from negotiator.pool import Pool
+
+        if not _POOLS:
+            atexit.register(close_pools)
+            util.Finalize(None, close_pools, exitpriority=10)  # a pool worker's normal exit
+        _POOLS[transport] = Pool(transport)  # type: ignore[arg-type]
+    return _POOLS[transport]
+
+
+def close_pools() -> None:
+    """End this process's pooled agents."""
+    while _POOLS:
+        _POOLS.popitem()[1].close()
 
 
 def _cached_experiment(path: str) -> Experiment:
@@ -393,20 +412,27 @@ def _execute(
         yield from _dask(path, todo, logs, transport, scheduler)
         return
     if workers <= 1:
-        for task in todo:
-            yield run_task(path, task, logs, transport)
+        try:
+            for task in todo:
+                yield run_task(path, task, logs, transport)
+        finally:
+            close_pools()
         return
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
     pool = ctx.Pool(workers)
+    finished = False
     try:
         jobs = ((path, task, logs, transport) for task in todo)
         yield from pool.imap_unordered(_star, jobs, chunksize=1)
         pool.close()
+        pool.join()  # workers exit normally and end their pooled agents
+        finished = True
     finally:
-        pool.terminate()
-        pool.join()
+        if not finished:  # interrupted: agents notice their worker is gone (--watch-parent)
+            pool.terminate()
+            pool.join()
 
 
 def _star(args: tuple[str, Task, str | None, str]) -> dict[str, Any]:

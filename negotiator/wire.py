@@ -32,6 +32,9 @@ _HEADER_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
+_HEADER_KEYS = frozenset(_HEADER_TYPES)
+
+
 class WireError(ValueError):
     """A message could not be decoded or its header is malformed."""
 
@@ -87,15 +90,16 @@ class Codec:
             raise WireError(f"not msgpack: {type(exc).__name__}") from None
         if not isinstance(obj, dict):
             raise WireError("a message must be a map")
-        for key, want in _HEADER_TYPES.items():
-            if key not in obj:
-                raise WireError(f"header field {key!r} is missing")
-            value = obj[key]
-            if isinstance(value, bool) or not isinstance(value, want):
-                raise WireError(f"header field {key!r} has the wrong type")
-        extra = set(obj) - set(_HEADER_TYPES)
-        if extra:
+        if obj.keys() != _HEADER_KEYS:
+            for key in _HEADER_TYPES:
+                if key not in obj:
+                    raise WireError(f"header field {key!r} is missing")
+            extra = set(obj) - _HEADER_KEYS
             raise WireError(f"unknown header field(s) {sorted(map(str, extra))}")
+        for key, want in _HEADER_TYPES.items():
+            value = obj[key]
+            if value.__class__ is bool or not isinstance(value, want):
+                raise WireError(f"header field {key!r} has the wrong type")
         if obj["v"] != PROTOCOL_VERSION:
             raise WireError(
                 f"protocol version {obj['v']} is not supported (this is {PROTOCOL_VERSION})"

@@ -22,6 +22,7 @@ two middles), categorical issues at their first value, boolean issues false.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Literal
 
 from negotiator.domain import Domain, Issue, Outcome
@@ -51,7 +52,7 @@ class SingleTextState:
     def agreement(self) -> Outcome | None:
         return self.text if self.status == "agreed" else None
 
-    @property
+    @cached_property
     def text_id(self) -> str:
         """Identifies the text and proposal a vote is about (stale votes are rejected)."""
         return state_digest(
@@ -101,7 +102,7 @@ def mutate(issue: Issue, option: int, rng: object) -> int:
         moved = list(units)
         moved[i] -= 1
         moved[j] += 1
-        return issue.grid.index(tuple(moved))
+        return issue.option_of(tuple(moved))
     if issue.kind == "ordinal":
         steps = [s for s in (-1, 1) if 0 <= option + s < issue.size]
         return option + steps[rng.randrange(len(steps))]

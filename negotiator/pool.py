@@ -1,0 +1,113 @@
+"""Agents kept across runs: one bus and one agent per party, reused by run after run.
+
+A sweep worker, a benchmark or a script that runs many configs with the same parties pays for
+starting agent processes once rather than once per run::
+
+    with Pool("ipc") as pool:
+        for seed in range(100):
+            result = pool.run(load_config(path, seed=seed))
+
+Each run is exactly what :func:`negotiator.runner.run` does (same log, same final digest); only
+its agents are not new. They are started with ``serve`` (after ``end`` they say ``hello`` again
+and wait for the next run) and their state is rebuilt from each run's welcome. An agent that has
+died is started again before the next run; when a run has other parties than the last one, all
+agents are replaced. Pools run over ipc or inproc (tcp's CURVE allow-list is fixed per bus).
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from types import TracebackType
+
+import zmq
+
+from negotiator.bus import MediatorSocket, Transport
+from negotiator.config import Config
+from negotiator.errors import ConfigError
+from negotiator.launcher import AgentLauncher
+from negotiator.runner import RunOptions, RunResult, run_on
+
+
+class Pool:
+    """A bound bus and the agents of the last run's parties, reused by :meth:`run`."""
+
+    def __init__(self, transport: Transport = "ipc") -> None:
+        if transport not in ("ipc", "inproc"):
+            raise ConfigError(f"a pool runs over ipc or inproc, not {transport}")
+        self.transport = transport
+        self.context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
+        self.bus = MediatorSocket(transport, self.context)
+        self.agents: dict[str, AgentLauncher] = {}
+        self.runs = 0
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def run(self, config: Config, options: RunOptions | None = None) -> RunResult:
+        """Run ``config`` to the end with the pool's agents (``options.transport`` is ignored)."""
+        options = options or RunOptions(out=Path("runs"))
+        participants = tuple(config.party_names) + (
+            (config.superior_name,) if config.superior_name else ()
+        )
+        self._staff(participants)
+        self.runs += 1
+        return run_on(self.bus, self._launched, config, options, f"{self.transport} (pool)")
+
+    def pids(self) -> dict[str, int]:
+        """The process id of each pooled agent process (none for inproc threads)."""
+        return {n: p.pid for a in self.agents.values() for n, p in a.processes.items()}
+
+    def close(self) -> None:
+        """End every agent, then the bus."""
+        self._stop_all()
+        self.bus.close()
+        self.context.destroy(linger=0)
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _staff(self, participants: tuple[str, ...]) -> None:
+        """Have exactly one live agent per participant."""
+        if set(self.agents) != set(participants):
+            self._stop_all()
+            self._drain()  # messages of agents from another cast must not reach the next run
+        for name in participants:
+            launcher = self.agents.get(name)
+            if launcher is not None and launcher.dead() is None:
+                continue
+            if launcher is not None:
+                launcher.stop(grace=0.0)
+            self.agents[name] = AgentLauncher(
+                self.bus.endpoint,
+                (name,),
+                threads=self.transport == "inproc",
+                context=self.context,
+                serve=True,
+            ).__enter__()
+
+    def _launched(self, participants: tuple[str, ...]) -> AbstractContextManager[object]:
+        return nullcontext(self)  # already running; ``dead`` serves as the join's watchdog
+
+    def dead(self) -> str | None:
+        gone = [d for a in self.agents.values() if (d := a.dead()) is not None]
+        return ", ".join(gone) if gone else None
+
+    def _stop_all(self) -> None:
+        for launcher in self.agents.values():
+            launcher.stop(grace=0.0)
+        self.agents.clear()
+
+    def _drain(self) -> None:
+        deadline = time.monotonic() + 0.05
+        while time.monotonic() < deadline:
+            if self.bus.recv(0.01) is None:
+                break

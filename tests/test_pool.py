@@ -1,0 +1,60 @@
+"""A pool of agents reused run after run gives the same runs as fresh agents."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from negotiator.errors import ConfigError
+from negotiator.pool import Pool
+from negotiator.runner import RunOptions, run
+from tests.conftest import BUYER_SELLER, DEFAULT, load
+
+pytestmark = pytest.mark.usefixtures("no_leftover_processes")
+
+
+def test_pooled_processes_are_reused_and_change_no_digest(tmp_path):
+    with Pool("ipc") as pool:
+        pooled = [pool.run(load(DEFAULT, seed=s), RunOptions(out=tmp_path)) for s in (1, 2, 3)]
+        pids = pool.pids()
+    fresh = [
+        run(load(DEFAULT, seed=s), RunOptions(out=tmp_path, transport="inproc")) for s in (1, 2, 3)
+    ]
+    assert [r.summary["final_digest"] for r in pooled] == [r.summary["final_digest"] for r in fresh]
+    assert all(r.pids == pids for r in pooled)  # the same four processes played all three runs
+    assert sorted(pids) == ["jinyun", "wuyi", "yongkang", "zhejiang"]
+
+
+def test_pooled_threads_change_no_digest(tmp_path):
+    with Pool("inproc") as pool:
+        pooled = [pool.run(load(DEFAULT, seed=s), RunOptions(out=tmp_path)) for s in (4, 5)]
+    fresh = [
+        run(load(DEFAULT, seed=s), RunOptions(out=tmp_path, transport="inproc")) for s in (4, 5)
+    ]
+    assert [r.summary["final_digest"] for r in pooled] == [r.summary["final_digest"] for r in fresh]
+
+
+def test_a_dead_agent_is_replaced_and_a_new_cast_gets_new_agents(tmp_path):
+    with Pool("ipc") as pool:
+        first = pool.run(load(DEFAULT), RunOptions(out=tmp_path))
+        old = pool.pids()
+        os.kill(old["wuyi"], signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while pool.dead() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        second = pool.run(load(DEFAULT), RunOptions(out=tmp_path))
+        assert pool.pids()["wuyi"] != old["wuyi"]
+        assert pool.pids()["jinyun"] == old["jinyun"]
+        other = pool.run(load(BUYER_SELLER), RunOptions(out=tmp_path))
+        assert sorted(pool.pids()) == ["buyer", "seller"]
+    assert second.summary["final_digest"] == first.summary["final_digest"]
+    alone = run(load(BUYER_SELLER), RunOptions(out=tmp_path, transport="inproc"))
+    assert other.summary["final_digest"] == alone.summary["final_digest"]
+
+
+def test_a_pool_over_tcp_is_refused():
+    with pytest.raises(ConfigError, match="ipc or inproc"):
+        Pool("tcp")
