@@ -135,6 +135,9 @@ class Agent:
 
     def _handle(self, msg: Message) -> tuple[list[bytes], bool]:
         body = msg.body
+        if msg.type == "request" and body.get("events"):
+            for event in body["events"]:  # held back by the mediator for this request
+                self._on_event(event["body"])
         if msg.type == "welcome":
             self.codec.run = msg.run
             self.order = list(body["order"])
@@ -350,8 +353,22 @@ def _recorder(name: str) -> Any:
     path = os.path.join(folder, f"{name}.jsonl")
 
     def record(msg: Message) -> None:
-        line = {"type": msg.type, "round": msg.round, "seq": msg.seq, "body": msg.body}
+        body = msg.body
+        lines = []
+        if msg.type == "request" and body.get("events"):  # as if they had come one by one
+            for event in body["events"]:
+                lines.append(
+                    {
+                        "type": "event",
+                        "round": event["round"],
+                        "seq": msg.seq,
+                        "body": event["body"],
+                    }
+                )
+            body = {k: v for k, v in body.items() if k != "events"}
+        lines.append({"type": msg.type, "round": msg.round, "seq": msg.seq, "body": body})
         with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+            for line in lines:
+                f.write(json.dumps(line, ensure_ascii=False) + "\n")
 
     return record

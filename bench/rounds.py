@@ -1,12 +1,13 @@
 """Our rounds against the transport's floor, measured in the same run.
 
-Usage: python bench/rounds.py [--rounds 200] [--transports ipc tcp inproc]
+Usage: python bench/rounds.py [--rounds 200] [--repeats 5] [--transports ipc tcp inproc]
 
 * single text, N = 3 (the default case, voting never stalls): median wall time of a round (the
-  ``wall_ms`` of its ``round_end`` event: request to all, the three votes, the protocol step, the
-  log lines and the transparency broadcast), against the floor of one N = 3 round;
-* SAOP, N = 3 (two hardliners and a silent-free third: nobody agrees): a round is three sequential
-  exchanges, against three times the floor of one exchange with one peer.
+  ``wall_ms`` of its ``round_end`` event: request to all, the three votes, the protocol step and
+  the log lines; the votes shown to every government travel inside the next request), against
+  the floor of one N = 3 round;
+* SAOP, N = 3 (three hardliners: nobody agrees): a round is three sequential exchanges, against
+  three times the floor of one exchange with one peer.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def round_ms(overrides: list[str], transport: str, out: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--transports", nargs="+", default=["ipc", "tcp", "inproc"])
     args = parser.parse_args()
     n = args.rounds
@@ -61,19 +63,27 @@ def main() -> None:
         *no_phase2,
     ]
     print(
-        f"rounds of the default case (N = 3), medians over {n} rounds "
-        f"(cores: {len(os.sched_getaffinity(0))})"
+        f"rounds of the default case (N = 3), {args.repeats} repeats of {n} rounds; each repeat "
+        f"measures the floor right before our run; medians (cores: {len(os.sched_getaffinity(0))})"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for transport in args.transports:
-            base3 = floor(3, transport, 200) * 1000
-            base1 = floor(1, transport, 200) * 1000
-            st = round_ms(single, transport, Path(tmp))
-            sa = round_ms(saop, transport, Path(tmp))
+            rows: dict[str, list[float]] = {k: [] for k in ("st", "f3", "sa", "f1")}
+            ratios: dict[str, list[float]] = {"st": [], "sa": []}
+            for _ in range(args.repeats):  # the machine drifts: compare neighbours
+                f3 = floor(3, transport, 200) * 1000
+                st = round_ms(single, transport, Path(tmp))
+                f1 = floor(1, transport, 200) * 1000
+                sa = round_ms(saop, transport, Path(tmp))
+                for key, value in (("st", st), ("f3", f3), ("sa", sa), ("f1", f1)):
+                    rows[key].append(value)
+                ratios["st"].append(st / f3)
+                ratios["sa"].append(sa / (3 * f1))
+            med = {k: statistics.median(v) for k, v in rows.items()}
             print(
-                f"  {transport:6s} single text {st:7.3f} ms vs floor {base3:6.3f} ms "
-                f"({st / base3:5.1f}x)   SAOP {sa:7.3f} ms vs 3 × {base1:6.3f} ms "
-                f"({sa / (3 * base1):5.1f}x)"
+                f"  {transport:6s} single text {med['st']:7.3f} ms vs floor {med['f3']:6.3f} ms "
+                f"({statistics.median(ratios['st']):4.1f}x)   SAOP {med['sa']:7.3f} ms vs "
+                f"3 × {med['f1']:6.3f} ms ({statistics.median(ratios['sa']):4.1f}x)"
             )
 
 

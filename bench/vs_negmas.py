@@ -19,7 +19,8 @@ all alike; the figure is the median over the batches of negotiations per second)
 
 * ``negmas``: NegMAS, everything in this process (mechanism and negotiators made per negotiation,
   outcome space and utility functions once);
-* ``inproc``: ``negotiator.runner.run`` with agents as threads, one event log per negotiation;
+* ``inproc``: ``negotiator.pool.Pool`` over inproc, agents as threads started once and reused,
+  one event log per negotiation;
 * ``pool``: ``negotiator.pool.Pool`` over ipc, agents as separate processes started once (in the
   warm-up) and reused by every negotiation, as in a sweep;
 * ``ipc`` (not run by default): ``negotiator.runner.run`` over ipc, fresh agent processes for
@@ -54,13 +55,14 @@ from agents.registry import resolve  # noqa: E402
 from negotiator.config import Config, load_config  # noqa: E402
 from negotiator.contract import Setting, build_setting  # noqa: E402
 from negotiator.errors import ConfigError  # noqa: E402
+from negotiator.pool import Pool  # noqa: E402
 from negotiator.runner import RunOptions, RunResult, run  # noqa: E402
 
 DEFAULT = ROOT / "configs/bench/negmas_3x10.toml"
 MODES = ("negmas", "inproc", "pool", "ipc")
 LABELS = {
     "negmas": "NegMAS (one process)",
-    "inproc": "ours inproc (agent threads)",
+    "inproc": "ours inproc (agent threads, pooled)",
     "pool": "ours pool (agent processes, ipc)",
     "ipc": "ours ipc (fresh processes each)",
 }
@@ -139,13 +141,11 @@ def played(result: RunResult) -> Played:
 
 @contextlib.contextmanager
 def ours(mode: str, config: Config, out: Path) -> Iterator[Negotiate]:
-    if mode == "pool":
-        from negotiator.pool import Pool  # type: ignore[import-not-found,unused-ignore]
-
-        with Pool(transport="ipc") as pool:
+    if mode in ("pool", "inproc"):  # agents started once and reused, as in a sweep
+        with Pool(transport="ipc" if mode == "pool" else "inproc") as pool:
             yield lambda seed: played(pool.run(with_seed(config, seed), RunOptions(out=out)))
         return
-    options = RunOptions(transport="inproc" if mode == "inproc" else "ipc", out=out)
+    options = RunOptions(transport="ipc", out=out)
     yield lambda seed: played(run(with_seed(config, seed), options))
 
 

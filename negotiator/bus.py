@@ -2,7 +2,7 @@
 
 Transports: ``ipc`` (a socket file in a private temporary directory), ``tcp`` (loopback, a port
 chosen by the OS) and ``inproc`` (agents as threads sharing the mediator's context; same code path).
-Waiting is done with ``zmq.Poller`` and a deadline, never with sleep loops.
+Waiting is a receive with a timeout (``RCVTIMEO``) and a deadline, never a sleep loop.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ import zmq
 from negotiator.security import ClientSecurity, PartyAuthenticator, ServerSecurity
 
 Transport = Literal["ipc", "tcp", "inproc"]
+#: Flags as plain ints (combining pyzmq's enum flags costs more than the send itself).
+_NOBLOCK = int(zmq.NOBLOCK)
+_NOBLOCK_MORE = int(zmq.NOBLOCK | zmq.SNDMORE)
+_RCVMORE = int(zmq.RCVMORE)
 
 
 class Bus(Protocol):
@@ -73,8 +77,7 @@ class MediatorSocket:
         sock.bind(bind)
         self.endpoint: str = sock.getsockopt_string(zmq.LAST_ENDPOINT)
         self.socket = sock
-        self._poller = zmq.Poller()
-        self._poller.register(sock, zmq.POLLIN)
+        self._timeout_ms = -1
 
     def _default_address(self, transport: Transport) -> str:
         if transport == "ipc":
@@ -88,25 +91,36 @@ class MediatorSocket:
         raise ValueError(f"unknown transport {transport!r}")
 
     def recv(self, timeout_s: float) -> tuple[bytes, bytes, str | None] | None:
-        """The next ``(identity, payload, party)`` within ``timeout_s`` seconds, or None."""
+        """The next ``(identity, payload, party)`` within ``timeout_s`` seconds, or None.
+        A blocking receive with a timeout (``RCVTIMEO``): one call, no separate poll."""
         deadline = time.monotonic() + max(timeout_s, 0.0)
+        sock = self.socket
         while True:
-            remaining = deadline - time.monotonic()
-            if not self._poller.poll(max(int(remaining * 1000), 0)):
-                if remaining <= 0:
+            wait_ms = max(int((deadline - time.monotonic()) * 1000), 0)
+            if wait_ms != self._timeout_ms:
+                sock.setsockopt(zmq.RCVTIMEO, wait_ms)
+                self._timeout_ms = wait_ms
+            try:
+                if self.secure:  # frames, for the User-Id the ZAP handler set
+                    frames = sock.recv_multipart(copy=False)
+                    if len(frames) == 2:
+                        return frames[0].bytes, frames[1].bytes, str(frames[1].get("User-Id"))
+                    continue  # not a DEALER frame pair: ignore silently at this layer
+                parts = [sock.recv()]
+                while sock.getsockopt(_RCVMORE):
+                    parts.append(sock.recv())
+            except zmq.Again:
+                if deadline - time.monotonic() <= 0:
                     return None
                 continue
-            frames = self.socket.recv_multipart(zmq.NOBLOCK, copy=False)
-            if len(frames) != 2:
-                continue  # not a DEALER frame pair: ignore silently at this layer
-            party = str(frames[1].get("User-Id")) if self.secure else None
-            return frames[0].bytes, frames[1].bytes, party
+            if len(parts) == 2:
+                return parts[0], parts[1], None
 
     def send(self, identity: bytes, payload: bytes) -> None:
         # a peer that is gone or whose queue is full will be treated as silent
         try:
-            self.socket.send(identity, zmq.NOBLOCK | zmq.SNDMORE)
-            self.socket.send(payload, zmq.NOBLOCK)
+            self.socket.send(identity, _NOBLOCK_MORE)
+            self.socket.send(payload, _NOBLOCK)
         except zmq.Again:
             pass
 
@@ -142,13 +156,18 @@ class AgentSocket:
             sock.curve_secretkey = security.secret
         sock.connect(endpoint)
         self.socket = sock
-        self._poller = zmq.Poller()
-        self._poller.register(sock, zmq.POLLIN)
+        self._timeout_ms = -1
 
     def recv(self, timeout_s: float) -> bytes | None:
-        if not self._poller.poll(max(int(timeout_s * 1000), 0)):
+        """The next message within ``timeout_s`` seconds, or None (a receive with a timeout)."""
+        wait_ms = max(int(timeout_s * 1000), 0)
+        if wait_ms != self._timeout_ms:
+            self.socket.setsockopt(zmq.RCVTIMEO, wait_ms)
+            self._timeout_ms = wait_ms
+        try:
+            return self.socket.recv()
+        except zmq.Again:
             return None
-        return self.socket.recv(zmq.NOBLOCK)
 
     def send(self, payload: bytes) -> None:
         self.socket.send(payload)

@@ -4,8 +4,8 @@ Every line carries ``digest`` = SHA-256(previous digest ‖ canonical JSON of th
 volatile fields). Volatile fields are those that depend on the wall clock or the machine
 (:data:`VOLATILE_FIELDS`); everything else is covered, so editing any other field breaks the chain,
 and the same config and seed give the same final digest on every transport and machine.
-Lines are buffered and written once per round (:meth:`EventLog.flush`; the mediator writes a
-round's lines when it next waits for messages), so a crash leaves a valid prefix of whole lines.
+Lines are made and written when the mediator waits for messages (:meth:`EventLog.idle`), at
+least once per round, so a crash leaves a valid prefix of whole lines.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
+import msgpack
 import structlog
 
 #: Fields left out of the digest: wall clock, machine, process ids, paths, the digest itself.
@@ -65,20 +66,27 @@ class DigestChain:
 
 class EventLog:
     """Writes one run's ``events.jsonl``. Use :meth:`emit` for every event; :meth:`flush` at
-    least once per round; :meth:`close` at the end.
+    least once per round (or :meth:`flush_later` and :meth:`idle`); :meth:`close` at the end.
 
-    Each event goes through structlog processors, called directly rather than through a bound
-    logger (whose per-call context handling cost more than the rest of the work): a time
-    stamp, :class:`DigestChain`, and structlog's JSON renderer. The rendered lines wait in memory
-    until :meth:`flush` writes them with one system call."""
+    :meth:`emit` only takes a snapshot of the event (its fields packed with msgpack, which keeps
+    every JSON value exactly, and the wall-clock time); the work that makes a line — the
+    ``line`` number, the chained digest, the rendering — is done by :meth:`idle`, which the
+    mediator calls when it is about to wait for messages, so that it is off the path from one
+    request to the next. Each event goes through structlog processors, called directly rather than
+    through a bound logger (whose per-call context handling cost more than the rest of the work):
+    :class:`DigestChain`, then structlog's JSON renderer. The lines wait in memory until a flush
+    writes them with one system call. An event whose fields msgpack cannot hold (none of ours)
+    is made into a line at once, after those waiting."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._stream = path.open("w", encoding="utf-8")
+        self._queue: list[tuple[str, bytes, float]] = []
         self._pending: list[str] = []
         self._due = False
         self._chain = DigestChain()
         self._render = structlog.processors.JSONRenderer(serializer=_readable)
+        self._packer = msgpack.Packer(use_bin_type=True)
         self._second = -1
         self._stamp = ""
 
@@ -91,40 +99,66 @@ class EventLog:
 
     @property
     def digest(self) -> str:
-        """Digest of the last line written (the final digest once the run is over)."""
+        """Digest of the last line (the final digest once the run is over)."""
+        self._make_lines()
         return self._chain.digest
 
     @property
     def lines(self) -> int:
+        self._make_lines()
         return self._chain.lines
 
+    @property
+    def busy(self) -> bool:
+        """Is there work for :meth:`idle`?"""
+        return bool(self._queue) or self._due
+
     def emit(self, event: str, **fields: Any) -> None:
+        stamp = time.time()
+        try:
+            snapshot = self._packer.pack(fields)
+        except (TypeError, ValueError, OverflowError):
+            self._make_lines()
+            self._line(event, fields, stamp)
+            return
+        self._queue.append((event, snapshot, stamp))
+
+    def _make_lines(self) -> None:
+        """Turn every queued event into its line, in order."""
+        if self._queue:
+            for event, snapshot, stamp in self._queue:
+                self._line(event, msgpack.unpackb(snapshot, strict_map_key=False), stamp)
+            self._queue.clear()
+
+    def _line(self, event: str, fields: dict[str, Any], stamp: float) -> None:
         fields["event"] = event
-        fields["ts"] = self._now()
+        fields["ts"] = self._format(stamp)
         line = self._render(None, "info", self._chain(None, "info", fields))
         self._pending.append(str(line))
 
-    def _now(self) -> str:
-        """The wall-clock time stamp of an event, ISO 8601 in UTC with microseconds (as
-        structlog's TimeStamper writes it; the date part is formatted once a second)."""
-        now = time.time()
-        second = int(now)
+    def _format(self, stamp: float) -> str:
+        """An event's time stamp, ISO 8601 in UTC with microseconds (as structlog's TimeStamper
+        writes it; the date part is formatted once a second)."""
+        second = int(stamp)
         if second != self._second:
             self._second = second
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._stamp}.{int((now - second) * 1e6):06d}Z"
+        return f"{self._stamp}.{int((stamp - second) * 1e6):06d}Z"
 
     def flush_later(self) -> None:
-        """Ask for a flush at the next :meth:`flush_if_due`: the mediator writes a round's lines
-        when it next waits for messages, after the next requests are out."""
+        """Ask for a flush at the next :meth:`idle` (the mediator: at the end of a round, so that
+        its lines are written once the next requests are out)."""
         self._due = True
 
-    def flush_if_due(self) -> None:
+    def idle(self) -> None:
+        """Make the queued events into lines, and write them if a flush is due."""
+        self._make_lines()
         if self._due:
             self.flush()
 
     def flush(self) -> None:
         self._due = False
+        self._make_lines()
         if self._pending:
             self._pending.append("")
             self._stream.write("\n".join(self._pending))

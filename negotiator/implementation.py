@@ -176,8 +176,7 @@ class ImplementationPhase:
         """Ask every government for its move; wait for all (or the deadline)."""
         present = [p for p in self.parties if p not in self.m.absent]
         self.m.log.emit("request", kind="compliance", period=period, parties=present, t=now)
-        for p in present:
-            self.m.send(p, "request", {"kind": "compliance", "period": period}, period)
+        self.m.send_all(present, "request", {"kind": "compliance", "period": period}, period)
         moves: dict[str, str] = {}
         for sender, msg in self.m.actions(
             self.impl.decision_timeout, lambda: len(moves) < len(present)

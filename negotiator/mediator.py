@@ -137,6 +137,8 @@ class Mediator:
         old connection is gone; they are welcomed again at the next round or period."""
         self._deferred: deque[tuple[str, Message]] = deque()
         """Messages received while waiting for a rejoining agent, handed out again later."""
+        self.outbox: dict[str, list[dict[str, Any]]] = {}
+        """Events held back for each party until its next request (see :meth:`send`)."""
         self.contexts: dict[str, dict[str, Any]] = {}
         """Each government's negotiation context as last sent (welcome or renegotiation)."""
         self.on_waiting: Callable[[list[str]], None] | None = None
@@ -147,8 +149,40 @@ class Mediator:
     # -- messaging -----------------------------------------------------------------------------
 
     def send(self, party: str, type_: str, body: dict[str, Any], round_: int = 0) -> None:
+        """Send one message. An ``event`` for a present party is held back and delivered inside
+        its next ``request`` (field ``events``), or as ``event`` messages just before ``end``:
+        agents only act on requests, so they see the same things in the same order, and every
+        party gets one message per request instead of several (docs/protocol.md §5)."""
+        if type_ == "event" and self.joined and party not in self.absent:
+            self.outbox.setdefault(party, []).append({"round": round_, "body": body})
+            return
+        held = self.outbox.pop(party, None)
+        if held and type_ == "request":
+            body = {**body, "events": held}
+        elif held and type_ == "end":
+            for event in held:
+                self._transmit(party, "event", event["body"], event["round"])
+        self._transmit(party, type_, body, round_)
+
+    def _transmit(self, party: str, type_: str, body: dict[str, Any], round_: int) -> None:
         self.socket.send(party.encode(), self.codec.pack(type_, body, round_=round_))
         self.last_sent[party] = self.clock()
+
+    def send_all(
+        self, parties: Iterable[str], type_: str, body: dict[str, Any], round_: int = 0
+    ) -> None:
+        """Send the same message to each of ``parties`` (its body packed once when no party has
+        events held back for it)."""
+        parties = list(parties)
+        if type_ == "event" or any(self.outbox.get(p) for p in parties):
+            for party in parties:
+                self.send(party, type_, body, round_)
+            return
+        now = self.clock()
+        payloads = self.codec.pack_same(type_, body, len(parties), round_=round_)
+        for party, payload in zip(parties, payloads, strict=True):
+            self.socket.send(party.encode(), payload)
+            self.last_sent[party] = now
 
     def _keepalive(self, parties: Iterable[str] | None = None) -> None:
         """Heartbeats to every joined party we have not written to for a while (not logged).
@@ -216,7 +250,8 @@ class Mediator:
         self._keepalive()
         if self._deferred:
             return self._deferred.popleft()
-        self.log.flush_if_due()  # the last round's lines, now that the next requests are out
+        if self.log.busy:
+            self.log.idle()  # the log's lines, made while the agents think
         got = self.socket.recv(min(timeout_s, HEARTBEAT_S))
         self._note_refusals()
         if got is None:
@@ -442,6 +477,7 @@ class Mediator:
             if scripted is not None:
                 scripted.discard(party)
                 getattr(self.socket, "lost", set()).discard(party)
+            self.outbox.pop(party, None)  # a new process: what the old one missed stays missed
             body = self._welcome(party)
             if party in self.contexts:
                 body["negotiation"] = self.contexts[party]
@@ -650,8 +686,9 @@ class Mediator:
         """Log protocol events and send each party what the transparency level shows it."""
         for event in events:
             self.log.emit(event.kind, t=now, **event.data)
-            for target, body in self.transparency.protocol_event(event, self.parties):
-                self.send(target, "event", body, rnd)
+            recipients, body = self.transparency.protocol_event(event, self.parties)
+            if recipients:
+                self.send_all(recipients, "event", body, rnd)
 
     def _end_round(self, rnd: int, digest: str, started: float, now: float) -> None:
         self.log.emit(
@@ -696,8 +733,7 @@ class Mediator:
         vote is a forfeit (a rejection). Votes are logged in party-name order."""
         present = [p for p in self.parties if p not in self.absent]
         self.log.emit("request", kind=kind, round=state.round, parties=present, t=now)
-        for p in present:
-            self.send(p, "request", request, state.round)
+        self.send_all(present, "request", request, state.round)
 
         def check(sender: str, body: dict[str, Any]) -> bool:
             if body.get("voter", sender) != sender:

@@ -36,10 +36,11 @@ class Transparency:
 
     def protocol_event(
         self, event: ProtocolEvent, parties: tuple[str, ...]
-    ) -> list[tuple[str, dict[str, Any]]]:
-        """The ``event`` messages a phase-1 protocol event produces: (recipient, body)."""
+    ) -> tuple[list[str], dict[str, Any]]:
+        """The ``event`` message a phase-1 protocol event produces: its recipients (none if it
+        is not shown) and its body, the same for every recipient."""
         if not self.publishes_offers:
-            return []
+            return [], {}
         data = event.data
         if event.kind in ("offer", "accept"):
             body = {
@@ -50,7 +51,7 @@ class Transparency:
             }
             if event.kind == "offer":
                 body["outcome"] = data["outcome"]
-            return [(p, body) for p in parties if p != data["party"]]
+            return [p for p in parties if p != data["party"]], body
         if event.kind == "votes":
             body = {
                 "kind": "votes",
@@ -58,8 +59,8 @@ class Transparency:
                 "votes": data["votes"],
                 "accepted": data["accepted"],
             }
-            return [(p, body) for p in parties]
-        return []
+            return list(parties), body
+        return [], {}
 
     def period_report(self, party: str, result: PeriodResult) -> dict[str, Any]:
         """The body of the ``period_report`` event ``party`` receives after a period."""

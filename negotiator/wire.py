@@ -8,8 +8,7 @@ one-line reason for anything malformed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgpack
 
@@ -33,19 +32,21 @@ _HEADER_TYPES: dict[str, type | tuple[type, ...]] = {
 
 
 _HEADER_KEYS = frozenset(_HEADER_TYPES)
+_MAP7 = b"\x87"  # msgpack fixmap of 7 entries (the header's six start with 0x86)
+_BODY_KEY = msgpack.packb("body")
 
 
 class WireError(ValueError):
     """A message could not be decoded or its header is malformed."""
 
 
-@dataclass(frozen=True)
-class Message:
-    """One message. ``round`` is the protocol round it belongs to (0 outside rounds)."""
+class Message(NamedTuple):
+    """One message. ``round`` is the protocol round it belongs to (0 outside rounds).
+    (A named tuple: built for every message received, it must be cheap to make.)"""
 
     type: str
     sender: str
-    body: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any]
     run: str = ""
     round: int = 0
     seq: int = 0
@@ -80,6 +81,30 @@ class Codec:
         )
         return data
 
+    def pack_same(
+        self, type_: str, body: dict[str, Any], count: int, *, round_: int = 0
+    ) -> list[bytes]:
+        """``count`` messages with the same body (a broadcast), each with its own ``seq``: the
+        body is packed once. Byte for byte what ``count`` calls of :meth:`pack` return."""
+        if type_ not in MESSAGE_TYPES:
+            raise ValueError(f"unknown message type {type_!r}")
+        tail = _BODY_KEY + self._packer.pack(body)
+        out = []
+        for _ in range(count):
+            self._seq += 1
+            head = self._packer.pack(
+                {
+                    "v": PROTOCOL_VERSION,
+                    "type": type_,
+                    "run": self.run,
+                    "round": round_,
+                    "sender": self.sender,
+                    "seq": self._seq,
+                }
+            )
+            out.append(_MAP7 + head[1:] + tail)  # a map of six entries, then the seventh
+        return out
+
     def unpack(self, data: bytes) -> Message:
         """Decode and check one message; :class:`WireError` if it is not a valid message."""
         if len(data) > self.max_bytes:
@@ -107,11 +132,5 @@ class Codec:
         if obj["type"] not in MESSAGE_TYPES:
             raise WireError(f"unknown message type {obj['type']!r}")
         return Message(
-            type=obj["type"],
-            sender=obj["sender"],
-            body=obj["body"],
-            run=obj["run"],
-            round=obj["round"],
-            seq=obj["seq"],
-            v=obj["v"],
+            obj["type"], obj["sender"], obj["body"], obj["run"], obj["round"], obj["seq"], obj["v"]
         )

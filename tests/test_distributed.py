@@ -345,9 +345,11 @@ def test_a_killed_agent_is_noticed_forfeits_and_counts_as_absent(procs, tmp_path
         "mediator.heartbeat_timeout=0.5",
         "--set",
         "implementation.decision_timeout=1.0",
-        # Wuyi's conceder never agrees before round 40: the run is still negotiating
+        # a hardliner Wuyi: nobody agrees, so the run negotiates for all of its 2,000 rounds
         "--set",
         "parties.wuyi.strategy='hardliner'",
+        "--set",
+        "negotiation.deadline=2000",
     ]
     proc = procs.start(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     log = None
@@ -440,7 +442,7 @@ def test_a_restarted_agent_rejoins_under_its_key_and_resumes(procs, tmp_path, ke
 
     settings_ = [
         *SAOP_DEFAULT,
-        "negotiation.deadline=400",
+        "negotiation.deadline=2000",
         "negotiation.turn_timeout=3.0",
         "mediator.heartbeat_timeout=0.5",
         "parties.wuyi.strategy='hardliner'",  # nobody agrees: the negotiation runs to the end
@@ -464,12 +466,12 @@ def test_a_restarted_agent_rejoins_under_its_key_and_resumes(procs, tmp_path, ke
     assert rejoined["phase"] == 1 and rejoined["pid"] != pids["wuyi"]
     acted = [e for e in events[back:] if e.get("party") == "wuyi" and e["event"] == "offer"]
     assert acted, "the rejoined agent made no offer"
-    assert summary["absent"] == [] and summary["rounds"] == 400
+    assert summary["absent"] == [] and summary["rounds"] == 2000
     assert verify(log.parent).ok  # the loss and the rejoin are replayed from the log
 
 
 def test_distributed_agents_leave_when_the_hub_dies(procs, tmp_path, keys):
-    overrides = ["--set", "negotiation.deadline=400", "--set", "negotiation.stall=400"]
+    overrides = ["--set", "negotiation.deadline=5000", "--set", "negotiation.stall=5000"]
     med, endpoint = start_mediator(procs, tmp_path, keys, *overrides)
     start_agents(procs, endpoint, keys, PARTIES)
     agents = procs.procs[1:]

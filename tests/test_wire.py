@@ -67,3 +67,13 @@ def test_oversized_messages_are_rejected():
 def test_random_bytes_never_crash_the_decoder(data):
     with contextlib.suppress(WireError):
         Codec("m").unpack(data)
+
+
+def test_a_broadcast_is_byte_for_byte_what_separate_packs_give():
+    body = {"kind": "vote", "text": {"a": {"x": 0.5, "y": 0.5}}, "round": 3, "ok": True}
+    one, many = Codec("mediator", run="r1"), Codec("mediator", run="r1")
+    assert many.pack_same("request", body, 3, round_=3) == [
+        one.pack("request", body, round_=3) for _ in range(3)
+    ]
+    decoded = [Codec("x").unpack(m) for m in many.pack_same("event", body, 2)]
+    assert [m.seq for m in decoded] == [4, 5] and all(m.body == body for m in decoded)

@@ -22,5 +22,7 @@ class ProtocolEvent:
 
 def state_digest(fields: dict[str, Any]) -> str:
     """SHA-256 (hex, first 16 bytes) of a state's canonical JSON: checked again on replay."""
-    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return hashlib.sha256(_CANONICAL.encode(fields).encode()).hexdigest()[:32]
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)

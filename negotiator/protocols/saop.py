@@ -12,7 +12,7 @@ Discounting: an agreement on an offer tabled at turn τ (0-based, counting every
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from negotiator.actions import Accept, EndNegotiation, Forfeit, Offer
 from negotiator.domain import Domain, Outcome
@@ -103,16 +103,16 @@ class StackedAlternatingOffers:
         where = {"party": party, "round": state.round, "turn": state.turn}
         events: list[ProtocolEvent] = []
         if isinstance(action, Offer):
-            state = replace(
-                state,
-                standing=action.outcome,
-                proposer=party,
-                offer_turn=state.turn,
-                accepted_by=frozenset(),
-            )
             events.append(
                 ProtocolEvent("offer", where | {"outcome": self.domain.decode(action.outcome)})
             )
+            changes = {
+                "standing": action.outcome,
+                "proposer": party,
+                "offer_turn": state.turn,
+                "accepted_by": frozenset(),
+            }
+            return self._advance(state, events, changes)
         elif isinstance(action, Accept):
             accepted = state.accepted_by | {party}
             state = replace(state, accepted_by=accepted)
@@ -140,18 +140,19 @@ class StackedAlternatingOffers:
             return replace(state, status="ended"), events
         else:
             events.append(ProtocolEvent("forfeit", where | {"reason": action.reason}))
-            state = replace(state, accepted_by=frozenset())
-        return self._advance(state, events)
+            return self._advance(state, events, {"accepted_by": frozenset()})
+        return self._advance(state, events, {})
 
     def _advance(
-        self, state: SaopState, events: list[ProtocolEvent]
+        self, state: SaopState, events: list[ProtocolEvent], changes: dict[str, Any]
     ) -> tuple[SaopState, list[ProtocolEvent]]:
+        """The next turn, with ``changes`` to the state (one new state object per step)."""
         position = state.position + 1
         rnd = state.round
         if position == len(self.order):
             position, rnd = 0, rnd + 1
-        state = replace(state, position=position, round=rnd, turn=state.turn + 1)
+        changes |= {"position": position, "round": rnd, "turn": state.turn + 1}
         if rnd > self.deadline:
-            state = replace(state, status="deadline", round=self.deadline)
+            changes |= {"status": "deadline", "round": self.deadline}
             events.append(ProtocolEvent("deadline", {"rounds": self.deadline}))
-        return state, events
+        return replace(state, **changes), events
