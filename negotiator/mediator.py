@@ -156,12 +156,14 @@ class Mediator:
         if type_ == "event" and self.joined and party not in self.absent:
             self.outbox.setdefault(party, []).append({"round": round_, "body": body})
             return
-        held = self.outbox.pop(party, None)
-        if held and type_ == "request":
-            body = {**body, "events": held}
-        elif held and type_ == "end":
-            for event in held:
+        if type_ == "request":
+            held = self.outbox.pop(party, None)
+            if held:
+                body = {**body, "events": held}
+        elif type_ in ("event", "end"):  # whatever is held back goes first, in order
+            for event in self.outbox.pop(party, ()):
                 self._transmit(party, "event", event["body"], event["round"])
+        # heartbeats, errors and welcomes leave the held events where they are
         self._transmit(party, type_, body, round_)
 
     def _transmit(self, party: str, type_: str, body: dict[str, Any], round_: int) -> None:

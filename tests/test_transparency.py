@@ -122,3 +122,35 @@ def test_audited(tmp_path, monkeypatch):
     levels = ["none", "self_report", "third_party_audit"]
     base = config.contract.detection[levels.index(contract["enforcement"])]
     assert start["terms"]["detection"] == pytest.approx(min(1.0, base + 0.2))
+
+
+def test_every_offer_reaches_the_others_even_across_heartbeats(tmp_path, monkeypatch):
+    """Offers shown to others ride in their next request; a heartbeat sent while a silent party's
+    turn runs out (over 1 s) must not lose them (nor may the last events before `end`)."""
+    folder = tmp_path / "record"
+    monkeypatch.setenv(RECORD_ENV, str(folder))
+    config = load(
+        DEFAULT,
+        *SAOP_DEFAULT,
+        "parties.jinyun.strategy='negotiator.testing:Silent'",
+        "negotiation.deadline=2",
+        "negotiation.turn_timeout=2.5",
+        "mediator.heartbeat_timeout=30",
+        "implementation.periods=2",
+        "implementation.shocks=[]",
+    )
+    result = run(config, RunOptions(out=tmp_path / "runs", transport="inproc"))
+    events = read_events(result.run_dir / "events.jsonl")
+    offers = [(e["party"], e["turn"]) for e in events if e["event"] == "offer" and e["turn"] >= 0]
+    assert offers
+    for party in GOVERNMENTS:
+        messages = received(folder, party)
+        assert any(m["type"] == "heartbeat" for m in messages)  # the case under test
+        seen = [
+            (m["body"]["party"], m["body"]["turn"])
+            for m in messages
+            if m["type"] == "event" and m["body"].get("kind") == "offer"
+        ]
+        assert seen == [o for o in offers if o[0] != party], party
+        reports = [m for m in messages if m["body"].get("kind") == "period_report"]
+        assert [m["body"]["period"] for m in reports] == [1, 2], party
