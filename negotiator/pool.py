@@ -10,8 +10,9 @@ starting agent processes once rather than once per run::
 Each run is exactly what :func:`negotiator.runner.run` does (same log, same final digest); only
 its agents are not new. They are started with ``serve`` (after ``end`` they say ``hello`` again
 and wait for the next run) and their state is rebuilt from each run's welcome. An agent that has
-died is started again before the next run; when a run has other parties than the last one, all
-agents are replaced. Pools run over ipc or inproc (tcp's CURVE allow-list is fixed per bus).
+died is started again before the next run; after a run that failed, or when a run has other
+parties than the last one, all agents are replaced. Pools run over ipc or inproc (tcp's CURVE
+allow-list is fixed per bus).
 """
 
 from __future__ import annotations
@@ -61,7 +62,13 @@ class Pool:
         )
         self._staff(participants)
         self.runs += 1
-        return run_on(self.bus, self._launched, config, options, f"{self.transport} (pool)")
+        try:
+            return run_on(self.bus, self._launched, config, options, f"{self.transport} (pool)")
+        except BaseException:
+            # the agents may be anywhere in the failed run: the next run gets new ones
+            self._stop_all()
+            self._drain()
+            raise
 
     def pids(self) -> dict[str, int]:
         """The process id of each pooled agent process (none for inproc threads)."""

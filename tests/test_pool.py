@@ -58,3 +58,25 @@ def test_a_dead_agent_is_replaced_and_a_new_cast_gets_new_agents(tmp_path):
 def test_a_pool_over_tcp_is_refused():
     with pytest.raises(ConfigError, match="ipc or inproc"):
         Pool("tcp")
+
+
+def test_after_a_failed_run_the_pool_starts_afresh(tmp_path, monkeypatch):
+    from negotiator.mediator import Mediator
+
+    real = Mediator._vote_round
+    calls = {"n": 0}
+
+    def failing(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 3:  # the first run breaks down in its third round
+            raise RuntimeError("the mediator failed")
+        return real(self, *args)
+
+    monkeypatch.setattr(Mediator, "_vote_round", failing)
+    with Pool("ipc") as pool:
+        with pytest.raises(RuntimeError, match="mediator failed"):
+            pool.run(load(DEFAULT), RunOptions(out=tmp_path))
+        assert pool.agents == {}  # its agents, left mid-run, were ended
+        again = pool.run(load(DEFAULT), RunOptions(out=tmp_path))
+    fresh = run(load(DEFAULT), RunOptions(out=tmp_path, transport="inproc"))
+    assert again.summary["final_digest"] == fresh.summary["final_digest"]
