@@ -37,8 +37,10 @@ def echo(ctx: zmq.Context, endpoint: str, name: str) -> None:
     s.close()
 
 
-def floor(n: int, transport: str, rounds: int) -> float:
-    """Median seconds per round with ``n`` peers over ``transport``."""
+def floor(n: int, transport: str, rounds: int, sequential: bool = False) -> float:
+    """Median seconds per round with ``n`` peers over ``transport``: one message to each and all
+    replies; ``sequential``: to each in turn, waiting for its reply before the next (the shape of
+    a SAOP round)."""
     ctx = zmq.Context()
     router = ctx.socket(zmq.ROUTER)
     router.setsockopt(zmq.LINGER, 0)
@@ -78,10 +80,15 @@ def floor(n: int, transport: str, rounds: int) -> float:
         times = []
         for r in range(rounds + 10):
             started = time.perf_counter()
-            for name in names:
-                router.send_multipart([name.encode(), payload])
-            for _ in names:
-                router.recv_multipart()
+            if sequential:
+                for name in names:
+                    router.send_multipart([name.encode(), payload])
+                    router.recv_multipart()
+            else:
+                for name in names:
+                    router.send_multipart([name.encode(), payload])
+                for _ in names:
+                    router.recv_multipart()
             if r >= 10:
                 times.append(time.perf_counter() - started)
         for name in names:
