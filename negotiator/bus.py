@@ -22,7 +22,7 @@ Transport = Literal["ipc", "tcp", "inproc"]
 #: Flags as plain ints (combining pyzmq's enum flags costs more than the send itself).
 _NOBLOCK = int(zmq.NOBLOCK)
 _NOBLOCK_MORE = int(zmq.NOBLOCK | zmq.SNDMORE)
-_RCVMORE = int(zmq.RCVMORE)
+_RCVTIMEO = int(zmq.RCVTIMEO)
 
 
 class Bus(Protocol):
@@ -98,7 +98,7 @@ class MediatorSocket:
         while True:
             wait_ms = max(int((deadline - time.monotonic()) * 1000), 0)
             if wait_ms != self._timeout_ms:
-                sock.setsockopt(zmq.RCVTIMEO, wait_ms)
+                sock.setsockopt(_RCVTIMEO, wait_ms)
                 self._timeout_ms = wait_ms
             try:
                 if self.secure:  # frames, for the User-Id the ZAP handler set
@@ -106,9 +106,11 @@ class MediatorSocket:
                     if len(frames) == 2:
                         return frames[0].bytes, frames[1].bytes, str(frames[1].get("User-Id"))
                     continue  # not a DEALER frame pair: ignore silently at this layer
-                parts = [sock.recv()]
-                while sock.getsockopt(_RCVMORE):
-                    parts.append(sock.recv())
+                frame = sock.recv(copy=False)  # a frame says whether more follow (no getsockopt)
+                parts = [frame.bytes]
+                while frame.more:
+                    frame = sock.recv(copy=False)
+                    parts.append(frame.bytes)
             except zmq.Again:
                 if deadline - time.monotonic() <= 0:
                     return None
@@ -162,7 +164,7 @@ class AgentSocket:
         """The next message within ``timeout_s`` seconds, or None (a receive with a timeout)."""
         wait_ms = max(int(timeout_s * 1000), 0)
         if wait_ms != self._timeout_ms:
-            self.socket.setsockopt(zmq.RCVTIMEO, wait_ms)
+            self.socket.setsockopt(_RCVTIMEO, wait_ms)
             self._timeout_ms = wait_ms
         try:
             return self.socket.recv()

@@ -121,16 +121,29 @@ class Codec:
                     raise WireError(f"header field {key!r} is missing")
             extra = set(obj) - _HEADER_KEYS
             raise WireError(f"unknown header field(s) {sorted(map(str, extra))}")
-        for key, want in _HEADER_TYPES.items():
-            value = obj[key]
-            if value.__class__ is bool or not isinstance(value, want):
-                raise WireError(f"header field {key!r} has the wrong type")
-        if obj["v"] != PROTOCOL_VERSION:
-            raise WireError(
-                f"protocol version {obj['v']} is not supported (this is {PROTOCOL_VERSION})"
-            )
-        if obj["type"] not in MESSAGE_TYPES:
-            raise WireError(f"unknown message type {obj['type']!r}")
-        return Message(
-            obj["type"], obj["sender"], obj["body"], obj["run"], obj["round"], obj["seq"], obj["v"]
+        v, type_, run, round_, sender, seq, body = (
+            obj["v"],
+            obj["type"],
+            obj["run"],
+            obj["round"],
+            obj["sender"],
+            obj["seq"],
+            obj["body"],
         )
+        if not (  # exact types, as msgpack decodes them (so no bool passes for an int)
+            type(v) is int
+            and type(type_) is str
+            and type(run) is str
+            and type(round_) is int
+            and type(sender) is str
+            and type(seq) is int
+            and type(body) is dict
+        ):
+            for key, want in _HEADER_TYPES.items():
+                if type(obj[key]) is not want:
+                    raise WireError(f"header field {key!r} has the wrong type")
+        if v != PROTOCOL_VERSION:
+            raise WireError(f"protocol version {v} is not supported (this is {PROTOCOL_VERSION})")
+        if type_ not in MESSAGE_TYPES:
+            raise WireError(f"unknown message type {type_!r}")
+        return Message(type_, sender, body, run, round_, seq, v)
