@@ -65,20 +65,9 @@ class Codec:
 
     def pack(self, type_: str, body: dict[str, Any] | None = None, *, round_: int = 0) -> bytes:
         """Pack a message from this sender; ``seq`` increases by one per message."""
-        if type_ not in MESSAGE_TYPES:
-            raise ValueError(f"unknown message type {type_!r}")
-        self._seq += 1
-        data: bytes = self._packer.pack(
-            {
-                "v": PROTOCOL_VERSION,
-                "type": type_,
-                "run": self.run,
-                "round": round_,
-                "sender": self.sender,
-                "seq": self._seq,
-                "body": body or {},
-            }
-        )
+        message = self._header(type_, round_)
+        message["body"] = body or {}
+        data: bytes = self._packer.pack(message)
         return data
 
     def pack_same(
@@ -86,24 +75,25 @@ class Codec:
     ) -> list[bytes]:
         """``count`` messages with the same body (a broadcast), each with its own ``seq``: the
         body is packed once. Byte for byte what ``count`` calls of :meth:`pack` return."""
+        tail = _BODY_KEY + self._packer.pack(body)
+        # a map of the header's six entries, made a map of seven by the body appended
+        return [
+            _MAP7 + self._packer.pack(self._header(type_, round_))[1:] + tail for _ in range(count)
+        ]
+
+    def _header(self, type_: str, round_: int) -> dict[str, Any]:
+        """The next message's header (its ``seq`` taken), the fields in wire order."""
         if type_ not in MESSAGE_TYPES:
             raise ValueError(f"unknown message type {type_!r}")
-        tail = _BODY_KEY + self._packer.pack(body)
-        out = []
-        for _ in range(count):
-            self._seq += 1
-            head = self._packer.pack(
-                {
-                    "v": PROTOCOL_VERSION,
-                    "type": type_,
-                    "run": self.run,
-                    "round": round_,
-                    "sender": self.sender,
-                    "seq": self._seq,
-                }
-            )
-            out.append(_MAP7 + head[1:] + tail)  # a map of six entries, then the seventh
-        return out
+        self._seq += 1
+        return {
+            "v": PROTOCOL_VERSION,
+            "type": type_,
+            "run": self.run,
+            "round": round_,
+            "sender": self.sender,
+            "seq": self._seq,
+        }
 
     def unpack(self, data: bytes) -> Message:
         """Decode and check one message; :class:`WireError` if it is not a valid message."""
