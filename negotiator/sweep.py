@@ -505,7 +505,7 @@ def summarise(experiment: Experiment, rows: list[dict[str, str]]) -> dict[str, A
     return {
         "experiment": experiment.spec.name,
         "description": experiment.spec.description,
-        "seeds": experiment.spec.seeds,
+        "seeds": len({r["seed"] for r in rows}),  # as run (``--seeds`` may differ from the file)
         "cells": cells,
         "hypotheses": judged,
     }

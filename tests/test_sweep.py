@@ -83,6 +83,7 @@ def test_sweep_writes_results_and_resumes_without_recomputing(tmp_path):
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["runs"]["total"] == 15 and summary["runs"]["this_invocation"] == 15
+    assert summary["seeds"] == 3  # as run, not the file's 30
     assert summary["runs"]["runs_per_second"] > 0
     assert (
         len(summary["cells"]) == 5 and summary["cells"][0]["metrics"]["compliance_rate"]["n"] == 3
