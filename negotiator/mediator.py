@@ -246,6 +246,14 @@ class Mediator:
             )
             self.result.auth_refused = refused
 
+    def _refuse(self, reason: str, party: str | None = None) -> None:
+        """Count and log a message refused before it reached any protocol."""
+        self.result.rejected_messages += 1
+        if party is None:
+            self.log.emit("rejected_message", reason=reason)
+        else:
+            self.log.emit("rejected_message", party=party, reason=reason)
+
     def receive(self, timeout_s: float) -> tuple[str, Message] | None:
         """The next well-formed message from a known party (others are logged and dropped).
         Waits at most one heartbeat interval, so callers loop until their own deadline."""
@@ -261,25 +269,20 @@ class Mediator:
         identity, payload, authenticated = got
         party = self.identities.get(identity)
         if party is None:
-            self.result.rejected_messages += 1
-            self.log.emit("rejected_message", reason="unknown identity")
+            self._refuse("unknown identity")
             return None
         if authenticated is not None and authenticated != party:
-            self.result.rejected_messages += 1
-            reason = f"the key of {authenticated!r} claims to be {party!r}"
-            self.log.emit("rejected_message", party=party, reason=reason)
+            self._refuse(f"the key of {authenticated!r} claims to be {party!r}", party)
             return None
         try:
             msg = self.codec.unpack(payload)
         except WireError as exc:
-            self.result.rejected_messages += 1
-            self.log.emit("rejected_message", party=party, reason=str(exc))
+            self._refuse(str(exc), party)
             self.send(party, "error", {"code": "malformed", "message": str(exc)})
             return None
         if msg.sender != party:
-            self.result.rejected_messages += 1
             reason = f"claimed sender {msg.sender!r} differs from the connection's party"
-            self.log.emit("rejected_message", party=party, reason=reason)
+            self._refuse(reason, party)
             self.send(party, "error", {"code": "sender", "message": reason})
             return None
         self.last_heard[party] = self.clock()
@@ -288,20 +291,11 @@ class Mediator:
                 self.last_seq[party] = 1
                 self.rejoining.setdefault(party, dict(msg.body))
             else:
-                self.result.rejected_messages += 1
-                self.log.emit(
-                    "rejected_message",
-                    party=party,
-                    reason=f"a hello with sequence number {msg.seq} from a party already joined",
-                )
+                reason = f"a hello with sequence number {msg.seq} from a party already joined"
+                self._refuse(reason, party)
             return None
         if msg.seq <= self.last_seq.get(party, 0):
-            self.result.rejected_messages += 1
-            self.log.emit(
-                "rejected_message",
-                party=party,
-                reason=f"replayed or out-of-order sequence number {msg.seq}",
-            )
+            self._refuse(f"replayed or out-of-order sequence number {msg.seq}", party)
             return None
         self.last_seq[party] = msg.seq
         if msg.type == "heartbeat":
@@ -342,20 +336,14 @@ class Mediator:
                 continue
             party = self.identities.get(raw[0])
             if party is not None and raw[2] is not None and raw[2] != party:  # another's name
-                self.result.rejected_messages += 1
-                self.log.emit(
-                    "rejected_message",
-                    party=party,
-                    reason=f"the key of {raw[2]!r} claims to be {party!r}",
-                )
+                self._refuse(f"the key of {raw[2]!r} claims to be {party!r}", party)
                 continue
             try:
                 msg = self.codec.unpack(raw[1]) if party else None
             except WireError:
                 msg = None
             if party is None or msg is None or msg.sender != party:
-                self.result.rejected_messages += 1
-                self.log.emit("rejected_message", reason="malformed or unknown during join")
+                self._refuse("malformed or unknown during join")
                 continue
             self.last_heard[party] = self.clock()
             if msg.type == "hello" and party not in ready:

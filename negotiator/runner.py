@@ -111,18 +111,24 @@ def run_on(
     config: Config,
     options: RunOptions,
     transport: str | None = None,
+    *,
+    prepared: Prepared | None = None,
+    runtime_extra: dict[str, Any] | None = None,
+    on_waiting: Callable[[list[str]], None] | None = None,
 ) -> RunResult:
-    """One run over a bound ``bus`` whose agents ``launch`` provides (started for this run, or
-    already running in a :class:`negotiator.pool.Pool`): log, negotiate, write the summary."""
+    """One run over a bound ``bus`` whose agents ``launch`` provides (started for this run,
+    already running in a :class:`negotiator.pool.Pool`, or elsewhere in a distributed run): log,
+    negotiate, write the summary."""
     started = time.monotonic()
     run_id = options.run_id or new_run_id(config)
-    prepared = prepare(config)
+    prepared = prepared or prepare(config)
     run_dir = options.out / run_id
     run_dir.mkdir(parents=True, exist_ok=False)
     log = EventLog(run_dir / "events.jsonl")
     runtime = {
         "run_id": run_id,
         "transport": transport or options.transport,
+        **(runtime_extra or {}),
         "config_path": options.config_path,
         "python": platform.python_version(),
         "started": datetime.now(UTC).isoformat(),
@@ -137,6 +143,7 @@ def run_on(
             runtime=runtime,
             join_timeout=options.join_timeout,
             run_id=run_id,
+            on_waiting=on_waiting,
         )
     finally:
         log.close()
@@ -313,7 +320,6 @@ def serve(
     """The hub of a distributed run: bind, wait for the parties to join from anywhere, run.
     With tcp, CURVE is on unless ``insecure``: ``keys`` holds the mediator's key pair and every
     participant's public key (``run.py keys``)."""
-    started = time.monotonic()
     participants = list(config.party_names)
     if config.superior_name is not None:
         participants.append(config.superior_name)
@@ -329,37 +335,23 @@ def serve(
     except zmq.ZMQError as exc:
         context.destroy(linger=0)
         raise ConfigError(f"--bind {bind}: {exc}") from None
-    run_id = new_run_id(config)
-    run_dir = out / run_id
-    run_dir.mkdir(parents=True, exist_ok=False)
-    log = EventLog(run_dir / "events.jsonl")
-    runtime = {
-        "run_id": run_id,
-        "transport": "distributed",
-        "bind": bus.endpoint,
-        "config_path": config_path,
-        "python": platform.python_version(),
-        "started": datetime.now(UTC).isoformat(),
-    }
     if on_waiting is not None:
         print(f"mediator listening on {bus.endpoint}", file=sys.stderr, flush=True)
+    options = RunOptions(out=out, join_timeout=join_timeout, config_path=config_path)
     try:
-        metrics, mediator = execute(
-            config,
-            prepared,
-            log,
+        return run_on(
             bus,
             _external_agents,
-            runtime=runtime,
-            join_timeout=join_timeout,
-            run_id=run_id,
+            config,
+            options,
+            "distributed",
+            prepared=prepared,
+            runtime_extra={"bind": bus.endpoint},
             on_waiting=on_waiting,
         )
     finally:
-        log.close()
         bus.close()
         context.destroy(linger=0)
-    return _finish(config, prepared, metrics, mediator, log, run_id, run_dir, started)
 
 
 @contextlib.contextmanager
