@@ -6,6 +6,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,4 +77,18 @@ def cli(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
         timeout=timeout,
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
+    )
+
+
+def wait_for_log(runs: Path, text: str, count: int, timeout: float = 30.0) -> Path:
+    """The events.jsonl of the run under ``runs`` once ``text`` occurs ``count`` times in it
+    (a test that acts on a run while it is under way)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = list(runs.glob("*/events.jsonl"))
+        if found and found[0].read_text().count(text) >= count:
+            return found[0]
+        time.sleep(0.02)
+    raise AssertionError(
+        f"{text} not seen {count} times in a log under {runs} within {timeout:g} s"
     )

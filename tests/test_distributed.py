@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from negotiator.eventlog import read_events, verify_chain
 from negotiator.runner import RunOptions, run
 from negotiator.security import client_from_dir, new_keypair
-from tests.conftest import DEFAULT, ROOT, cli, load
+from tests.conftest import DEFAULT, ROOT, cli, load, wait_for_log
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_leftover_processes")]
 PARTIES = ["yongkang", "wuyi", "jinyun", "zhejiang"]
@@ -352,15 +352,7 @@ def test_a_killed_agent_is_noticed_forfeits_and_counts_as_absent(procs, tmp_path
         "negotiation.deadline=2000",
     ]
     proc = procs.start(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    log = None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = list(tmp_path.glob("*/events.jsonl"))
-        if found and found[0].read_text().count('"round_end"') >= 2:
-            log = found[0]
-            break
-        time.sleep(0.05)
-    assert log is not None
+    log = wait_for_log(tmp_path, '"round_end"', 2)
     pids = {e["party"]: e["pid"] for e in read_events(log) if e["event"] == "agent_joined"}
     os.kill(pids["wuyi"], signal.SIGKILL)
     out, err = proc.communicate(timeout=120)
@@ -425,17 +417,6 @@ def test_replayed_sequence_numbers_are_rejected(tmp_path):
     assert "replayed or out-of-order sequence number 1" in events[-1]["reason"]
 
 
-def _wait_for(log_dir: Path, text: str, count: int, timeout: float = 30.0) -> Path:
-    """The run's events.jsonl once ``text`` occurs ``count`` times in it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = list(log_dir.glob("*/events.jsonl"))
-        if found and found[0].read_text().count(text) >= count:
-            return found[0]
-        time.sleep(0.02)
-    raise AssertionError(f"{text} not seen {count} times within {timeout:g} s")
-
-
 def test_a_restarted_agent_rejoins_under_its_key_and_resumes(procs, tmp_path, keys):
     from negotiator.replay import verify
     from tests.conftest import SAOP_DEFAULT
@@ -450,7 +431,7 @@ def test_a_restarted_agent_rejoins_under_its_key_and_resumes(procs, tmp_path, ke
     overrides = [x for o in settings_ for x in ("--set", o)]
     med, endpoint = start_mediator(procs, tmp_path, keys, *overrides)
     start_agents(procs, endpoint, keys, PARTIES)  # agents get their settings from the hub
-    log = _wait_for(tmp_path / "runs", '"round_end"', 2)
+    log = wait_for_log(tmp_path / "runs", '"round_end"', 2)
     pids = {e["party"]: e["pid"] for e in read_events(log) if e["event"] == "agent_joined"}
     os.kill(pids["wuyi"], signal.SIGKILL)
     start_agents(procs, endpoint, keys, ["wuyi"])  # the same party and key, a new process
@@ -475,7 +456,7 @@ def test_distributed_agents_leave_when_the_hub_dies(procs, tmp_path, keys):
     med, endpoint = start_mediator(procs, tmp_path, keys, *overrides)
     start_agents(procs, endpoint, keys, PARTIES)
     agents = procs.procs[1:]
-    log = _wait_for(tmp_path / "runs", '"round_end"', 2)
+    log = wait_for_log(tmp_path / "runs", '"round_end"', 2)
     med.kill()
     med.wait(timeout=10)
     killed = time.monotonic()

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from negotiator.eventlog import GENESIS, chain
 from negotiator.replay import timeline, verify
 from negotiator.runner import RunOptions, run
-from tests.conftest import DEFAULT, ROOT, SAOP_DEFAULT, cli, load
+from tests.conftest import DEFAULT, ROOT, SAOP_DEFAULT, cli, load, wait_for_log
 
 PD = ROOT / "configs" / "scenarios" / "prisoners_dilemma.toml"
 pytestmark = pytest.mark.slow
@@ -35,6 +36,17 @@ def logs(tmp_path_factory):
         ),
     }
     return {name: run(c, RunOptions(out=out, transport="inproc")) for name, c in configs.items()}
+
+
+def rechained(events: list[dict], folder: Path) -> Path:
+    """Write ``events`` to ``folder`` as a forger would: every digest recomputed."""
+    previous = GENESIS
+    for event in events:
+        event["digest"] = chain(previous, event)
+        previous = event["digest"]
+    folder.mkdir()
+    (folder / "events.jsonl").write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    return folder
 
 
 @pytest.mark.parametrize("name", ["default", "saop", "pd", "renegotiation", "faults"])
@@ -80,21 +92,12 @@ def test_an_edited_value_fails_with_exit_4_naming_the_line(logs, tmp_path):
 
 
 def test_a_forger_who_recomputes_the_chain_is_caught_by_re_execution(logs, tmp_path):
-    from negotiator.eventlog import GENESIS, chain
 
     src = logs["pd"].run_dir
     events = [json.loads(x) for x in (src / "events.jsonl").read_text().splitlines()]
     period = next(e for e in events if e["event"] == "period")
     period["payoffs"]["row"] += 1.0  # claim a better payoff, and fix up every digest after it
-    previous = GENESIS
-    for event in events:
-        event["digest"] = chain(previous, event)
-        previous = event["digest"]
-    (tmp_path / "forged").mkdir()
-    (tmp_path / "forged" / "events.jsonl").write_text(
-        "\n".join(json.dumps(e) for e in events) + "\n"
-    )
-    report = verify(tmp_path / "forged")
+    report = verify(rechained(events, tmp_path / "forged"))
     assert not report.ok and report.line == period["line"] and report.field == "payoffs.row"
 
 
@@ -115,15 +118,7 @@ def test_a_killed_mediator_leaves_a_verifiable_prefix_and_no_agent(tmp_path):
     ]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     try:
-        deadline = time.monotonic() + 30
-        log = None
-        while time.monotonic() < deadline:
-            found = list(out.glob("*/events.jsonl"))
-            if found and found[0].read_text().count('"round_end"') >= 3:
-                log = found[0]
-                break
-            time.sleep(0.1)
-        assert log is not None, "the run did not get going"
+        log = wait_for_log(out, '"round_end"', 3)  # the run got going
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     finally:
@@ -182,20 +177,13 @@ def test_reexecuted_agents_take_every_recorded_action(logs, name):
 
 
 def test_reexecution_catches_a_log_whose_strategies_were_swapped(logs, tmp_path):
-    from negotiator.eventlog import GENESIS, chain
 
     src = logs["saop"].run_dir
     events = [json.loads(x) for x in (src / "events.jsonl").read_text().splitlines()]
     events[0]["config"]["parties"]["wuyi"]["strategy"] = "conceder"  # claim another strategy
-    previous = GENESIS
-    for event in events:
-        event["digest"] = chain(previous, event)
-        previous = event["digest"]
-    (tmp_path / "swapped").mkdir()
-    (tmp_path / "swapped" / "events.jsonl").write_text(
-        "\n".join(json.dumps(e) for e in events) + "\n"
-    )
-    assert verify(tmp_path / "swapped").ok  # the mediator's part is consistent ...
+    assert verify(
+        rechained(events, tmp_path / "swapped")
+    ).ok  # the mediator's part is consistent ...
     report = verify(tmp_path / "swapped", reexecute=True)
     assert not report.ok and "wuyi would send" in report.message  # ... the agents' is not
 
