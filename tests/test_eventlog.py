@@ -2,7 +2,17 @@
 
 import json
 
-from negotiator.eventlog import EventLog, chain, read_events, verify_chain
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from negotiator.eventlog import (
+    VOLATILE_FIELDS,
+    EventLog,
+    canonical,
+    chain,
+    read_events,
+    verify_chain,
+)
 
 
 def write(path, n=3):
@@ -47,3 +57,57 @@ def test_unflushed_lines_are_not_on_disk_and_prefix_stays_valid(tmp_path):
     log.close()
     events = read_events(tmp_path / "c.jsonl")
     assert [e["event"] for e in events] == ["one", "two"] and verify_chain(events) is None
+
+
+# --- the canonical JSON: orjson where it writes the standard library's bytes ------------------
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.floats(min_value=-1e-3, max_value=1e-3)  # where orjson writes decimals or short exponents
+    | st.sampled_from([1e-05, 1.5e-07, -2e-09, 0.0001, 1e16, 1e22, 5e-324, -0.0])
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _json_values, max_size=6))
+def test_canonical_is_the_standard_librarys_canonical_json(fields):
+    expected = json.dumps(
+        {k: v for k, v in fields.items() if k not in VOLATILE_FIELDS},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
+    assert canonical(fields) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _json_values, max_size=6))
+def test_every_line_reads_back_to_its_fields_and_verifies(tmp_path_factory, fields):
+    path = tmp_path_factory.mktemp("log") / "events.jsonl"
+    log = EventLog(path)
+    log.emit("step", fields=fields)
+    log.close()
+    (event,) = read_events(path)
+    assert verify_chain([event]) is None
+    # the same values (NaN is the one value unequal to itself: compare the canonical bytes)
+    assert canonical({"fields": event["fields"]}) == canonical({"fields": fields})
+
+
+def test_values_orjson_cannot_write_exactly_are_written_by_the_standard_library(tmp_path):
+    log = EventLog(tmp_path / "e.jsonl")
+    log.emit("step", tiny=1e-05, tinier=1.5e-07)  # orjson: 0.00001 and 1.5e-7, the same floats
+    log.emit("step", nan=float("nan"), inf=float("-inf"), big=2**70)  # orjson: null, an error
+    log.close()
+    _first, second = (tmp_path / "e.jsonl").read_text().splitlines()
+    assert '"nan":NaN' in second and '"inf":-Infinity' in second and f'"big":{2**70}' in second
+    events = read_events(tmp_path / "e.jsonl")
+    assert verify_chain(events) is None
+    assert events[0]["tiny"] == 1e-05 and events[0]["tinier"] == 1.5e-07
