@@ -3,8 +3,9 @@ and all N replies, no logic — over ipc, tcp (loopback) and inproc.
 
 Usage: python bench/floor.py [--n 3 10 30 100] [--rounds 200] [--transports ipc tcp inproc]
 
-Peers are OS processes (ipc, tcp) or threads (inproc), as our agents are. Prints the median time
-per round (after warm-up) for each N and transport.
+Peers are OS processes (ipc, tcp) or threads (inproc), as our agents are; inproc keeps the router
+and its peer threads on one CPU core, as inproc runs do (negotiator.affinity), and is also shown
+on all cores. Prints the median time per round (after warm-up) for each N and transport.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import time
 
 import msgpack
 import zmq
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+from negotiator.affinity import on_one_cpu, pick_cpu
 
 
 def echo(ctx: zmq.Context, endpoint: str, name: str) -> None:
@@ -37,10 +41,20 @@ def echo(ctx: zmq.Context, endpoint: str, name: str) -> None:
     s.close()
 
 
-def floor(n: int, transport: str, rounds: int, sequential: bool = False) -> float:
+def floor(
+    n: int, transport: str, rounds: int, sequential: bool = False, one_cpu: bool | None = None
+) -> float:
     """Median seconds per round with ``n`` peers over ``transport``: one message to each and all
     replies; ``sequential``: to each in turn, waiting for its reply before the next (the shape of
-    a SAOP round)."""
+    a SAOP round). ``one_cpu``: the router and its peer threads on one core, as an inproc run
+    keeps them (default: for inproc)."""
+    if one_cpu is None:
+        one_cpu = transport == "inproc"
+    with on_one_cpu(pick_cpu() if one_cpu and transport == "inproc" else None):
+        return _floor(n, transport, rounds, sequential)
+
+
+def _floor(n: int, transport: str, rounds: int, sequential: bool) -> float:
     ctx = zmq.Context()
     router = ctx.socket(zmq.ROUTER)
     router.setsockopt(zmq.LINGER, 0)
@@ -123,6 +137,9 @@ def main() -> None:
     )
     for n in args.n:
         cells = [f"{t} {floor(n, t, args.rounds) * 1000:7.3f} ms" for t in args.transports]
+        if "inproc" in args.transports:  # as inproc runs keep to one core, and as they would not
+            spread = floor(n, "inproc", args.rounds, one_cpu=False) * 1000
+            cells.append(f"inproc on all cores {spread:7.3f} ms")
         print(f"  N = {n:3d}: " + "   ".join(cells))
 
 

@@ -12,7 +12,8 @@ its agents are not new. They are started with ``serve`` (after ``end`` they say 
 and wait for the next run) and their state is rebuilt from each run's welcome. An agent that has
 died is started again before the next run; after a run that failed, or when a run has other
 parties than the last one, all agents are replaced. Pools run over ipc or inproc (tcp's CURVE
-allow-list is fixed per bus).
+allow-list is fixed per bus). An inproc pool keeps its runs and its agent threads on one CPU core
+(``cpu``; :mod:`negotiator.affinity`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from types import TracebackType
 
 import zmq
 
+from negotiator.affinity import on_one_cpu, pick_cpu
 from negotiator.bus import MediatorSocket, Transport
 from negotiator.config import Config
 from negotiator.errors import ConfigError
@@ -34,10 +36,13 @@ from negotiator.runner import RunOptions, RunResult, run_on
 class Pool:
     """A bound bus and the agents of the last run's parties, reused by :meth:`run`."""
 
-    def __init__(self, transport: Transport = "ipc") -> None:
+    def __init__(self, transport: Transport = "ipc", cpu: int | None = None) -> None:
+        """``cpu`` (inproc): the core the pool's runs and agent threads keep to; None: the one
+        the creating thread is on (no pinning where affinity is not supported)."""
         if transport not in ("ipc", "inproc"):
             raise ConfigError(f"a pool runs over ipc or inproc, not {transport}")
         self.transport = transport
+        self.cpu = (cpu if cpu is not None else pick_cpu()) if transport == "inproc" else None
         self.context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
         self.bus = MediatorSocket(transport, self.context)
         self.agents: dict[str, AgentLauncher] = {}
@@ -60,10 +65,11 @@ class Pool:
         participants = tuple(config.party_names) + (
             (config.superior_name,) if config.superior_name else ()
         )
-        self._staff(participants)
-        self.runs += 1
         try:
-            return run_on(self.bus, self._launched, config, options, f"{self.transport} (pool)")
+            with on_one_cpu(self.cpu):  # agent threads started meanwhile keep to it too
+                self._staff(participants)
+                self.runs += 1
+                return run_on(self.bus, self._launched, config, options, f"{self.transport} (pool)")
         except BaseException:
             # the agents may be anywhere in the failed run: the next run gets new ones
             self._stop_all()

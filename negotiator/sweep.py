@@ -280,20 +280,32 @@ def run_task(experiment_path: str, task: Task, logs: str | None, transport: str)
 
 _EXPERIMENTS: dict[str, Experiment] = {}
 _POOLS: dict[str, Any] = {}
+_WORKER_NUMBER: list[int] = []
+"""This process's number among a local sweep's workers (0, 1, …), once it has one."""
+
+
+def _number_worker(counter: Any) -> None:
+    """A local sweep worker's initializer: take the next number (it decides the worker's CPU)."""
+    with counter.get_lock():
+        _WORKER_NUMBER.append(counter.value)
+        counter.value += 1
 
 
 def _pool(transport: str) -> Any:
-    """This process's agent pool for ``transport`` (closed when the process ends)."""
+    """This process's agent pool for ``transport`` (closed when the process ends). An inproc
+    pool keeps to one CPU: a local sweep's workers each to another, by their numbers."""
     if transport not in _POOLS:
         import atexit
         from multiprocessing import util
 
+        from negotiator.affinity import pick_cpu
         from negotiator.pool import Pool
 
         if not _POOLS:
             atexit.register(close_pools)
             util.Finalize(None, close_pools, exitpriority=10)  # a pool worker's normal exit
-        _POOLS[transport] = Pool(transport)  # type: ignore[arg-type]
+        cpu = pick_cpu(_WORKER_NUMBER[0]) if _WORKER_NUMBER else None
+        _POOLS[transport] = Pool(transport, cpu=cpu)  # type: ignore[arg-type]
     return _POOLS[transport]
 
 
@@ -421,7 +433,7 @@ def _execute(
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
-    pool = ctx.Pool(workers)
+    pool = ctx.Pool(workers, initializer=_number_worker, initargs=(ctx.Value("i", 0),))
     finished = False
     try:
         jobs = ((path, task, logs, transport) for task in todo)
