@@ -10,7 +10,7 @@ least once per round, so a crash leaves a valid prefix of whole lines.
 The canonical JSON is the standard library's (sorted keys, ``(",", ":")`` separators, no ASCII
 escaping). orjson writes the same bytes more than ten times faster except for a few values — a
 float below 1e-4 in magnitude, NaN and infinities (it writes ``null``), an integer beyond 64
-bits, a key that is not a string — so :func:`canonical` uses orjson and falls back to the
+bits, a key that is not a string — so :func:`canonical_json` uses orjson and falls back to the
 standard library whenever its output could hold one of them (``tests/test_eventlog.py`` checks
 the two agree on arbitrary values).
 """
@@ -47,13 +47,13 @@ _SHORT_EXPONENT = re.compile(rb"e-\d(?!\d)")
 def canonical(event: dict[str, Any]) -> bytes:
     """The bytes that are hashed for one event: sorted keys, no spaces, volatile fields dropped."""
     if VOLATILE_FIELDS.isdisjoint(event):
-        return _canonical(event)
-    return _canonical({k: v for k, v in event.items() if k not in VOLATILE_FIELDS})
+        return canonical_json(event)
+    return canonical_json({k: v for k, v in event.items() if k not in VOLATILE_FIELDS})
 
 
-def _canonical(value: Any) -> bytes:
-    """``value`` as canonical JSON: the standard library's bytes, by orjson where it writes the
-    same."""
+def canonical_json(value: Any) -> bytes:
+    """``value`` as canonical JSON — ``json.dumps(value, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)`` encoded in UTF-8 — by orjson where it writes the same bytes."""
     try:
         out = orjson.dumps(value, option=_SORTED)
     except TypeError:  # an integer beyond 64 bits, a key that is not a string

@@ -9,6 +9,7 @@ from negotiator.eventlog import (
     VOLATILE_FIELDS,
     EventLog,
     canonical,
+    canonical_json,
     chain,
     read_events,
     verify_chain,
@@ -86,6 +87,11 @@ def test_canonical_is_the_standard_librarys_canonical_json(fields):
         ensure_ascii=False,
     ).encode()
     assert canonical(fields) == expected
+    values = list(fields.values())  # any JSON value, as state digests hash them
+    assert (
+        canonical_json(values)
+        == json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    )
 
 
 @settings(max_examples=300, deadline=None)

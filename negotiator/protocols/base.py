@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from negotiator.eventlog import canonical_json
 
 
 class InvalidAction(ValueError):
@@ -22,7 +23,4 @@ class ProtocolEvent:
 
 def state_digest(fields: dict[str, Any]) -> str:
     """SHA-256 (hex, first 16 bytes) of a state's canonical JSON: checked again on replay."""
-    return hashlib.sha256(_CANONICAL.encode(fields).encode()).hexdigest()[:32]
-
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical_json(fields)).hexdigest()[:32]
