@@ -292,6 +292,7 @@ def run_agent(
     agent = Agent(name)
     parent = os.getppid()
     record = _recorder(name)
+    timing = _Timing(name) if os.environ.get(TIMING_ENV) else None
     try:
         sock.send(agent.hello())
         last = last_sent = time.monotonic()
@@ -316,6 +317,7 @@ def run_agent(
                 continue
             last = time.monotonic()
             heard = True
+            received = time.perf_counter()
             try:
                 msg = agent.codec.unpack(data)
             except WireError as exc:
@@ -329,6 +331,8 @@ def run_agent(
             for reply in replies:
                 sock.send(reply)
                 last_sent = time.monotonic()
+            if timing is not None and msg.type == "request":
+                timing.add(str(msg.body.get("kind")), time.perf_counter() - received)
             if done and serve and not agent.failed:  # the next run, same numbering
                 agent = Agent(name, codec=agent.codec)
                 sock.send(agent.hello())
@@ -338,6 +342,30 @@ def run_agent(
                 return 1 if agent.failed else 0
     finally:
         sock.close()
+        if timing is not None:
+            timing.write()
+
+
+#: Environment variable naming a directory: every agent then writes, when it ends,
+#: ``<dir>/<party>-<pid>.json`` with the microseconds it took for each request it answered
+#: (from receiving the message to having sent the replies), by request kind.
+TIMING_ENV = "NEGOTIATOR_TIMING_DIR"
+
+
+class _Timing:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.spent: dict[str, list[float]] = {}
+
+    def add(self, kind: str, seconds: float) -> None:
+        self.spent.setdefault(kind, []).append(round(seconds * 1e6, 1))
+
+    def write(self) -> None:
+        folder = os.environ[TIMING_ENV]
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"{self.name}-{os.getpid()}.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"party": self.name, "microseconds": self.spent}, f)
 
 
 #: Environment variable naming a directory: every agent then appends each message it receives

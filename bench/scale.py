@@ -5,12 +5,16 @@ Usage: python bench/scale.py [--n 3 10 30 100] [--rounds 50] [--transport ipc]
 The domain: three ordinal issues of five values; every government's value table is drawn from a
 seeded generator; single text with hill climbers (voting stalls only at the deadline), no phase 2.
 Prints the median round time (``wall_ms`` of ``round_end``), the floor of one N-peer round measured
-in the same run, the mediator's peak RSS (this process) and the largest agent's peak RSS.
+in the same run, the mediator's peak RSS (this process), the largest agent's peak RSS, and the
+median time an agent took for a vote request by its own clock (``NEGOTIATOR_TIMING_DIR``: from
+receiving the request to having sent the vote), with N times that: the agents' work per round,
+shared by the machine's cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -28,6 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from floor import floor  # noqa: E402
 
+from agents.process import TIMING_ENV  # noqa: E402
 from negotiator.config import config_from_dict  # noqa: E402
 from negotiator.eventlog import read_events  # noqa: E402
 from negotiator.runner import RunOptions, run  # noqa: E402
@@ -115,10 +120,19 @@ def main() -> None:
         watcher = threading.Thread(target=watch, args=(peaks, done), daemon=True)
         watcher.start()
         with tempfile.TemporaryDirectory() as tmp:
-            result = run(
-                config, RunOptions(out=Path(tmp), transport=args.transport, join_timeout=300)
-            )
+            os.environ[TIMING_ENV] = str(Path(tmp) / "timing")
+            try:
+                result = run(
+                    config, RunOptions(out=Path(tmp), transport=args.transport, join_timeout=300)
+                )
+            finally:
+                del os.environ[TIMING_ENV]
             events = read_events(result.run_dir / "events.jsonl")
+            votes = [
+                us
+                for path in (Path(tmp) / "timing").glob("*.json")
+                for us in json.loads(path.read_text())["microseconds"].get("vote", [])[3:]
+            ]
         done.set()
         watcher.join()
         walls = [e["wall_ms"] for e in events if e["event"] == "round_end" and "wall_ms" in e]
@@ -126,9 +140,11 @@ def main() -> None:
         base = floor(n, args.transport, 100) * 1000
         mediator = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         agent = max(peaks.values(), default=0) / 1024
+        vote = statistics.median(votes)
         print(
             f"  N = {n:3d}: round {ours:8.3f} ms, floor {base:7.3f} ms ({ours / base:4.1f}x); "
-            f"peak RSS mediator {mediator:6.1f} MB, largest agent {agent:5.1f} MB"
+            f"peak RSS mediator {mediator:6.1f} MB, largest agent {agent:5.1f} MB; "
+            f"an agent's vote {vote:5.1f} µs (N × that: {n * vote / 1000:6.3f} ms)"
         )
 
 

@@ -141,3 +141,20 @@ def test_an_always_invalid_agent_forfeits_each_turn_as_invalid(runs_dir):
     per_turn = [e["turn"] for e in events if e["event"] == "invalid_action"]
     assert sorted(set(per_turn)) == [1, 3, 5] and len(per_turn) == 9
     assert [e["reason"] for e in events if e["event"] == "forfeit"] == ["invalid"] * 3
+
+
+def test_agents_time_their_requests_when_asked(runs_dir, tmp_path, monkeypatch):
+    from agents.process import TIMING_ENV
+
+    monkeypatch.setenv(TIMING_ENV, str(tmp_path / "timing"))
+    result = run(load(DEFAULT, *SAOP_DEFAULT), RunOptions(out=runs_dir, transport="ipc"))
+    files = {json.loads(p.read_text())["party"]: p for p in (tmp_path / "timing").glob("*.json")}
+    assert set(files) == {"yongkang", "wuyi", "jinyun", "zhejiang"}
+    assert all(p.name.endswith(f"-{result.pids[n]}.json") for n, p in files.items())
+    turns: dict[str, int] = {}
+    for e in read_events(result.run_dir / "events.jsonl"):
+        if e["event"] == "request" and "turn" in e:  # a saop_turn request
+            turns[e["party"]] = turns.get(e["party"], 0) + 1
+    for party in ("yongkang", "wuyi", "jinyun"):
+        timed = json.loads(files[party].read_text())["microseconds"]["saop_turn"]
+        assert len(timed) == turns[party] and all(us > 0 for us in timed)
