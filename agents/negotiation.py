@@ -12,6 +12,9 @@ Utilities are normalised per party over the outcome space (0 = own worst outcome
 from __future__ import annotations
 
 import math
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -33,6 +36,12 @@ from negotiator.domain import Domain, Outcome
 TIE_BAND = 0.005
 #: Agents enumerate the outcome space; beyond this they refuse with a clear error.
 MAX_OUTCOMES = 3_000_000
+#: Candidate sets up to this size are compared in plain Python, larger ones with numpy. Both
+#: give the same floats; plain Python is the faster for a few candidates in an agent process,
+#: where each numpy call finds its code out of the caches (other processes ran since its turn).
+SMALL_SET = 64
+#: Issues with at most this many options keep their distance table as nested lists too.
+SMALL_ISSUE = 256
 
 
 class OutcomeSpace:
@@ -49,31 +58,49 @@ class OutcomeSpace:
         order = np.argsort(-normalized, kind="stable")
         self.flat = order  # flat outcome indices, best first
         self.values = normalized[order]  # descending
-        self._ascending = -self.values  # for binary search (built once: it is the whole space)
+        # ascending, for binary search with the bisect module (built once: the whole space)
+        self._ascending = array("d", (-self.values).tobytes())
         grids = np.unravel_index(order, domain.sizes)
         self.options = np.stack(grids, axis=1).astype(np.int32) if grids else np.zeros((0, 0))
         self.distance_tables = [_issue_distances(domain, k) for k in range(len(domain.issues))]
+        self._distance_lists = (
+            [t.tolist() for t in self.distance_tables]
+            if all(len(t) <= SMALL_ISSUE for t in self.distance_tables)
+            else None
+        )
 
     def outcome(self, pos: int) -> Outcome:
-        return tuple(int(v) for v in self.options[pos])
+        return tuple(self.options[pos].tolist())
 
-    def candidates(self, target: float) -> np.ndarray:
+    def candidates(self, target: float) -> range:
         """Positions of the outcomes at or just above ``target`` (the lowest such utility,
         plus ties within :data:`TIE_BAND`). Falls back to the best outcome if none reaches it."""
         # values are descending: positions [0, n_ge) have value >= target
-        n_ge = int(np.searchsorted(self._ascending, -target + 1e-12, side="right"))
+        n_ge = bisect_right(self._ascending, -target + 1e-12)
         if n_ge == 0:
-            return np.array([0])
-        lowest = self.values[n_ge - 1]
-        start = int(np.searchsorted(self._ascending, -(lowest + TIE_BAND), side="left"))
-        return np.arange(start, n_ge)
+            return range(1)
+        lowest = -self._ascending[n_ge - 1]
+        start = bisect_left(self._ascending, -(lowest + TIE_BAND))
+        return range(start, n_ge)
 
-    def nearest(self, positions: np.ndarray, reference: Outcome) -> np.ndarray:
-        """The subset of ``positions`` at minimal distance from ``reference``."""
-        dist = np.zeros(len(positions))
+    def nearest(self, positions: range, reference: Outcome) -> Sequence[int]:
+        """The subset of ``positions`` at minimal distance from ``reference`` (in order)."""
+        tables = self._distance_lists
+        if tables is not None and len(positions) <= SMALL_SET:
+            # the same sums as below, in the same order: the same floats
+            dists = []
+            for row in self.options[positions.start : positions.stop].tolist():
+                d = 0.0
+                for table, o, r in zip(tables, row, reference, strict=True):
+                    d += table[o][r]
+                dists.append(d)
+            bound = min(dists) + 1e-12
+            return [p for p, d in zip(positions, dists, strict=True) if d <= bound]
+        at = np.arange(positions.start, positions.stop)
+        dist = np.zeros(len(at))
         for k, table in enumerate(self.distance_tables):
-            dist += table[self.options[positions, k], reference[k]]
-        nearest: np.ndarray = positions[dist <= dist.min() + 1e-12]
+            dist += table[self.options[at, k], reference[k]]
+        nearest: list[int] = at[dist <= dist.min() + 1e-12].tolist()
         return nearest
 
 
@@ -113,9 +140,10 @@ class TargetStrategy(NegotiationStrategy):
         raise NotImplementedError
 
     def choose(self, target: float) -> Outcome:
-        cands = self.space.candidates(target)
-        if self.last_received is not None and len(cands) > 1:
-            cands = self.space.nearest(cands, self.last_received)
+        found = self.space.candidates(target)
+        cands: Sequence[int] = found
+        if self.last_received is not None and len(found) > 1:
+            cands = self.space.nearest(found, self.last_received)
         pos = int(cands[0]) if len(cands) == 1 else int(cands[self.rng.randrange(len(cands))])
         return self.space.outcome(pos)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,8 +15,10 @@ from agents.registry import negotiation_strategies, resolve, validate_strategy
 from negotiator.actions import Accept, Offer
 from negotiator.contract import build_setting
 from negotiator.protocols import StackedAlternatingOffers
-from tests.conftest import BUYER_SELLER, RUBINSTEIN, load
+from tests.conftest import BUYER_SELLER, DEFAULT, ROOT, RUBINSTEIN, load
 from tests.strategy_contract import NegotiationStrategyContract, make_strategy
+
+NEGMAS = ROOT / "configs/bench/negmas_3x10.toml"
 
 
 class TestBoulware(NegotiationStrategyContract):
@@ -143,6 +146,50 @@ def test_outcome_space_candidates_are_at_or_just_above_target():
         values = norm[space.flat[space.candidates(target)]]
         assert values.min() >= target - 1e-9
         assert values.min() == pytest.approx(norm[norm >= target - 1e-12].min())
+
+
+def _reference_choice(space, target, reference):
+    """Candidates and nearest as numpy computes them over the whole space (the model answer)."""
+    ascending = -space.values
+    n_ge = int(np.searchsorted(ascending, -target + 1e-12, side="right"))
+    if n_ge == 0:
+        return [0]
+    lowest = space.values[n_ge - 1]
+    positions = np.arange(int(np.searchsorted(ascending, -(lowest + 0.005), side="left")), n_ge)
+    if reference is None or len(positions) == 1:
+        return positions.tolist()
+    dist = np.zeros(len(positions))
+    for k, table in enumerate(space.distance_tables):
+        dist += table[space.options[positions, k], reference[k]]
+    return positions[dist <= dist.min() + 1e-12].tolist()
+
+
+_SPACES: dict[str, OutcomeSpace] = {}
+
+
+def _space(path, party):
+    if party not in _SPACES:
+        setting = build_setting(load(path))
+        u = setting.utilities[party]
+        _SPACES[party] = OutcomeSpace(setting.domain, (u.all_values() - u.min) / (u.max - u.min))
+    return _SPACES[party]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    case=st.sampled_from([(DEFAULT, "wuyi"), (NEGMAS, "beta"), (BUYER_SELLER, "seller")]),
+    target=st.floats(min_value=-0.1, max_value=1.1) | st.sampled_from([0.0, 1.0]),
+    at=st.integers(min_value=0),
+    no_reference=st.booleans(),
+)
+def test_candidates_and_nearest_match_numpy_over_the_whole_space(case, target, at, no_reference):
+    space = _space(*case)
+    reference = None if no_reference else space.outcome(at % len(space.values))
+    found = space.candidates(target)
+    ours = list(found)
+    if reference is not None and len(found) > 1:
+        ours = list(space.nearest(found, reference))
+    assert ours == _reference_choice(space, target, reference)
 
 
 def test_registry_lists_the_documented_strategies_and_rejects_others():
