@@ -4,8 +4,8 @@ The agents of an inproc run are threads of the mediator's process. They take tur
 GIL, so a second core gives them no parallelism, only a cross-core wake-up at every hand-over
 (a request to an agent, its answer back), which on a virtual machine costs more than the
 hand-over itself. Pinning the mediator's thread and the agent threads it starts to the core it
-is running on removes those wake-ups: ``bench/vs_negmas.py`` measured 19.4 negotiations per
-second unpinned and 36.1 pinned on the project's 2-core machine (docs/performance.md).
+is running on removes those wake-ups: ``bench/vs_negmas.py``'s inproc row went from 19.4 to
+39.0 negotiations per second on the project's 2-core machine (docs/performance.md).
 
 Linux only (``os.sched_setaffinity``); elsewhere, or with a single allowed CPU, nothing is
 pinned. The affinity is the calling thread's: threads it starts inherit it, the rest of the
@@ -28,7 +28,8 @@ def allowed_cpus() -> list[int]:
 
 
 def current_cpu() -> int | None:
-    """The CPU the calling thread is running on now (Linux: ``/proc/thread-self/stat``)."""
+    """The CPU the calling thread is running on now (Linux: its ``/proc/self/task/<tid>/stat``;
+    None elsewhere)."""
     try:
         with open(f"/proc/self/task/{threading.get_native_id()}/stat", encoding="ascii") as f:
             fields = f.read().rsplit(")", 1)[1].split()
