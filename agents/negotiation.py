@@ -12,8 +12,10 @@ Utilities are normalised per party over the outcome space (0 = own worst outcome
 from __future__ import annotations
 
 import math
+import threading
 from array import array
 from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -30,7 +32,7 @@ from agents.base import (
     TurnObservation,
     VoteObservation,
 )
-from negotiator.domain import Domain, Outcome
+from negotiator.domain import Domain, Outcome, Utility
 
 #: Outcomes within this much normalised utility of the best candidate count as ties.
 TIE_BAND = 0.005
@@ -104,6 +106,32 @@ class OutcomeSpace:
         return nearest
 
 
+#: Outcome spaces kept per process, by (domain, utility): an agent that plays run after run (a
+#: pool, a sweep worker) sorts its space once, not once per run (73 ms for the default case's
+#: 235,224 outcomes). A space is read-only once built, so runs and inproc threads can share it.
+SPACE_CACHE = 4
+_spaces: OrderedDict[tuple[Domain, Utility], OutcomeSpace] = OrderedDict()
+_spaces_lock = threading.Lock()
+
+
+def outcome_space(domain: Domain, utility: Utility) -> OutcomeSpace:
+    """The outcome space of ``domain`` seen by the party with ``utility`` (normalised), from the
+    process's cache of the last :data:`SPACE_CACHE` used."""
+    key = (domain, utility)
+    with _spaces_lock:
+        space = _spaces.get(key)
+        if space is not None:
+            _spaces.move_to_end(key)
+            return space
+    normalized = (utility.all_values() - utility.min) / max(utility.max - utility.min, 1e-300)
+    space = OutcomeSpace(domain, normalized)
+    with _spaces_lock:
+        _spaces[key] = space
+        while len(_spaces) > SPACE_CACHE:
+            _spaces.popitem(last=False)
+    return space
+
+
 def _issue_distances(domain: Domain, k: int) -> np.ndarray:
     """Distance in [0, 1] between the options of issue k."""
     issue = domain.issues[k]
@@ -129,7 +157,7 @@ class TargetStrategy(NegotiationStrategy):
     def __init__(self, ctx: AgentContext, params: object) -> None:
         super().__init__(ctx, params)
         u = ctx.utility
-        self.space = OutcomeSpace(ctx.domain, (u.all_values() - u.min) / max(u.max - u.min, 1e-300))
+        self.space = outcome_space(ctx.domain, u)
         self.u_res = min(max(u.normalized_reservation, 0.0), 1.0)
         self.last_received: Outcome | None = None
 

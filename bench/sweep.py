@@ -1,9 +1,11 @@
 """Sweep speed: runs per second of a sweep of the default scenario with 1 and 2 workers.
 
-Usage: python bench/sweep.py [--runs N]
+Usage: python bench/sweep.py [--runs N] [--saop]
 
 A one-cell experiment (the default case, phase 1 and 2, its shocks) over N seeds, inproc agents,
-event logs kept, as `python run.py sweep` runs it; worker start-up included in the time.
+event logs kept, as `python run.py sweep` runs it; worker start-up included in the time. With
+``--saop`` the cell plays stacked alternating offers with time-dependent governments (boulware,
+linear, conceder: each sorts the 235,224 outcomes by its utility) instead of the single text.
 """
 
 from __future__ import annotations
@@ -29,22 +31,33 @@ metrics = ["agreement", "compliance_rate", "cumulative_payoff"]
 
 [grid]
 "mediator.transparency" = ["public"]
+{saop}"""
+
+SAOP = """"negotiation.protocol" = ["saop"]
+"negotiation.deadline" = [40]
+"parties.yongkang.strategy" = ["boulware"]
+"parties.wuyi.strategy" = ["linear"]
+"parties.jinyun.strategy" = ["conceder"]
 """
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--saop", action="store_true", help="SAOP, time-dependent governments")
     args = parser.parse_args()
     base = ROOT / "configs/scenarios/yongkang_wuyi_jinyun.toml"
+    what = " (SAOP, boulware/linear/conceder)" if args.saop else ""
     print(
-        f"sweep of {args.runs} runs of the default scenario, inproc agents, logs kept "
+        f"sweep of {args.runs} runs of the default scenario{what}, inproc agents, logs kept "
         f"(cores: {len(os.sched_getaffinity(0))})"
     )
     rates = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.toml"
-        path.write_text(EXPERIMENT.format(base=base, runs=args.runs))
+        path.write_text(
+            EXPERIMENT.format(base=base, runs=args.runs, saop=SAOP if args.saop else "")
+        )
         experiment = load_experiment(path)
         for workers in (1, 2):
             started = time.perf_counter()

@@ -11,12 +11,10 @@ on the frontier and computed there; ties go to the smallest outcome tuple.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -37,7 +35,7 @@ _LEAF = 64  # blocks at most this large are filtered by all-pairs comparison
 _BRUTE = 1 << 12  # red × blue pairs compared directly in _dominated_by
 _CHUNK = 2_000_000  # candidate outcomes filtered at once while merging an issue
 _CACHE_SIZE = 16
-_cache: OrderedDict[str, Analysis] = OrderedDict()
+_cache: OrderedDict[Hashable, Analysis] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -314,15 +312,15 @@ def analyze(
 ) -> Analysis:
     """Analyse a domain exactly; :class:`AnalysisTooLarge` if the frontier gets too large.
 
-    The result is cached per process, keyed by a hash of the domain, utilities and weights.
+    The result is cached per process, keyed by the domain, utilities and weights (frozen values:
+    equal content, equal key).
     """
-    spec = {
-        "domain": domain.to_spec(),
-        "utilities": {p: utilities[p].to_spec() for p in sorted(utilities)},
-        "power": {p: float(power[p]) for p in sorted(power)},
-        "max_frontier": max_frontier,
-    }
-    key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+    key = (
+        domain,
+        tuple((p, utilities[p]) for p in sorted(utilities)),
+        tuple((p, float(power[p])) for p in sorted(power)),
+        max_frontier,
+    )
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)

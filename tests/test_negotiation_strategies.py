@@ -215,3 +215,23 @@ def test_registry_lists_the_documented_strategies_and_rejects_others():
     with pytest.raises(StrategyError, match="exactly 2"):
         validate_strategy("rubinstein", {}, n_parties=3)
     assert isinstance(Accept(), Accept)
+
+
+def test_an_agent_process_sorts_each_outcome_space_once_and_keeps_a_few():
+    from agents import negotiation
+    from negotiator.domain import Utility
+
+    setting = build_setting(load(BUYER_SELLER))
+    buyer, seller = setting.utilities["buyer"], setting.utilities["seller"]
+    negotiation._spaces.clear()
+    first = negotiation.outcome_space(setting.domain, buyer)
+    again = build_setting(load(BUYER_SELLER))  # equal content, new objects: the same space
+    assert negotiation.outcome_space(again.domain, again.utilities["buyer"]) is first
+    assert negotiation.outcome_space(setting.domain, seller) is not first
+    moved = Utility(buyer.party, buyer.tables, buyer.offset, buyer.reservation + 1.0)
+    assert negotiation.outcome_space(setting.domain, moved) is not first
+    for k in range(negotiation.SPACE_CACHE):  # older entries make way for new ones
+        shifted = Utility(buyer.party, buyer.tables, buyer.offset + k + 1, buyer.reservation)
+        negotiation.outcome_space(setting.domain, shifted)
+    assert len(negotiation._spaces) == negotiation.SPACE_CACHE
+    assert negotiation.outcome_space(setting.domain, buyer) is not first
