@@ -106,30 +106,52 @@ class OutcomeSpace:
         return nearest
 
 
-#: Outcome spaces kept per process, by (domain, utility): an agent that plays run after run (a
-#: pool, a sweep worker) sorts its space once, not once per run (73 ms for the default case's
-#: 235,224 outcomes). A space is read-only once built, so runs and inproc threads can share it.
-SPACE_CACHE = 4
-_spaces: OrderedDict[tuple[Domain, Utility], OutcomeSpace] = OrderedDict()
-_spaces_lock = threading.Lock()
+class SpaceCache:
+    """Outcome spaces kept per process, by (domain, utility): an agent that plays run after run (a
+    pool, a sweep worker) sorts its space once, not once per run (73 ms for the default case's
+    235,224 outcomes). A space is read-only once built, so runs and inproc threads share it.
+
+    A space built for the first time waits on probation (the last ``probation`` of them); one
+    asked for again is kept (the last ``kept`` used). So the spaces a run starts with stay, while
+    those of one-off renegotiations (utilities moved by a run's own shocks) pass through."""
+
+    def __init__(self, kept: int = 4, probation: int = 2) -> None:
+        self.kept_size = kept
+        self.probation_size = probation
+        self.kept: OrderedDict[tuple[Domain, Utility], OutcomeSpace] = OrderedDict()
+        self.probation: OrderedDict[tuple[Domain, Utility], OutcomeSpace] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, domain: Domain, utility: Utility) -> OutcomeSpace:
+        """The outcome space of ``domain`` seen by the party with ``utility`` (normalised)."""
+        key = (domain, utility)
+        with self._lock:
+            space = self.kept.get(key)
+            if space is not None:
+                self.kept.move_to_end(key)
+                return space
+            space = self.probation.pop(key, None)
+            if space is not None:  # asked for again: keep it
+                self.kept[key] = space
+                while len(self.kept) > self.kept_size:
+                    self.kept.popitem(last=False)
+                return space
+        normalized = (utility.all_values() - utility.min) / max(utility.max - utility.min, 1e-300)
+        space = OutcomeSpace(domain, normalized)
+        with self._lock:
+            self.probation[key] = space
+            while len(self.probation) > self.probation_size:
+                self.probation.popitem(last=False)
+        return space
+
+    def clear(self) -> None:
+        with self._lock:
+            self.kept.clear()
+            self.probation.clear()
 
 
-def outcome_space(domain: Domain, utility: Utility) -> OutcomeSpace:
-    """The outcome space of ``domain`` seen by the party with ``utility`` (normalised), from the
-    process's cache of the last :data:`SPACE_CACHE` used."""
-    key = (domain, utility)
-    with _spaces_lock:
-        space = _spaces.get(key)
-        if space is not None:
-            _spaces.move_to_end(key)
-            return space
-    normalized = (utility.all_values() - utility.min) / max(utility.max - utility.min, 1e-300)
-    space = OutcomeSpace(domain, normalized)
-    with _spaces_lock:
-        _spaces[key] = space
-        while len(_spaces) > SPACE_CACHE:
-            _spaces.popitem(last=False)
-    return space
+#: This process's outcome spaces (see :class:`SpaceCache`).
+spaces = SpaceCache()
 
 
 def _issue_distances(domain: Domain, k: int) -> np.ndarray:
@@ -157,7 +179,7 @@ class TargetStrategy(NegotiationStrategy):
     def __init__(self, ctx: AgentContext, params: object) -> None:
         super().__init__(ctx, params)
         u = ctx.utility
-        self.space = outcome_space(ctx.domain, u)
+        self.space = spaces.get(ctx.domain, u)
         self.u_res = min(max(u.normalized_reservation, 0.0), 1.0)
         self.last_received: Outcome | None = None
 

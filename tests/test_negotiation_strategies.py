@@ -217,21 +217,24 @@ def test_registry_lists_the_documented_strategies_and_rejects_others():
     assert isinstance(Accept(), Accept)
 
 
-def test_an_agent_process_sorts_each_outcome_space_once_and_keeps_a_few():
-    from agents import negotiation
+def test_an_agent_process_sorts_each_outcome_space_once_and_keeps_those_used_again():
+    from agents.negotiation import SpaceCache
     from negotiator.domain import Utility
 
     setting = build_setting(load(BUYER_SELLER))
     buyer, seller = setting.utilities["buyer"], setting.utilities["seller"]
-    negotiation._spaces.clear()
-    first = negotiation.outcome_space(setting.domain, buyer)
+    cache = SpaceCache(kept=2, probation=2)
+    first = cache.get(setting.domain, buyer)
     again = build_setting(load(BUYER_SELLER))  # equal content, new objects: the same space
-    assert negotiation.outcome_space(again.domain, again.utilities["buyer"]) is first
-    assert negotiation.outcome_space(setting.domain, seller) is not first
+    assert cache.get(again.domain, again.utilities["buyer"]) is first  # now kept
+    assert cache.get(setting.domain, seller) is not first
     moved = Utility(buyer.party, buyer.tables, buyer.offset, buyer.reservation + 1.0)
-    assert negotiation.outcome_space(setting.domain, moved) is not first
-    for k in range(negotiation.SPACE_CACHE):  # older entries make way for new ones
+    assert cache.get(setting.domain, moved) is not first
+    for k in range(5):  # one-off spaces (a run's own renegotiations) pass through probation
         shifted = Utility(buyer.party, buyer.tables, buyer.offset + k + 1, buyer.reservation)
-        negotiation.outcome_space(setting.domain, shifted)
-    assert len(negotiation._spaces) == negotiation.SPACE_CACHE
-    assert negotiation.outcome_space(setting.domain, buyer) is not first
+        cache.get(setting.domain, shifted)
+    assert len(cache.probation) == 2 and list(cache.kept.values()) == [first]
+    assert cache.get(setting.domain, buyer) is first
+    for utility in (seller, moved, seller, moved):  # two more kept: the least recent goes
+        cache.get(setting.domain, utility)
+    assert len(cache.kept) == 2 and cache.get(setting.domain, buyer) is not first
