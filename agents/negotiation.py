@@ -61,7 +61,7 @@ class OutcomeSpace:
         self.flat = order  # flat outcome indices, best first
         self.values = normalized[order]  # descending
         # ascending, for binary search with the bisect module (built once: the whole space)
-        self._ascending = array("d", (-self.values).tobytes())
+        self._ascending = array("d", np.ascontiguousarray(-self.values, dtype=np.float64).tobytes())
         grids = np.unravel_index(order, domain.sizes)
         self.options = np.stack(grids, axis=1).astype(np.int32) if grids else np.zeros((0, 0))
         self.distance_tables = [_issue_distances(domain, k) for k in range(len(domain.issues))]

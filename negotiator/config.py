@@ -26,7 +26,7 @@ ParamValue = float | int | str | bool
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RunSection(_Section):
@@ -560,10 +560,16 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     return out
 
 
+#: pydantic's names for the alternatives of a union, which it puts in an error's path.
+_UNION_TAGS = frozenset({"float", "int", "str", "bool"})
+
+
 def format_validation_error(exc: ValidationError) -> str:
-    """One line: the first error's field path and message (and how many more there are)."""
+    """One line: the field path and message of the first of the deepest errors (a union reports
+    one error per alternative: the deepest is the one that got furthest), and how many more
+    there are."""
     errors = exc.errors()
-    first = errors[0]
+    first = max(errors, key=lambda e: len(e["loc"]))
     msg = str(first["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     # drop pydantic's union and validator tags (e.g. "function-after[...]") from the path;
     # list positions are written [i]
@@ -571,7 +577,7 @@ def format_validation_error(exc: ValidationError) -> str:
     for p in first["loc"]:
         if isinstance(p, int):
             parts.append(f"[{p}]")
-        elif "[" not in str(p) and "(" not in str(p):
+        elif "[" not in str(p) and "(" not in str(p) and str(p) not in _UNION_TAGS:
             parts.append(("." if parts else "") + str(p))
     loc = "".join(parts)
     if first["type"] == "extra_forbidden":

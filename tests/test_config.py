@@ -184,3 +184,20 @@ def test_superior_is_the_lowest_common_parent():
     assert load(DEFAULT).superior_name == "zhejiang"
     assert load(DEFAULT, "parties.jinyun.parent='jinhua'").superior_name == "jinhua"
     assert load(DEFAULT, "parties.jinyun.parent='lishui'").superior_name == "zhejiang"
+
+
+FINITE = "Input should be a finite number"
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("parties.buyer.values.price.low=nan", f"values.price.low: {FINITE} (got nan)"),
+        ("parties.buyer.reservation=inf", f"parties.buyer.reservation: {FINITE} (got inf)"),
+        ("parties.buyer.values.price.low='x'", "parties.buyer.values.price.low: Input should be"),
+    ],
+)
+def test_numbers_must_be_finite_and_the_error_names_the_deepest_field(override, expected):
+    with pytest.raises(ConfigError) as info:
+        load(BUYER_SELLER, override)
+    assert expected in str(info.value) and "\n" not in str(info.value)

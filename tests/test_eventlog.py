@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -117,3 +118,47 @@ def test_values_orjson_cannot_write_exactly_are_written_by_the_standard_library(
     events = read_events(tmp_path / "e.jsonl")
     assert verify_chain(events) is None
     assert events[0]["tiny"] == 1e-05 and events[0]["tinier"] == 1.5e-07
+
+
+def test_an_orjson_that_writes_numbers_its_own_way_is_not_used(monkeypatch):
+    from negotiator import eventlog
+
+    assert eventlog._orjson_agrees() and eventlog._FAST
+    real = eventlog.orjson.dumps
+
+    def unsigned_exponents(value, option=None):  # as orjson wrote them before 3.11.7
+        return real(value, option=option).replace(b"e+", b"e")
+
+    monkeypatch.setattr(eventlog.orjson, "dumps", unsigned_exponents)
+    assert not eventlog._orjson_agrees()
+    monkeypatch.setattr(eventlog, "_FAST", False)
+    assert canonical_json({"x": 1e16}) == b'{"x":1e+16}'
+
+
+def test_values_that_are_not_plain_data_are_refused_or_written_as_the_standard_library_does(
+    tmp_path,
+):
+    import dataclasses
+    import datetime
+    import enum
+
+    class Colour(enum.Enum):
+        RED = 1
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    @dataclasses.dataclass
+    class Pair:
+        b: int
+        a: int
+
+    log = EventLog(tmp_path / "e.jsonl")
+    for value in (Colour.RED, Pair(1, 2), datetime.date(2026, 1, 1)):
+        with pytest.raises(TypeError):  # as the standard library always did
+            log.emit("step", value=value)
+    log.emit("step", level=Level.HIGH, shares=(0.5, 0.5))
+    log.close()
+    assert canonical_json({"level": Level.HIGH}) == b'{"level":3}'
+    events = read_events(tmp_path / "e.jsonl")
+    assert len(events) == 1 and events[0]["level"] == 3 and verify_chain(events) is None
