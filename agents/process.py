@@ -9,6 +9,7 @@ call :func:`run_agent` in a thread with a shared ZeroMQ context.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -343,18 +344,24 @@ def run_agent(
     finally:
         sock.close()
         if timing is not None:
-            timing.write()
+            try:
+                timing.write()
+            except OSError as exc:  # a diagnostic: never the reason an agent fails
+                print(f"agent {name}: could not write its timing: {exc}", file=sys.stderr)
 
 
 #: Environment variable naming a directory: every agent then writes, when it ends,
-#: ``<dir>/<party>-<pid>.json`` with the microseconds it took for each request it answered
-#: (from receiving the message to having sent the replies), by request kind.
+#: ``<dir>/<party>-<pid>-<n>.json`` (n: the agent's number in its process, for inproc threads)
+#: with the microseconds it took for each request it answered (from receiving the message to
+#: having sent the replies), by request kind.
 TIMING_ENV = "NEGOTIATOR_TIMING_DIR"
+_timings = itertools.count(1)
 
 
 class _Timing:
     def __init__(self, name: str) -> None:
         self.name = name
+        self.number = next(_timings)
         self.spent: dict[str, list[float]] = {}
 
     def add(self, kind: str, seconds: float) -> None:
@@ -363,7 +370,7 @@ class _Timing:
     def write(self) -> None:
         folder = os.environ[TIMING_ENV]
         os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, f"{self.name}-{os.getpid()}.json")
+        path = os.path.join(folder, f"{self.name}-{os.getpid()}-{self.number}.json")
         with open(path, "w", encoding="utf-8") as f:
             json.dump({"party": self.name, "microseconds": self.spent}, f)
 

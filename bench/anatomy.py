@@ -121,17 +121,23 @@ def agent_us(tmp: Path) -> float:
 
 
 def agent_in_run_us(transport: str, tmp: Path, negotiations: int = 20) -> float:
-    """Median µs per ``saop_turn`` of agent ``beta``, from its own clock, in real runs."""
+    """Median µs per ``saop_turn`` of agent ``beta``, from its own clock, in real runs (pooled
+    agents over ipc and inproc; over tcp, fresh agent processes for every run)."""
     folder = tmp / f"timing-{transport}"
     os.environ[TIMING_ENV] = str(folder)
+    config = load_config(NEGMAS)
+    configs = [
+        config.model_copy(update={"run": config.run.model_copy(update={"seed": seed})})
+        for seed in range(1, negotiations + 1)
+    ]
     try:
-        with Pool("inproc" if transport == "inproc" else "ipc") as pool:
-            config = load_config(NEGMAS)
-            for seed in range(1, negotiations + 1):
-                run_config = config.model_copy(
-                    update={"run": config.run.model_copy(update={"seed": seed})}
-                )
-                pool.run(run_config, RunOptions(out=tmp))
+        if transport == "tcp":
+            for run_config in configs:
+                run(run_config, RunOptions(out=tmp, transport="tcp"))
+        else:
+            with Pool(transport) as pool:  # type: ignore[arg-type]
+                for run_config in configs:
+                    pool.run(run_config, RunOptions(out=tmp))
     finally:
         del os.environ[TIMING_ENV]
     spent: list[float] = []

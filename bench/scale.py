@@ -140,11 +140,15 @@ def main() -> None:
         base = floor(n, args.transport, 100) * 1000
         mediator = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         agent = max(peaks.values(), default=0) / 1024
-        vote = statistics.median(votes)
+        timed = (
+            f"an agent's vote {(vote := statistics.median(votes)):5.1f} µs "
+            f"(N × that: {n * vote / 1000:6.3f} ms)"
+            if votes
+            else "no agent timings written"
+        )
         print(
             f"  N = {n:3d}: round {ours:8.3f} ms, floor {base:7.3f} ms ({ours / base:4.1f}x); "
-            f"peak RSS mediator {mediator:6.1f} MB, largest agent {agent:5.1f} MB; "
-            f"an agent's vote {vote:5.1f} µs (N × that: {n * vote / 1000:6.3f} ms)"
+            f"peak RSS mediator {mediator:6.1f} MB, largest agent {agent:5.1f} MB; {timed}"
         )
 
 

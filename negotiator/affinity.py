@@ -7,9 +7,9 @@ hand-over itself. Pinning the mediator's thread and the agent threads it starts 
 is running on removes those wake-ups: ``bench/vs_negmas.py``'s inproc row went from 19.4 to
 39.0 negotiations per second on the project's 2-core machine (docs/performance.md).
 
-Linux only (``os.sched_setaffinity``); elsewhere, or with a single allowed CPU, nothing is
-pinned. The affinity is the calling thread's: threads it starts inherit it, the rest of the
-process keeps its own, and the thread's former affinity comes back when the block ends.
+Linux only (``os.sched_setaffinity``); elsewhere nothing is pinned. The affinity is the calling
+thread's: threads it starts inherit it, the rest of the process keeps its own, and the thread's
+former affinity comes back when the block ends.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 
 def allowed_cpus() -> list[int]:
@@ -43,14 +43,23 @@ def current_cpu() -> int | None:
 
 def pick_cpu(index: int | None = None) -> int | None:
     """A CPU to pin to: the ``index``-th allowed one (modulo their number; a sweep worker's
-    number), else the one the calling thread is on. None where there is nothing to pin."""
+    number), else the one the calling thread is on. None where affinity is not supported."""
     cpus = allowed_cpus()
-    if len(cpus) < 2:
+    if not cpus:
         return None
     if index is not None:
         return cpus[index % len(cpus)]
     cpu = current_cpu()
     return cpu if cpu in cpus else cpus[0]
+
+
+def pin_threads(native_ids: list[int], cpu: int | None) -> None:
+    """Move already running threads of this process onto ``cpu`` (None: leave them)."""
+    if cpu is None or not hasattr(os, "sched_setaffinity"):
+        return
+    for tid in native_ids:
+        with suppress(OSError):  # the thread has just ended
+            os.sched_setaffinity(tid, {cpu})
 
 
 @contextmanager
@@ -61,7 +70,7 @@ def on_one_cpu(cpu: int | None) -> Iterator[int | None]:
         yield None
         return
     before = os.sched_getaffinity(0)
-    if cpu not in before or len(before) < 2:
+    if cpu not in before:
         yield None
         return
     os.sched_setaffinity(0, {cpu})

@@ -96,6 +96,10 @@ class AgentLauncher:
     ) -> None:
         self.stop(grace=2.0 if exc_type is None else 0.2)
 
+    def thread_ids(self) -> list[int]:
+        """The native ids of the agent threads still running (inproc)."""
+        return [t.native_id for t in self._threads if t.is_alive() and t.native_id is not None]
+
     def dead(self) -> str | None:
         """Which started agent processes have already exited (None if all are running)."""
         gone = [

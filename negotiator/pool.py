@@ -12,8 +12,9 @@ its agents are not new. They are started with ``serve`` (after ``end`` they say 
 and wait for the next run) and their state is rebuilt from each run's welcome. An agent that has
 died is started again before the next run; after a run that failed, or when a run has other
 parties than the last one, all agents are replaced. Pools run over ipc or inproc (tcp's CURVE
-allow-list is fixed per bus). An inproc pool keeps its runs and its agent threads on one CPU core
-(``cpu``; :mod:`negotiator.affinity`).
+allow-list is fixed per bus). An inproc pool runs each run and its agent threads on one CPU core
+(:mod:`negotiator.affinity`): the one given (``cpu``), else the one the calling thread is on when
+the run starts.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from types import TracebackType
 
 import zmq
 
-from negotiator.affinity import on_one_cpu, pick_cpu
+from negotiator.affinity import on_one_cpu, pick_cpu, pin_threads
 from negotiator.bus import MediatorSocket, Transport
 from negotiator.config import Config
 from negotiator.errors import ConfigError
@@ -36,13 +37,17 @@ from negotiator.runner import RunOptions, RunResult, run_on
 class Pool:
     """A bound bus and the agents of the last run's parties, reused by :meth:`run`."""
 
-    def __init__(self, transport: Transport = "ipc", cpu: int | None = None) -> None:
+    def __init__(
+        self, transport: Transport = "ipc", cpu: int | None = None, one_cpu: bool = True
+    ) -> None:
         """``cpu`` (inproc): the core the pool's runs and agent threads keep to; None: the one
-        the creating thread is on (no pinning where affinity is not supported)."""
+        the calling thread is on at the start of each run. ``one_cpu=False``: no pinning (as
+        ``RunOptions.one_cpu`` for a run of its own; a pool's runs follow the pool's choice)."""
         if transport not in ("ipc", "inproc"):
             raise ConfigError(f"a pool runs over ipc or inproc, not {transport}")
         self.transport = transport
-        self.cpu = (cpu if cpu is not None else pick_cpu()) if transport == "inproc" else None
+        self.cpu = cpu if transport == "inproc" and one_cpu else None
+        self.one_cpu = transport == "inproc" and one_cpu
         self.context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
         self.bus = MediatorSocket(transport, self.context)
         self.agents: dict[str, AgentLauncher] = {}
@@ -60,13 +65,16 @@ class Pool:
         self.close()
 
     def run(self, config: Config, options: RunOptions | None = None) -> RunResult:
-        """Run ``config`` to the end with the pool's agents (``options.transport`` is ignored)."""
+        """Run ``config`` to the end with the pool's agents (``options.transport`` and
+        ``options.one_cpu`` are the pool's own)."""
         options = options or RunOptions(out=Path("runs"))
         participants = tuple(config.party_names) + (
             (config.superior_name,) if config.superior_name else ()
         )
+        cpu = (self.cpu if self.cpu is not None else pick_cpu()) if self.one_cpu else None
         try:
-            with on_one_cpu(self.cpu):  # agent threads started meanwhile keep to it too
+            with on_one_cpu(cpu):  # agent threads started meanwhile keep to it too
+                pin_threads([t for a in self.agents.values() for t in a.thread_ids()], cpu)
                 self._staff(participants)
                 self.runs += 1
                 return run_on(self.bus, self._launched, config, options, f"{self.transport} (pool)")

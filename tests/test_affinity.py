@@ -101,4 +101,21 @@ def test_an_inproc_pool_keeps_its_runs_and_agent_threads_on_its_cpu(tmp_path):
             assert os.sched_getaffinity(0) == before  # the caller, between runs
             agents = agent_thread_cpus()
             assert len(agents) == 4 and all(c == {cpu} for c in agents.values())
-    assert Pool("ipc").cpu is None or pytest.fail("an ipc pool pins nothing")
+    with Pool("ipc") as ipc:
+        assert ipc.cpu is None and not ipc.one_cpu  # processes: nothing to pin
+
+
+@needs_two_cpus
+def test_an_inproc_pool_without_a_cpu_follows_the_calling_thread_run_by_run(tmp_path):
+    first, second = allowed_cpus()[0], allowed_cpus()[-1]
+    with Pool("inproc") as pool:
+        for cpu in (first, second):
+            with on_one_cpu(cpu):  # where the scheduler happens to have the caller
+                pool.run(load(DEFAULT, seed=1), RunOptions(out=tmp_path))
+            agents = agent_thread_cpus()
+            assert len(agents) == 4 and all(c == {cpu} for c in agents.values())
+    everywhere = os.sched_getaffinity(0)
+    with Pool("inproc", one_cpu=False) as pool:
+        pool.run(load(DEFAULT, seed=1), RunOptions(out=tmp_path))
+        agents = agent_thread_cpus()
+        assert len(agents) == 4 and all(c == everywhere for c in agents.values())

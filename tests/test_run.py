@@ -150,7 +150,7 @@ def test_agents_time_their_requests_when_asked(runs_dir, tmp_path, monkeypatch):
     result = run(load(DEFAULT, *SAOP_DEFAULT), RunOptions(out=runs_dir, transport="ipc"))
     files = {json.loads(p.read_text())["party"]: p for p in (tmp_path / "timing").glob("*.json")}
     assert set(files) == {"yongkang", "wuyi", "jinyun", "zhejiang"}
-    assert all(p.name.endswith(f"-{result.pids[n]}.json") for n, p in files.items())
+    assert all(p.name.startswith(f"{n}-{result.pids[n]}-") for n, p in files.items())
     turns: dict[str, int] = {}
     for e in read_events(result.run_dir / "events.jsonl"):
         if e["event"] == "request" and "turn" in e:  # a saop_turn request
