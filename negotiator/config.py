@@ -565,11 +565,12 @@ _UNION_TAGS = frozenset({"float", "int", "str", "bool"})
 
 
 def format_validation_error(exc: ValidationError) -> str:
-    """One line: the field path and message of the first of the deepest errors (a union reports
-    one error per alternative: the deepest is the one that got furthest), and how many more
-    there are."""
+    """One line: the field path and message of the first error, and how many more there are.
+    A union reports an error for each of its alternatives; those that only say the value is not
+    of that alternative's type (``float_type``, ``dict_type``, …) give way to the others, which
+    say what is wrong inside the value."""
     errors = exc.errors()
-    first = max(errors, key=lambda e: len(e["loc"]))
+    first = next((e for e in errors if not e["type"].endswith("_type")), errors[0])
     msg = str(first["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     # drop pydantic's union and validator tags (e.g. "function-after[...]") from the path;
     # list positions are written [i]

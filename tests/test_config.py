@@ -197,7 +197,7 @@ FINITE = "Input should be a finite number"
         ("parties.buyer.values.price.low='x'", "parties.buyer.values.price.low: Input should be"),
     ],
 )
-def test_numbers_must_be_finite_and_the_error_names_the_deepest_field(override, expected):
+def test_numbers_must_be_finite_and_the_error_names_the_field_inside_the_value(override, expected):
     with pytest.raises(ConfigError) as info:
         load(BUYER_SELLER, override)
     assert expected in str(info.value) and "\n" not in str(info.value)
