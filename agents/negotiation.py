@@ -144,11 +144,6 @@ class SpaceCache:
                 self.probation.popitem(last=False)
         return space
 
-    def clear(self) -> None:
-        with self._lock:
-            self.kept.clear()
-            self.probation.clear()
-
 
 #: This process's outcome spaces (see :class:`SpaceCache`).
 spaces = SpaceCache()

@@ -46,8 +46,8 @@ class Pool:
         if transport not in ("ipc", "inproc"):
             raise ConfigError(f"a pool runs over ipc or inproc, not {transport}")
         self.transport = transport
-        self.cpu = cpu if transport == "inproc" and one_cpu else None
         self.one_cpu = transport == "inproc" and one_cpu
+        self.cpu = cpu if self.one_cpu else None
         self.context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
         self.bus = MediatorSocket(transport, self.context)
         self.agents: dict[str, AgentLauncher] = {}
