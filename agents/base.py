@@ -135,7 +135,10 @@ def make_params(params_cls: type[Any], raw: dict[str, Any]) -> Any:
         numeric = "float" in str(fields[key].type)
         if numeric and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise StrategyError(f"params.{key}", f"must be a number, got {value!r}")
+    floats = {k for k, f in fields.items() if "float" in str(f.type)}
     try:
-        return params_cls(**{k: (float(v) if type(v) is int else v) for k, v in raw.items()})
+        return params_cls(
+            **{k: (float(v) if type(v) is int and k in floats else v) for k, v in raw.items()}
+        )
     except ValueError as exc:
         raise StrategyError("params", str(exc)) from None

@@ -1,51 +1,24 @@
-"""Phase-2 compliance strategies: comply (C) or defect (D) each period (DESIGN §6).
+"""Phase-2 compliance strategies: the base class, what a government observes, and the classic
+automata (DESIGN §6).
 
-With two governments and perfect observation each matches the Axelrod library's definition.
-For N > 2, "the opponent defected" means "a defection by another government was observed last
-period" — what a government observes is decided by the mediator (transparency, detection), so a
-strategy reacts to the defections it was shown, never to ones it was not.
+With two governments and perfect observation each classic strategy matches the Axelrod library's
+definition. "The opponent defected" means that the government saw or inferred at least one
+defection by another government last period: every government infers the number of defectors
+from its own payoff and fines (:mod:`agents.inference`), and transparency adds the published
+list of detected defectors. Strategies that weigh incentives are in :mod:`agents.incentives`,
+learners in :mod:`agents.learners`.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
+from agents.inference import PeriodReport
 from negotiator.seeding import rng_for
+from negotiator.stagegame import Move, StageGame
 
-Move = Literal["C", "D"]
-
-
-@dataclass(frozen=True)
-class StageGame:
-    """One government's stage game and the contract terms it plays under (all public to it)."""
-
-    R: float
-    S: float
-    T: float
-    P: float
-    n: int
-    """Number of governments."""
-    detection: float
-    penalty: float
-    subsidy: float
-    lam: float
-    """This government's promotion-pressure weight λ."""
-
-    def payoff(self, move: Move, others_defecting: int) -> float:
-        """Stage payoff with ``others_defecting`` defectors among the other n − 1."""
-        share = others_defecting / (self.n - 1)
-        if move == "C":
-            return self.R - (self.R - self.S) * share
-        return self.T - (self.T - self.P) * share
-
-    def to_spec(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-    @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> StageGame:
-        return cls(**{k: spec[k] for k in cls.__dataclass_fields__})
+__all__ = ["ComplianceStrategy", "Move", "NoParams", "PeriodObservation", "StageGame"]
 
 
 @dataclass(frozen=True)
@@ -54,11 +27,21 @@ class PeriodObservation:
 
     period: int
     my_moves: tuple[Move, ...]
-    """Its own past moves."""
+    """Its own past moves, as carried out."""
     others_defected: tuple[bool, ...]
-    """Per past period: whether it observed a defection by another government."""
+    """Per past period: whether it saw or inferred a defection by another government
+    (the estimated count below is at least one)."""
     payoffs: tuple[float, ...]
     """Its own realised payoffs of past periods."""
+    defectors: tuple[int, ...] = ()
+    """Per past period: the estimated number of other governments that defected (the mode of
+    its posterior; exact when observation is perfect)."""
+    beliefs: tuple[dict[int, float], ...] = ()
+    """Per past period: its posterior over that number (see :mod:`agents.inference`)."""
+    reports: tuple[PeriodReport, ...] = ()
+    """The period reports themselves (fines, subsidy, published detections)."""
+    caught: tuple[bool, ...] = field(default=())
+    """Per past period: whether it was itself detected (it paid a fine)."""
 
 
 @dataclass(frozen=True)
@@ -68,12 +51,12 @@ class NoParams:
 
 class ComplianceStrategy:
     """Base class: subclasses set ``name`` (and ``Params``, ``stochastic``) and implement
-    :meth:`decide`. Randomness must come from ``self.rng``."""
+    :meth:`decide`. Randomness must come from ``self.rng``. ``self.game`` is the government's
+    current :class:`StageGame` (replaced when the terms change)."""
 
     name: ClassVar[str] = ""
     Params: ClassVar[type[Any]] = NoParams
     stochastic: ClassVar[bool] = False
-    memory_depth: ClassVar[float] = math.inf
 
     def __init__(self, party: str, game: StageGame, params: Any, seed: int) -> None:
         self.party = party
@@ -89,7 +72,6 @@ class Cooperator(ComplianceStrategy):
     """Always complies."""
 
     name = "cooperator"
-    memory_depth = 0
 
     def decide(self, obs: PeriodObservation) -> Move:
         return "C"
@@ -99,7 +81,6 @@ class Defector(ComplianceStrategy):
     """Always defects."""
 
     name = "defector"
-    memory_depth = 0
 
     def decide(self, obs: PeriodObservation) -> Move:
         return "D"
@@ -110,7 +91,6 @@ class TitForTat(ComplianceStrategy):
     another government was observed last period)."""
 
     name = "tit_for_tat"
-    memory_depth = 1
 
     def decide(self, obs: PeriodObservation) -> Move:
         return "D" if obs.others_defected and obs.others_defected[-1] else "C"
@@ -120,7 +100,6 @@ class SuspiciousTitForTat(ComplianceStrategy):
     """Tit for tat that defects first."""
 
     name = "suspicious_tit_for_tat"
-    memory_depth = 1
 
     def decide(self, obs: PeriodObservation) -> Move:
         if not obs.others_defected:
@@ -142,7 +121,6 @@ class WinStayLoseShift(ComplianceStrategy):
     (a win: R or T), otherwise switches."""
 
     name = "win_stay_lose_shift"
-    memory_depth = 1
 
     def decide(self, obs: PeriodObservation) -> Move:
         if not obs.my_moves:
@@ -157,7 +135,6 @@ class Alternator(ComplianceStrategy):
     """Complies, defects, complies, ... regardless of the others."""
 
     name = "alternator"
-    memory_depth = 1
 
     def decide(self, obs: PeriodObservation) -> Move:
         return "C" if len(obs.my_moves) % 2 == 0 else "D"
@@ -167,7 +144,6 @@ class TitForTwoTats(ComplianceStrategy):
     """Defects only after observing defections in both of the last two periods."""
 
     name = "tit_for_two_tats"
-    memory_depth = 2
 
     def decide(self, obs: PeriodObservation) -> Move:
         last_two = obs.others_defected[-2:]
@@ -191,15 +167,12 @@ class GenerousTitForTat(ComplianceStrategy):
     name = "generous_tit_for_tat"
     Params = GenerousParams
     stochastic = True
-    memory_depth = 1
 
     def __init__(self, party: str, game: StageGame, params: GenerousParams, seed: int) -> None:
         super().__init__(party, game, params, seed)
         g = params.generosity
         if g is None:
-            g = min(
-                1 - (game.T - game.R) / (game.R - game.S), (game.R - game.P) / (game.T - game.P)
-            )
+            g = nowak_sigmund(game)
         self.generosity = min(max(g, 0.0), 1.0)
 
     def decide(self, obs: PeriodObservation) -> Move:
@@ -208,28 +181,12 @@ class GenerousTitForTat(ComplianceStrategy):
         return "C" if self.rng.random() < self.generosity else "D"
 
 
-class BestResponse(ComplianceStrategy):
-    """Myopic best response with the promotion term.
-
-    Expects the others to repeat last period (a defection observed ⇒ one defector, else none) and
-    assumes they face its own stage game. Switching from C to D raises its payoff by
-    Δ = payoff(D, d) − payoff(C, d) and lowers each other's by (R − S)/(n − 1), so the mean of the
-    others falls by m = (R − S)/(n − 1). With decision utility u = payoff + λ·(payoff − mean of
-    others) it defects iff Δ + λ·(Δ + m) > p·(F + s): the expected fine plus the subsidy lost when
-    caught.
-    """
-
-    name = "best_response"
-    memory_depth = 1
-
-    def decide(self, obs: PeriodObservation) -> Move:
-        g = self.game
-        d = 1 if obs.others_defected and obs.others_defected[-1] else 0
-        d = min(d, g.n - 1)
-        gain = g.payoff("D", d) - g.payoff("C", d)
-        harm = (g.R - g.S) / (g.n - 1)
-        expected_cost = g.detection * (g.penalty + g.subsidy)
-        return "D" if gain + g.lam * (gain + harm) > expected_cost else "C"
+def nowak_sigmund(game: StageGame) -> float:
+    """min(1 − (T − R)/(R − S), (R − P)/(T − P)), Nowak & Sigmund's generosity, for a stage
+    game that is a dilemma; 0 (plain tit for tat) for one that is not."""
+    if not (game.T > game.R > game.P > game.S):
+        return 0.0
+    return min(1 - (game.T - game.R) / (game.R - game.S), (game.R - game.P) / (game.T - game.P))
 
 
 CLASSIC: tuple[type[ComplianceStrategy], ...] = (
@@ -242,4 +199,3 @@ CLASSIC: tuple[type[ComplianceStrategy], ...] = (
     SuspiciousTitForTat,
     TitForTwoTats,
 )
-REGISTERED: tuple[type[ComplianceStrategy], ...] = (*CLASSIC, GenerousTitForTat, BestResponse)

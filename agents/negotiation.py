@@ -174,9 +174,19 @@ class TargetStrategy(NegotiationStrategy):
     def __init__(self, ctx: AgentContext, params: object) -> None:
         super().__init__(ctx, params)
         u = ctx.utility
-        self.space = spaces.get(ctx.domain, u)
+        self._space: OutcomeSpace | None = None
+        if ctx.protocol == "saop":  # sorted now, before the first turn's clock runs
+            self._space = spaces.get(ctx.domain, u)
         self.u_res = min(max(u.normalized_reservation, 0.0), 1.0)
         self.last_received: Outcome | None = None
+
+    @property
+    def space(self) -> OutcomeSpace:
+        """Its outcome space, sorted by its own utility (built when first needed: a single text,
+        such as a renegotiation, never asks for it)."""
+        if self._space is None:
+            self._space = spaces.get(self.ctx.domain, self.ctx.utility)
+        return self._space
 
     def value(self, outcome: Outcome) -> float:
         return self.ctx.utility.normalize(self.ctx.utility(outcome))
@@ -333,6 +343,8 @@ class Rubinstein(NegotiationStrategy):
 
     def __init__(self, ctx: AgentContext, params: object) -> None:
         super().__init__(ctx, params)
+        if ctx.protocol != "saop":  # a renegotiation's single text: it votes like a climber
+            return
         shares = [i for i in ctx.domain.issues if i.kind == "share"]
         if len(ctx.domain.issues) != 1 or len(shares) != 1 or len(ctx.order) != 2:
             raise ValueError("rubinstein needs two parties and exactly one share issue")

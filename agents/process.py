@@ -9,6 +9,7 @@ call :func:`run_agent` in a thread with a shared ZeroMQ context.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
@@ -28,6 +29,7 @@ from agents.base import (
     make_params,
 )
 from agents.compliance import ComplianceStrategy, Move, PeriodObservation, StageGame
+from agents.inference import PeriodReport, mode, posterior
 from agents.registry import resolve, resolve_compliance
 from agents.superior import Province
 from negotiator.actions import Accept, EndNegotiation, Offer, RawAction
@@ -121,6 +123,10 @@ class Agent:
         self.my_moves: list[Move] = []
         self.others_defected: list[bool] = []
         self.payoffs: list[float] = []
+        self.defectors: list[int] = []
+        self.beliefs: list[dict[int, float]] = []
+        self.reports: list[PeriodReport] = []
+        self.caught: list[bool] = []
 
     def hello(self) -> bytes:
         return self.codec.pack("hello", {"pid": os.getpid(), "host": socket.gethostname()})
@@ -233,7 +239,10 @@ class Agent:
             self.strategy.observe_offer(str(body["party"]), outcome)
         elif kind == "stage_game":
             self.game = StageGame.from_spec(body["game"])
-            if self.compliance is None:
+            if body.get("fresh_start"):  # a new contract: past conduct is forgiven
+                self._forget_conduct()
+                self._start_compliance()
+            elif self.compliance is None:
                 self._start_compliance()
             else:
                 self.compliance.game = self.game
@@ -243,10 +252,53 @@ class Agent:
                 self.compliance_spec = dict(body["compliance"])
             self._start_compliance()
         elif kind == "period_report":
-            self.my_moves.append("D" if body.get("my_move") == "D" else "C")
-            self.payoffs.append(float(body.get("payoff", 0.0)))
-            detected = body.get("detected") or []
-            self.others_defected.append(any(d != self.name for d in detected))
+            self._observe(PeriodReport.from_body(body))
+
+    def _forget_conduct(self) -> None:
+        """Start phase-2 memory afresh (its own moves and what it saw of the others)."""
+        self.my_moves.clear()
+        self.others_defected.clear()
+        self.payoffs.clear()
+        self.defectors.clear()
+        self.beliefs.clear()
+        self.reports.clear()
+        self.caught.clear()
+
+    def _observe(self, report: PeriodReport) -> None:
+        """Remember a period: its own move and payoff, the number of other defectors it infers
+        (:mod:`agents.inference`), whether it was caught; then bring its picture of the terms up
+        to date (its next fine under graduated sanctions, the subsidy budget as if everyone
+        were paid)."""
+        game = self.game
+        self.my_moves.append("D" if report.my_move == "D" else "C")
+        self.payoffs.append(report.payoff)
+        self.reports.append(report)
+        caught = report.fines_paid > 0 or (
+            report.detected is not None and self.name in report.detected
+        )
+        self.caught.append(caught)
+        if game is None:
+            self.beliefs.append({0: 1.0})
+            self.defectors.append(0)
+            self.others_defected.append(False)
+            return
+        belief = posterior(game, report, self.name)
+        count = mode(belief)
+        self.beliefs.append(belief)
+        self.defectors.append(count)
+        self.others_defected.append(count >= 1)
+        offences = sum(self.caught)
+        spent = game.n * min(game.subsidy, game.budget / game.n) if game.subsidy > 0 else 0.0
+        self.game = dataclasses.replace(
+            game,
+            penalty=game.others_fine * (1.0 + game.graduated * offences)
+            if caught
+            else game.penalty,
+            budget=max(game.budget - spent, 0.0),
+            periods_left=max(game.periods_left - 1, 0),
+        )
+        if self.compliance is not None:
+            self.compliance.game = self.game
 
     def _start_compliance(self) -> None:
         assert self.game is not None
@@ -262,6 +314,10 @@ class Agent:
             my_moves=tuple(self.my_moves),
             others_defected=tuple(self.others_defected),
             payoffs=tuple(self.payoffs),
+            defectors=tuple(self.defectors),
+            beliefs=tuple(self.beliefs),
+            reports=tuple(self.reports),
+            caught=tuple(self.caught),
         )
         move = self.compliance.decide(obs)
         return [

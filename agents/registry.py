@@ -28,9 +28,17 @@ __all__ = [
 
 def compliance_strategies() -> dict[str, type[ComplianceStrategy]]:
     """Registered phase-2 strategies by name."""
-    from agents import compliance
+    from agents import compliance, incentives, learners
 
-    return {cls.name: cls for cls in compliance.REGISTERED}
+    registered: tuple[type[ComplianceStrategy], ...] = (
+        *compliance.CLASSIC,
+        compliance.GenerousTitForTat,
+        incentives.BestResponse,
+        incentives.ConditionalCooperator,
+        learners.RothErev,
+        learners.Ewa,
+    )
+    return {cls.name: cls for cls in registered}
 
 
 def resolve_compliance(name: str) -> type[ComplianceStrategy]:

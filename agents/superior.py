@@ -5,6 +5,8 @@ governments' declarations (verified ones only under ``audited``), which is the o
 analysis §7 lets the mediator send to an agent — and decides, as messages like everyone else:
 
 * ``none``: no plan, no money;
+* ``cofunding``: no plan, but it co-funds its configured share of the shared infrastructure
+  (money without guidance, to tell the two apart);
 * ``plan``: table the brief as the plan (the single-text start or the first SAOP offer) and co-fund
   its configured share of the shared infrastructure;
 * ``plan_and_subsidy``: also commit a per-period subsidy from a budget for phase 2.
@@ -38,6 +40,14 @@ class Province:
         """The ``plan`` action body answering a planning brief."""
         if self.guidance == "none":
             return {"kind": "plan", "text": None, "cofunding": 0.0, "subsidy": 0.0, "budget": 0.0}
+        if self.guidance == "cofunding":
+            return {
+                "kind": "plan",
+                "text": None,
+                "cofunding": self.cofunding,
+                "subsidy": 0.0,
+                "budget": 0.0,
+            }
         with_money = self.guidance == "plan_and_subsidy"
         return {
             "kind": "plan",

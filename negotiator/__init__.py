@@ -5,7 +5,7 @@ The library: scenario model, negotiation domains, protocols (pure state machines
 Agent strategies and the agent process live in the sibling package ``agents``.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: Version of the wire protocol and of the event-log format (see docs/protocol.md).
 PROTOCOL_VERSION = 1

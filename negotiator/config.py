@@ -253,7 +253,7 @@ class MediatorSection(_Section):
     """Under ``audited``: a declared figure off by more than this fraction is a misreport."""
 
 
-Guidance = Literal["none", "plan", "plan_and_subsidy"]
+Guidance = Literal["none", "cofunding", "plan", "plan_and_subsidy"]
 
 
 class SuperiorSection(_Section):
@@ -285,10 +285,25 @@ class ImplementationSection(_Section):
     renegotiation: Literal["contract", "always", "never"] = "contract"
     """Whether a shock may reopen the contract: as the contract says, or forced on or off."""
     payoffs: PayoffSpec | dict[Name, PayoffSpec] | None = None
+    stage_game: Literal["acts", "scaled"] = "acts"
+    """How a derived stage game gets T and S: from the acts of defecting (skipping the cost
+    share, secret tax breaks that poach firms) or by the earlier scaling with τ and κ."""
     race_cost: Annotated[float, Field(gt=0)] = 5.0
+    """What a government's secret tax breaks cost it per period (P_g = Y_g − race_cost)."""
+    poaching: Annotated[float, Field(ge=0, le=1)] = 0.1
+    """ρ: the share of a complying government's output that its partners' secret tax breaks
+    pull away when all of them defect (ρ/(N − 1) per defecting partner)."""
     tau: Annotated[float, Field(gt=0)] = 0.5
     kappa: Annotated[float, Field(gt=0)] = 0.5
     noise: Annotated[float, Field(ge=0)] = 0.0
+    tremble: Probability = 0.0
+    """Probability that a government's move is carried out as the opposite one (action noise)."""
+    reputation: Annotated[float, Field(ge=0)] = 0.0
+    """ω: what a published detection costs an official's standing with the superior, inside the
+    promotion term (money per detection; public and audited transparency only)."""
+    graduated: Annotated[float, Field(ge=0)] = 0.0
+    """γ: graduated sanctions, the fine of a government's k-th detected offence is
+    F·(1 + γ·(k − 1)) (Ostrom 1990)."""
     detection: Probability | None = None
     penalty: Annotated[float, Field(ge=0)] | None = None
     subsidy: Annotated[float, Field(ge=0)] = 0.0
@@ -296,9 +311,24 @@ class ImplementationSection(_Section):
     incident_mitigation: list[Probability] = Field(
         default_factory=lambda: [0.0, 0.5, 0.8], min_length=3, max_length=3
     )
+    renegotiation_trigger: Literal["self_enforcing", "threshold"] = "self_enforcing"
+    """When a renegotiable contract is reopened: when it stops being self-enforcing for some
+    government, or after a shock moved some R_g by more than ``renegotiation_threshold``."""
     renegotiation_threshold: Annotated[float, Field(gt=0)] = 0.1
+    transfer_pot: Annotated[float, Field(ge=0)] = 0.5
+    """Side payments a renegotiation may add: a pot of this fraction of the contract's cash gain
+    at signing, divided on a grid (0: no transfers)."""
+    transfer_steps: Annotated[int, Field(ge=1, le=50)] = 4
+    """Grid of the transfer pot: 1/(N·transfer_steps), so that an equal split (no transfer) is
+    on it."""
+    renegotiation_package: Annotated[int, Field(ge=1)] = 2
+    """A renegotiation's mutations change up to this many issues at once."""
+    fresh_start: bool = True
+    """After a renegotiation that changed the contract, governments forget past conduct."""
     survival_window: Annotated[int, Field(ge=1)] = 5
-    survival_threshold: Probability = 0.5
+    """W: the contract survived if no government defected in the last W periods; a breakdown is
+    a run of defections by one government of at least W periods that lasts to the end."""
+    survival_threshold: float | None = Field(default=None, exclude=True)
     decision_timeout: Annotated[float, Field(gt=0, le=3600)] = 5.0
     shocks: list[ShockSpec] = Field(default_factory=list)
 
@@ -434,6 +464,11 @@ class Config(_Section):
         impl = self.implementation
         if impl is None:
             return
+        if impl.survival_threshold is not None:
+            raise ValueError(
+                "implementation.survival_threshold: removed in 0.2: contract_survived now means "
+                "that no government defected in the last survival_window periods"
+            )
         if impl.subsidy > 0 and impl.budget <= 0:
             raise ValueError("implementation.subsidy: needs a budget > 0 to be paid from")
         if isinstance(impl.payoffs, dict):
@@ -530,17 +565,49 @@ class Config(_Section):
 # loading
 
 
-def parse_override(text: str) -> tuple[list[str], Any]:
+_KEY = r"[A-Za-z0-9_\-]+(\[\d+\])?"
+KEY_PATTERN = re.compile(rf"{_KEY}(\.{_KEY})*")
+"""A dotted key, each part optionally indexing a list: ``implementation.shocks[0].factor``."""
+
+
+def parse_override(text: str) -> tuple[str, Any]:
     """Parse ``a.b.c=value``; the value is read as a TOML value, else taken as a string."""
     key, sep, raw = text.partition("=")
     key = key.strip()
-    if not sep or not key or not re.fullmatch(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*", key):
+    if not sep or not key or not KEY_PATTERN.fullmatch(key):
         raise ConfigError(f"--set {text!r}: expected KEY.PATH=VALUE, e.g. negotiation.deadline=80")
     try:
         value: Any = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw.strip()
-    return key.split("."), value
+    return key, value
+
+
+def set_key(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``dotted`` (``a.b``, ``a.list[0].b``) in a raw config mapping, creating tables on the
+    way (the one dotted-key setter: ``--set``, experiments, branches). A list must exist."""
+    node: Any = data
+    parts = dotted.split(".")
+    for i, part in enumerate(parts):
+        name, _, index = part.partition("[")
+        last = i == len(parts) - 1
+        where = ".".join(parts[: i + 1])
+        if not isinstance(node, dict):
+            raise ConfigError(f"{dotted}: {'.'.join(parts[:i])} is not a table")
+        if not index:
+            if last:
+                node[name] = value
+                return
+            node = node.setdefault(name, {})
+            continue
+        items = node.get(name)
+        k = int(index.rstrip("]"))
+        if not isinstance(items, list) or not 0 <= k < len(items):
+            raise ConfigError(f"{dotted}: {where} is not an item of a list")
+        if last:
+            items[k] = value
+            return
+        node = items[k]
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
@@ -549,14 +616,11 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
 
     out = copy.deepcopy(data)
     for text in overrides:
-        path, value = parse_override(text)
-        node = out
-        for i, part in enumerate(path[:-1]):
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                raise ConfigError(f"--set {text!r}: {'.'.join(path[: i + 1])} is not a table")
-            node = child
-        node[path[-1]] = value
+        key, value = parse_override(text)
+        try:
+            set_key(out, key, value)
+        except ConfigError as exc:
+            raise ConfigError(f"--set {text!r}: {str(exc).split(': ', 1)[1]}") from None
     return out
 
 

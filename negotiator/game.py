@@ -1,59 +1,33 @@
-"""The phase-2 stage game (DESIGN §6): per-government Prisoner's Dilemma payoffs and the
-contract terms the mediator enforces, derived from the config and the signed contract.
-Pure functions; the compliance engine and the summary use them."""
+"""The phase-2 stage game of a run (DESIGN §6), derived from the config and the signed contract.
+
+Every government's payoffs are cash flows (:func:`negotiator.contract.cash_flows`): R_g is what
+the contract pays it when everyone keeps it. What a government gains by defecting comes from the
+acts of defecting (``implementation.stage_game = "acts"``, the default), documented in
+docs/model.md §6:
+
+* R = base + share − cost + fixed (everyone complies);
+* T = base + share + ρ·Ȳ_others − race_cost + fixed (it alone defects: skips its cost share,
+  grants secret tax breaks costing ``race_cost`` and poaches a fraction ρ/(N − 1) of each
+  complying partner's output, ρ = ``poaching``; its partners still credit its share);
+* P = base − race_cost + fixed (everyone defects: a tax war, no surplus honoured, no cost paid);
+* S = base − cost − ρ·base + fixed (it alone complies: pays its cost share in vain, its partners
+  honour nothing and poach ρ of its output);
+
+and in between the payoffs move linearly with the number of other defectors. ``"scaled"`` keeps
+the earlier rule T = R + τ(R − P), S = P − κ(R − P) (with the cash R) for comparison; payoffs
+given in the config are used as given. Pure functions; the engine and the summary use them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 
 from negotiator.config import Config, ImplementationSection, PayoffSpec
-from negotiator.contract import Setting
+from negotiator.contract import CashFlows, Setting, cash_flows
 from negotiator.domain import Outcome
+from negotiator.stagegame import NO_CONTRACT, Dilemma, StageGame, Terms
 
-
-@dataclass(frozen=True)
-class Dilemma:
-    """One government's stage game: T > R > P > S."""
-
-    R: float
-    S: float
-    T: float
-    P: float
-
-    def payoff(self, move: str, others_defecting: int, n: int) -> float:
-        """Complier: R − (R − S)·d/(n − 1); defector: T − (T − P)·d/(n − 1)."""
-        share = others_defecting / (n - 1)
-        if move == "C":
-            return self.R - (self.R - self.S) * share
-        return self.T - (self.T - self.P) * share
-
-    def as_dict(self) -> dict[str, float]:
-        return {"R": self.R, "S": self.S, "T": self.T, "P": self.P}
-
-
-@dataclass(frozen=True)
-class Terms:
-    """What the mediator enforces in phase 2. Without a contract nothing is enforced."""
-
-    in_force: bool
-    detection: float
-    penalty: float
-    subsidy: float
-    budget: float
-    env_level: int | None = None
-    renegotiable: bool = False
-
-    def threshold(self, game: Dilemma) -> float:
-        """δ* = (T − R − pF − s)/(T − P), clipped to [0, 1]: grim trigger sustains compliance
-        iff δ ≥ δ*."""
-        p, f, s = (self.detection, self.penalty, self.subsidy) if self.in_force else (0, 0, 0)
-        if game.T - game.P <= 0:  # a degenerate game (all payoffs scaled to zero)
-            return 0.0
-        value = (game.T - game.R - p * f - s) / (game.T - game.P)
-        return min(max(value, 0.0), 1.0)
-
-
-NO_CONTRACT = Terms(in_force=False, detection=0.0, penalty=0.0, subsidy=0.0, budget=0.0)
+__all__ = ["NO_CONTRACT", "Dilemma", "Terms", "contract_terms", "stage_games", "views"]
 
 
 def _impl(config: Config) -> ImplementationSection:
@@ -66,6 +40,8 @@ def contract_terms(config: Config, setting: Setting | None, contract: Outcome | 
     """The terms in force: from the signed contract (its ``enforcement`` and ``penalty`` terms,
     unless ``[implementation]`` gives them), or assumed when there is no negotiation phase."""
     impl = _impl(config)
+    published = config.mediator.transparency in ("public", "audited")
+    reputation = impl.reputation if published else 0.0
     if not config.negotiates:
         if not impl.assume_contract:
             return NO_CONTRACT
@@ -78,6 +54,8 @@ def contract_terms(config: Config, setting: Setting | None, contract: Outcome | 
             penalty=impl.penalty if impl.penalty is not None else 0.0,
             subsidy=impl.subsidy,
             budget=impl.budget,
+            reputation=reputation,
+            graduated=impl.graduated,
         )
     if contract is None or setting is None:
         return NO_CONTRACT
@@ -103,35 +81,108 @@ def contract_terms(config: Config, setting: Setting | None, contract: Outcome | 
         budget=impl.budget,
         env_level=env_level,
         renegotiable=renegotiable,
+        reputation=reputation,
+        graduated=impl.graduated,
     )
 
 
 def stage_games(
-    config: Config, setting: Setting | None, contract: Outcome | None
+    config: Config,
+    setting: Setting | None,
+    contract: Outcome | None,
+    surplus_factor: float = 1.0,
+    transfers: dict[str, float] | None = None,
 ) -> dict[str, Dilemma]:
-    """Each government's stage game: given in the config, or derived from the contract:
-    R = the contract's value (the reservation value without a contract), P = reservation − race
-    cost, T = R + τ(R − P), S = P − κ(R − P). Should a shock push the contract's value to or below
-    P, R is floored at P + 1 % of the race cost so that the stage game stays a dilemma."""
+    """Each government's stage game: given in the config (a demand shock scales all of R, S, T,
+    P), or derived from the contract's cash flows (module docstring). ``transfers`` are side
+    payments a renegotiated contract added (per government and period, summing to zero): they
+    are paid whatever anyone does, so they shift all four payoffs alike."""
     impl = _impl(config)
     parties = config.party_names
     given = impl.payoffs
-    if isinstance(given, PayoffSpec):
-        return {p: Dilemma(given.R, given.S, given.T, given.P) for p in parties}
-    if isinstance(given, dict):
-        return {p: Dilemma(given[p].R, given[p].S, given[p].T, given[p].P) for p in parties}
+    if given is not None:
+        table = {p: given for p in parties} if isinstance(given, PayoffSpec) else given
+        f = surplus_factor
+        return {
+            p: Dilemma(table[p].R * f, table[p].S * f, table[p].T * f, table[p].P * f)
+            for p in parties
+        }
     if setting is None:
         raise ValueError("a derived stage game needs a scenario or domain")
-    games = {}
-    for p in parties:
-        u = setting.utilities[p]
-        r = u(contract) if contract is not None else u.reservation
-        punish = u.reservation - impl.race_cost
-        r = max(r, punish + 0.01 * impl.race_cost)
-        games[p] = Dilemma(
-            R=r,
-            S=punish - impl.kappa * (r - punish),
-            T=r + impl.tau * (r - punish),
-            P=punish,
+    flows = cash_flows(config, setting, contract, surplus_factor, transfers)
+    if impl.stage_game == "scaled":
+        return {p: _scaled(flows[p], impl) for p in parties}
+    return {p: _acts(p, flows, impl) for p in parties}
+
+
+def views(
+    games: dict[str, Dilemma],
+    terms: Terms,
+    lam: dict[str, float],
+    *,
+    offences: dict[str, int],
+    budget_left: float,
+    periods_left: int,
+    noise: float,
+    published: bool,
+    discount: float,
+) -> dict[str, StageGame]:
+    """What each government is told of its game: its own payoffs, the terms as they apply to it
+    (its next fine), the mean game of its peers, λ, the noise (DESIGN §6, docs/protocol.md §5).
+    The mediator sends these and the theory beside the run is computed from them."""
+    parties = list(games)
+    terms = terms.enforced()
+    out = {}
+    for party in parties:
+        g = games[party]
+        others = [games[q] for q in parties if q != party]
+        out[party] = StageGame(
+            R=g.R,
+            S=g.S,
+            T=g.T,
+            P=g.P,
+            n=len(parties),
+            detection=terms.detection,
+            penalty=terms.fine(offences.get(party, 0)),
+            subsidy=terms.subsidy,
+            lam=lam.get(party, 0.0),
+            peer_R=math.fsum(o.R for o in others) / len(others),
+            peer_S=math.fsum(o.S for o in others) / len(others),
+            peer_T=math.fsum(o.T for o in others) / len(others),
+            peer_P=math.fsum(o.P for o in others) / len(others),
+            base_penalty=terms.penalty,
+            budget=budget_left if terms.subsidy > 0 else math.inf,
+            periods_left=periods_left,
+            noise=noise,
+            reputation=terms.reputation,
+            published=published,
+            graduated=terms.graduated,
+            discount=discount,
         )
-    return games
+    return out
+
+
+def _acts(party: str, flows: dict[str, CashFlows], impl: ImplementationSection) -> Dilemma:
+    mine = flows[party]
+    others = [f.base for p, f in flows.items() if p != party]
+    poached = impl.poaching * math.fsum(others) / len(others)
+    fixed = mine.fixed
+    return Dilemma(
+        R=mine.value,
+        S=mine.base - mine.cost - impl.poaching * mine.base + fixed,
+        T=mine.base + mine.share + poached - impl.race_cost + fixed,
+        P=mine.base - impl.race_cost + fixed,
+    )
+
+
+def _scaled(mine: CashFlows, impl: ImplementationSection) -> Dilemma:
+    """The earlier rule, on the cash value: T = R + τ(R − P), S = P − κ(R − P); R is floored at
+    P + 1 % of the race cost so that the game stays a dilemma."""
+    punish = mine.base - impl.race_cost
+    r = max(mine.value, punish + 0.01 * impl.race_cost)
+    return Dilemma(
+        R=r,
+        S=punish - impl.kappa * (r - punish),
+        T=r + impl.tau * (r - punish),
+        P=punish,
+    )

@@ -5,8 +5,10 @@ mediator waits for all moves (a barrier with a wall-clock deadline), then plays 
 (the result does not depend on arrival order) with the pure
 :class:`~negotiator.protocols.compliance.ComplianceGame`, and reports to each government what the
 transparency level lets it see. Shocks are SimPy processes that fire half-way
-between periods (fixed periods or a seeded Poisson process); a shock that moves some R_g by more
-than ``renegotiation_threshold`` reopens phase 1 at the next period if the contract allows it.
+between periods (fixed periods or a seeded Poisson process). Before each period a renegotiable
+contract is reopened when it has stopped being self-enforcing for some government (or, with the
+``threshold`` trigger, after a shock moved some R_g by more than ``renegotiation_threshold``);
+the renegotiation itself is described in :mod:`negotiator.renegotiation`.
 """
 
 from __future__ import annotations
@@ -20,11 +22,21 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from negotiator.config import Config, ShockSpec
-from negotiator.contract import Setting, build_setting
-from negotiator.domain import Outcome, Utility
-from negotiator.game import Dilemma, Terms, contract_terms, stage_games
+from negotiator.contract import Setting, cash_flows
+from negotiator.domain import Outcome
+from negotiator.game import Dilemma, Terms, contract_terms, stage_games, views
 from negotiator.protocols.compliance import ComplianceGame, ComplianceState, PeriodResult
+from negotiator.renegotiation import (
+    admissible,
+    breakdown_values,
+    cash_tables,
+    propose,
+    reopen,
+    troubled,
+)
 from negotiator.seeding import rng_for
+from negotiator.stagegame import NO_CONTRACT, StageGame
+from negotiator.theory import delta_star, sustainable
 from negotiator.transparency import Transparency
 
 if TYPE_CHECKING:
@@ -50,16 +62,29 @@ class ImplementationPhase:
         self.terms: Terms = self._with_superior(contract_terms(config, self.setting, contract))
         self.games: dict[str, Dilemma] = stage_games(config, self.setting, contract)
         self.engine = ComplianceGame(
-            self.parties, config.run.seed, self.impl.noise, self.impl.discount
+            self.parties, config.run.seed, self.impl.noise, self.impl.discount, self.impl.tremble
         )
         self.state: ComplianceState = self.engine.initial(self.terms.budget)
         self.results: list[PeriodResult] = []
         self.thresholds: dict[str, float] = {}
+        self.sustainable: dict[str, bool] = {}
+        self.theory: list[dict[str, Any]] = []
+        """δ* per government at signing and after each change of terms."""
         self.pending_incidents: dict[str, float] = {}
         self.renegotiate_next = False
         self.renegotiations: list[dict[str, Any]] = []
+        self.transfers: dict[str, float] = {}
+        """Side payments per period a renegotiation added to the contract."""
+        self.acknowledged: frozenset[str] = frozenset()
+        """Governments for which the contract was known not to be self-enforcing when it was
+        signed or last renegotiated (a reopening needs another one)."""
         self.forfeits = dict.fromkeys(self.parties, 0)
         self.transparency = Transparency(config.mediator.transparency)
+        self.signing_gain = 0.0
+        """The contract's total cash gain over stand-alone output at signing (sets the pot)."""
+        if contract is not None and self.setting is not None and config.negotiates:
+            flows = cash_flows(config, self.setting, contract)
+            self.signing_gain = max(math.fsum(f.value - f.base for f in flows.values()), 0.0)
 
     def reconfigure(self, config: Config, now: float) -> None:
         """A branch changed the config: the new terms, games, λ and transparency apply from
@@ -70,7 +95,7 @@ class ImplementationPhase:
         self.transparency = Transparency(config.mediator.transparency)
         self.lam = {p: config.parties[p].promotion for p in self.parties}
         budget = self.state.budget_left
-        terms = self._with_superior(contract_terms(config, self._setting_now(), self.contract))
+        terms = self._with_superior(contract_terms(config, self.setting, self.contract))
         self.terms = replace(terms, budget=budget)
         self.games = self._games_now()
         self._announce_terms(now, "terms")
@@ -87,13 +112,13 @@ class ImplementationPhase:
     def process(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         t0 = env.now
         self._announce_terms(env.now, "implementation_start")
+        self.acknowledged = self._troubled()
         for index, spec in enumerate(self.impl.shocks):
             env.process(self._shock(env, index, spec, t0))
         for period in range(1, self.impl.periods + 1):
             yield env.timeout(1)
             self.m.checkpoint(2, period, env.now)
-            if self.renegotiate_next:
-                self.renegotiate_next = False
+            if self._reopen(period, env.now):
                 self._renegotiate(period, env.now)
             self._period(period, env.now)
         self.m.log.emit(
@@ -105,9 +130,21 @@ class ImplementationPhase:
             t=env.now,
         )
 
-    def _announce_terms(self, now: float, event: str) -> None:
-        """Log the game and terms in force and tell each government its own stage game."""
-        self.thresholds = {p: self.terms.threshold(self.games[p]) for p in self.parties}
+    def _announce_terms(self, now: float, event: str, fresh_start: bool = False) -> None:
+        """Log the game and terms in force, with the theory's threshold δ* of every government
+        (computed from the very stage game it is told), and tell each government its own."""
+        seen = self.views()
+        delta = self.impl.discount
+        self.thresholds = {p: delta_star(v) for p, v in seen.items()}
+        self.sustainable = {p: sustainable(v, delta) for p, v in seen.items()}
+        self.theory.append(
+            {
+                "period": self.state.period + 1,
+                "reason": event,
+                "delta_star": dict(self.thresholds),
+                "sustainable": dict(self.sustainable),
+            }
+        )
         self.m.log.emit(
             event,
             contract_in_force=self.terms.in_force,
@@ -117,46 +154,61 @@ class ImplementationPhase:
                 "subsidy": self.terms.subsidy,
                 "budget_left": self.state.budget_left,
                 "renegotiable": self.terms.renegotiable,
+                "reputation": self.terms.reputation,
+                "graduated": self.terms.graduated,
             },
             games={p: g.as_dict() for p, g in self.games.items()},
             thresholds=self.thresholds,
+            sustainable=self.sustainable,
             surplus_factor=self.surplus_factor,
             t=now,
         )
         for p in self.parties:
-            self.tell_terms(p)
+            self.tell_terms(p, fresh_start)
         self.m.log.flush()
 
-    def tell_terms(self, party: str) -> None:
-        """Send ``party`` its stage game and the terms in force (also to a rejoined agent)."""
-        self.m.send(
-            party,
-            "event",
-            {"kind": "stage_game", **self._game_spec(party), "periods": self.impl.periods},
-        )
+    def tell_terms(self, party: str, fresh_start: bool = False) -> None:
+        """Send ``party`` its stage game and the terms in force (also to a rejoined agent).
+        ``fresh_start``: a new contract begins and past conduct is forgiven."""
+        body = {"kind": "stage_game", **self._game_spec(party), "periods": self.impl.periods}
+        if fresh_start:
+            body["fresh_start"] = True
+        self.m.send(party, "event", body)
 
     def _game_spec(self, party: str) -> dict[str, Any]:
-        g = self.games[party]
-        in_force = self.terms.in_force
-        return {
-            "game": {
-                **g.as_dict(),
-                "n": len(self.parties),
-                "detection": self.terms.detection if in_force else 0.0,
-                "penalty": self.terms.penalty if in_force else 0.0,
-                "subsidy": self.terms.subsidy if in_force else 0.0,
-                "lam": self.lam[party],
-            }
-        }
+        return {"game": self.stage_game(party).to_spec()}
+
+    def stage_game(self, party: str) -> StageGame:
+        """What ``party`` is told of its game now (:func:`negotiator.game.views`)."""
+        return self.views()[party]
+
+    def views(
+        self,
+        games: dict[str, Dilemma] | None = None,
+        terms: Terms | None = None,
+        lam: dict[str, float] | None = None,
+    ) -> dict[str, StageGame]:
+        """Every government's view of its game now, or under other ``games`` and ``terms``."""
+        return views(
+            games if games is not None else self.games,
+            terms if terms is not None else self.terms,
+            lam if lam is not None else self.lam,
+            offences=self.state.offences,
+            budget_left=self.state.budget_left,
+            periods_left=self.impl.periods - self.state.period,
+            noise=self.impl.noise,
+            published=self.transparency.publishes_detections,
+            discount=self.impl.discount,
+        )
 
     # -- one period ----------------------------------------------------------------------------
 
     def _period(self, period: int, now: float) -> None:
         started = time.monotonic()
-        moves = self._collect(period, now)
+        moves, chosen = self._collect(period, now)
         incidents, self.pending_incidents = self.pending_incidents, {}
         self.state, result, events = self.engine.play(
-            self.state, moves, self.games, self.terms, self.lam, incidents
+            self.state, moves, self.games, self.terms, self.lam, incidents, chosen
         )
         self.results.append(result)
         for event in events:
@@ -172,8 +224,9 @@ class ImplementationPhase:
             self.m.send(p, "event", self.transparency.period_report(p, result), period)
         self.m.log.flush_later()
 
-    def _collect(self, period: int, now: float) -> dict[str, str]:
-        """Ask every government for its move; wait for all (or the deadline)."""
+    def _collect(self, period: int, now: float) -> tuple[dict[str, str], frozenset[str]]:
+        """Ask every government for its move; wait for all (or the deadline). Returns the
+        moves and who chose theirs (a forfeit counts as D and does not tremble)."""
         present = [p for p in self.parties if p not in self.m.absent]
         self.m.log.emit("request", kind="compliance", period=period, parties=present, t=now)
         self.m.send_all(present, "request", {"kind": "compliance", "period": period}, period)
@@ -205,6 +258,7 @@ class ImplementationPhase:
                 continue
             moves[sender] = move
             self.m.accepted(sender)
+        chosen = frozenset(moves)
         for p in self.parties:
             if p not in moves:  # silent or gone: treated as not complying
                 self.forfeits[p] += 1
@@ -213,7 +267,7 @@ class ImplementationPhase:
                 if reason == "silent" and self.m.is_lost(p):
                     self.m.mark_absent(p, now)
                 moves[p] = "D"
-        return {p: moves[p] for p in self.parties}
+        return {p: moves[p] for p in self.parties}, chosen
 
     # -- shocks --------------------------------------------------------------------------------
 
@@ -253,9 +307,16 @@ class ImplementationPhase:
                 "max_change": change,
             }
             self.m.log.emit("shock", **event)
-            if self.terms.renegotiable and change > self.impl.renegotiation_threshold:
+            threshold = self.impl.renegotiation_trigger == "threshold"
+            if threshold and self.terms.renegotiable and change > self.impl.renegotiation_threshold:
                 self.renegotiate_next = True
-                self.m.log.emit("renegotiation_triggered", period=period, change=change, t=now)
+                self.m.log.emit(
+                    "renegotiation_triggered",
+                    period=period,
+                    trigger="threshold",
+                    change=change,
+                    t=now,
+                )
             self._announce_terms(now, "terms")
             return
         event["government"] = target
@@ -277,6 +338,8 @@ class ImplementationPhase:
                     **self._game_spec(target),
                 },
             )
+            if spec.promotion is not None:  # λ enters the theory: δ* is recomputed
+                self._announce_terms(now, "terms")
             return
         mitigation = 0.0
         if self.terms.in_force and self.terms.env_level is not None:
@@ -285,49 +348,116 @@ class ImplementationPhase:
         self.pending_incidents[target] = self.pending_incidents.get(target, 0.0) + cost
         self.m.log.emit("shock", **event, damage=spec.damage, mitigation=mitigation, cost=cost)
 
-    def _setting_now(self) -> Setting | None:
-        if self.setting is None:
-            return None
-        if self.surplus_factor == 1.0:
-            return self.setting
-        return build_setting(self.config, self.surplus_factor)
-
     def _games_now(self) -> dict[str, Dilemma]:
-        if self.impl.payoffs is not None:  # given payoffs: a demand shock scales all of them
-            base = stage_games(self.config, None, None)
-            f = self.surplus_factor
-            return {p: Dilemma(g.R * f, g.S * f, g.T * f, g.P * f) for p, g in base.items()}
-        return stage_games(self.config, self._setting_now(), self.contract)
+        return stage_games(
+            self.config, self.setting, self.contract, self.surplus_factor, self.transfers
+        )
 
     # -- renegotiation -------------------------------------------------------------------------
 
+    def _breakdown(self) -> dict[str, float]:
+        """What each government expects per period if the contract collapses."""
+        assert self.setting is not None
+        games = stage_games(self.config, self.setting, None, self.surplus_factor)
+        return breakdown_values(self.views(games, NO_CONTRACT), self.impl.discount)
+
+    def _troubled(self) -> frozenset[str]:
+        if self.contract is None or self.setting is None or not self.config.negotiates:
+            return frozenset()
+        return troubled(self.views(), self.impl.discount, self._breakdown())
+
+    def _reopen(self, period: int, now: float) -> bool:
+        """Whether the contract is reopened before ``period`` (module docstring)."""
+        if self.impl.renegotiation_trigger == "threshold":
+            due, self.renegotiate_next = self.renegotiate_next, False
+            return due
+        if not self.terms.renegotiable or self.contract is None or self.setting is None:
+            return False
+        now_troubled = self._troubled()
+        newly = now_troubled - self.acknowledged
+        self.acknowledged &= now_troubled  # who recovered may trouble the contract again
+        if not newly:
+            return False
+        seen = self.views()
+        breakdown = self._breakdown()
+        self.m.log.emit(
+            "renegotiation_triggered",
+            period=period,
+            trigger="self_enforcing",
+            governments=sorted(newly),
+            delta_star={p: delta_star(seen[p]) for p in sorted(newly)},
+            value={p: seen[p].R for p in sorted(newly)},
+            breakdown={p: breakdown[p] for p in sorted(newly)},
+            t=now,
+        )
+        return True
+
+    def _judge(self, contract: Outcome, transfers: dict[str, float]) -> dict[str, StageGame]:
+        """Every government's view of its game under a candidate contract, from now on."""
+        assert self.setting is not None
+        games = stage_games(self.config, self.setting, contract, self.surplus_factor, transfers)
+        terms = self._with_superior(contract_terms(self.config, self.setting, contract))
+        return self.views(games, terms)
+
     def _renegotiate(self, period: int, now: float) -> None:
-        """Reopen phase 1 with the current contract as the status quo (everyone's reservation
-        value is what the current contract is worth now); a new agreement replaces it."""
-        setting = self._setting_now()
-        assert setting is not None and self.contract is not None
-        status_quo = {p: setting.utilities[p](self.contract) for p in self.parties}
-        utilities = {
-            p: Utility(p, u.tables, u.offset, status_quo[p]) for p, u in setting.utilities.items()
-        }
-        self.m.log.emit("renegotiation_start", period=period, status_quo=status_quo, t=now)
-        new = self.m.renegotiate(setting.domain, utilities, self.contract, now)
-        changed = new is not None and new != self.contract
-        if changed:
-            self.contract = new
+        """Reopen the contract from the breakdown point (:mod:`negotiator.renegotiation`): the
+        mediator's proposal, the governments' votes on admissible package moves, ratification
+        against breakdown. A new agreement replaces the contract from this period on."""
+        assert self.setting is not None and self.contract is not None
+        config, impl, delta = self.config, self.impl, self.impl.discount
+        breakdown = self._breakdown()
+        tables, offsets = cash_tables(config, self.setting, self.surplus_factor)
+        pot = impl.transfer_pot * self.signing_gain
+        reopened = reopen(self.setting, tables, offsets, breakdown, pot, impl.transfer_steps)
+        status_quo = reopened.join(self.contract)
+        proposal = propose(reopened, self.contract, self._judge, delta)
+        domain = reopened.domain
+        self.m.log.emit(
+            "renegotiation_start",
+            period=period,
+            breakdown=breakdown,
+            status_quo=domain.decode(status_quo),
+            transfer_pot=pot,
+            proposal=domain.decode(proposal) if proposal is not None else None,
+            t=now,
+        )
+        new: Outcome | None = None
+        if proposal is not None:
+
+            def check(outcome: Outcome) -> bool:
+                return admissible(reopened, outcome, self._judge, delta) is not None
+
+            new = self.m.renegotiate(
+                domain,
+                reopened.utilities,
+                proposal,
+                now,
+                package=impl.renegotiation_package,
+                admissible=check,
+            )
+        changed = False
+        if new is not None:
+            contract, transfers = reopened.split(new)
+            transfers = {p: v for p, v in transfers.items() if abs(v) > 1e-12}
+            changed = contract != self.contract or transfers != self.transfers
+            self.contract, self.transfers = contract, transfers
             budget = self.state.budget_left
             self.terms = replace(
-                self._with_superior(contract_terms(self.config, setting, new)), budget=budget
+                self._with_superior(contract_terms(config, self.setting, contract)), budget=budget
             )
             self.games = self._games_now()
-        current = self.contract
-        assert current is not None
         record = {
             "period": period,
-            "status": "agreed" if new is not None else "no_agreement",
+            "status": (
+                "no_admissible_contract"
+                if proposal is None
+                else ("agreed" if new is not None else "no_agreement")
+            ),
             "changed": changed,
-            "contract": setting.domain.decode(current),
+            "contract": self.setting.domain.decode(self.contract),
+            "transfers": dict(self.transfers),
         }
         self.renegotiations.append(record)
         self.m.log.emit("renegotiation", **record, t=now)
-        self._announce_terms(now, "terms")
+        self._announce_terms(now, "terms", fresh_start=changed and impl.fresh_start)
+        self.acknowledged = self._troubled()

@@ -63,6 +63,8 @@ class NegotiationResult:
     rejected_messages: int = 0
     auth_refused: int = 0
     pids: dict[str, int] = field(default_factory=dict)
+    last_change_round: int = 0
+    """Single text: the round whose accepted mutation gave the final text (0: the start text)."""
 
 
 @dataclass
@@ -616,7 +618,15 @@ class Mediator:
         )
 
     def _single_text_session(
-        self, domain: Domain, start: Outcome | None, env: simpy.Environment | None, now: float = 0
+        self,
+        domain: Domain,
+        start: Outcome | None,
+        env: simpy.Environment | None,
+        now: float = 0,
+        *,
+        source: str | None = None,
+        package: int = 1,
+        admissible: Callable[[Outcome], bool] | None = None,
     ) -> Generator[simpy.Event, Any, SingleTextState]:
         """Rounds of mutation and vote, then ratification; one SimPy timeout per round when
         ``env`` is given (phase 1), none for a renegotiation."""
@@ -627,12 +637,13 @@ class Mediator:
             self.config.negotiation.stall,
             self.config.run.seed,
             self.session,
+            package=package,
+            admissible=admissible,
         )
         state = protocol.initial(start)
         t = env.now if env is not None else now
-        source = "plan" if start is not None and self.session == 0 else "neutral"
-        if self.session > 0:
-            source = "status_quo"
+        if source is None:
+            source = "plan" if start is not None else "neutral"
         self.log.emit(
             "text_start", session=self.session, source=source, text=domain.decode(state.text), t=t
         )
@@ -667,7 +678,10 @@ class Mediator:
             "proposal": protocol.domain.decode(state.proposal),
         }
         votes = self._ballot("vote", request, state, now)
+        before = state.accepted
         state, events = protocol.vote(state, votes)
+        if state.accepted > before and self.session == 0:
+            self.result.last_change_round = rnd
         self._publish(events, rnd, now)
         self._end_round(rnd, state.digest(), started, now)
         return state
@@ -750,29 +764,33 @@ class Mediator:
         return votes
 
     def renegotiate(
-        self, domain: Domain, utilities: dict[str, Utility], status_quo: Outcome, now: float
+        self,
+        domain: Domain,
+        utilities: dict[str, Utility],
+        start: Outcome,
+        now: float,
+        *,
+        package: int,
+        admissible: Callable[[Outcome], bool],
     ) -> Outcome | None:
-        """Reopen phase 1 (instantly in simulated time) with new utilities whose reservation
-        values are the current contract's; returns the new agreement, if any. Single text starts
-        from the status quo."""
+        """Reopen the contract (instantly in simulated time): every government gets its new
+        context (the reopened domain, its cash utility, its breakdown value as reservation),
+        then a mediated single text from ``start`` with mutations of up to ``package`` issues,
+        admissible ones only, and ratification. Returns the agreement, if any."""
         self.session += 1
         for party in self.parties:
             context = self._negotiation_context(party, domain, utilities[party])
+            context["protocol"] = "single_text"
             self.send(party, "event", {"kind": "renegotiation", **context})
-        if self.config.negotiation.protocol == "single_text":
-            session = self._single_text_session(domain, status_quo, None, now)
-            try:
-                while True:
-                    next(session)
-            except StopIteration as done:
-                final: SingleTextState = done.value
-            return final.agreement
-        protocol = StackedAlternatingOffers(domain, self.parties, self.config.negotiation.deadline)
-        state = protocol.initial()
-        while state.open:
-            state = self.play_round(protocol, state, now)
-        self._announce(domain, state, now)
-        return state.agreement
+        session = self._single_text_session(
+            domain, start, None, now, source="mediator", package=package, admissible=admissible
+        )
+        try:
+            while True:
+                next(session)
+        except StopIteration as done:
+            final: SingleTextState = done.value
+        return final.agreement
 
     def _announce(self, domain: Domain, state: Any, now: float) -> None:
         agreed = state.agreement

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from negotiator import PROTOCOL_VERSION
+from negotiator import PROTOCOL_VERSION, __version__
 from negotiator.config import Config, config_from_dict
 from negotiator.errors import ConfigError, NegotiatorError
 from negotiator.eventlog import (
@@ -140,8 +140,8 @@ def script_from_log(events: list[dict[str, Any]]) -> deque[Exchange]:
             for party, accept in event["votes"].items():
                 if party not in silent:
                     current.responses.append((party, {"kind": ballot, "accept": accept}))
-        elif kind == "period":
-            for party, move in event["moves"].items():
+        elif kind == "period":  # the moves chosen (before any tremble)
+            for party, move in (event.get("intended") or event["moves"]).items():
                 if party not in silent:
                     current.responses.append(
                         (party, {"kind": "move", "period": event["period"], "move": move})
@@ -381,9 +381,26 @@ def _start(events: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
+def model_version(events: list[dict[str, Any]]) -> str | None:
+    """The negotiator version that wrote a log, when its model differs from this version's
+    (another major.minor release: runs re-execute only under the model that made them)."""
+    start = _start(events)
+    written = str((start or {}).get("versions", {}).get("negotiator", ""))
+    if written.split(".")[:2] == __version__.split(".")[:2]:
+        return None
+    return written or "an unknown version"
+
+
 def config_of(events: list[dict[str, Any]]) -> Config:
     start = _start(events)
     assert start is not None
+    other = model_version(events)
+    if other is not None:
+        raise ConfigError(
+            f"the log was written by negotiator {other}, whose model differs from this "
+            f"version's ({__version__}): its digest chain can be verified (replay --verify), "
+            "its runs re-executed only with that version"
+        )
     return config_from_dict(dict(start["config"]), source="the log's config")
 
 
@@ -448,8 +465,19 @@ def verify(path: Path, *, reexecute: bool = False) -> Report:
             recorded=events[broken - 1].get("digest"),
             recomputed=chain(previous, events[broken - 1]),
         )
-    recomputed, bus = reexecute_mediator(events, with_agents=reexecute)
     finished = events[-1]["event"] == "run_finished"
+    other = model_version(events)
+    if other is not None:
+        return Report(
+            True,
+            len(events),
+            finished,
+            f"verified the digest chain of {len(events)} lines; not re-executed: the log was "
+            f"written by negotiator {other}, whose model differs from this version's "
+            f"({__version__})",
+            last_event=events[-1]["event"],
+        )
+    recomputed, bus = reexecute_mediator(events, with_agents=reexecute)
     for i, recorded in enumerate(events):
         if i >= len(recomputed):
             return Report(

@@ -110,11 +110,22 @@ def _print_implementation(summary: dict[str, Any], console: Console) -> None:
             f"{impl['delta_star'][p]:.2f}",
         )
     console.print(table)
-    sustainable = "yes" if impl["grim_trigger_sustainable"] else "no"
+    holds = [p for p in summary["parties"] if impl["sustainable"].get(p)]
+    fails = [p for p in summary["parties"] if not impl["sustainable"].get(p)]
+    if not fails:
+        theory = "for every government"
+    elif not holds:
+        theory = "for no government"
+    else:
+        theory = f"for {', '.join(holds)}, not for {', '.join(fails)}"
     console.print(
-        f"δ = {impl['delta']:g}, max δ* = {impl['delta_star_max']:.3f}: grim trigger would "
-        f"sustain compliance: {sustainable}; cluster output {impl['cluster_output']:,.1f}; "
-        f"fines {impl['penalties']:,.1f}"
+        f"δ = {impl['delta']:g}; at signing, grim-trigger reasoning would sustain compliance "
+        f"{theory} (δ ≥ δ*, from each official's decision utility)"
+    )
+    console.print(
+        f"cluster output {impl['cluster_output']:,.1f}; governments "
+        f"{impl['governments_total']:,.1f}; superior {impl['superior_net']:+,.1f}; "
+        f"regional welfare {impl['regional_welfare']:,.1f}; fines {impl['penalties']:,.1f}"
     )
     if summary.get("compliance_plot"):
         console.print(f"compliance plot: {summary['compliance_plot']}", soft_wrap=True)
@@ -192,6 +203,21 @@ def print_analysis(out: dict[str, Any], console: Console | None = None) -> None:
             row = [_fmt(eco["matrix"][i][j]) if j != i else "–" for j in govs]
             dep.add_row(i, *row, _fmt(eco["power"][i]))
         console.print(dep)
+        cf = eco.get("counterfactual")
+        if cf:
+            alt = Table(
+                title="Counterfactual dependence: share of the row's Shapley value of the surplus "
+                "lost if the column leaves",
+                title_justify="left",
+            )
+            alt.add_column("")
+            for g in govs:
+                alt.add_column(g, justify="right")
+            alt.add_column("Shapley value", justify="right")
+            for i in govs:
+                row = [_fmt(cf[i][j]) if j != i else "–" for j in govs]
+                alt.add_row(i, *row, _fmt(eco["shapley"][i]))
+            console.print(alt)
         console.print(
             f"surplus S = {eco['surplus']:.2f} ({eco['surplus_pct']:.1f} % of stand-alone output)"
         )

@@ -253,9 +253,13 @@ def execute(
                 state.agreement_round,
                 result.discount_exponent,
             )
+            single_text = config.negotiation.protocol == "single_text"
             metrics |= {
                 "status": state.status,
                 "rounds": result.rounds,
+                "settled_round": (
+                    result.last_change_round if single_text else state.agreement_round
+                ),
                 "invalid_actions": result.invalid_actions,
                 "forfeits": result.forfeits,
             }

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from negotiator.analysis import Analysis
 from negotiator.config import Config
-from negotiator.contract import Setting
+from negotiator.contract import Setting, superior_cofunding
 from negotiator.domain import Outcome
 
 if TYPE_CHECKING:
@@ -74,11 +74,15 @@ def implementation_metrics(phase: ImplementationPhase) -> dict[str, Any]:
     complied = {p: sum(r.moves[p] == "C" for r in results) for p in parties}
     by_period = [sum(m == "C" for m in r.moves.values()) / len(parties) for r in results]
     total = sum(complied.values()) / (len(parties) * n_periods) if n_periods else None
-    window = by_period[-min(impl.survival_window, n_periods) :] if n_periods else []
-    survived: bool | None = None
-    if phase.terms.in_force or phase.contract_at_start is not None:
-        survived = bool(window) and sum(window) / len(window) >= impl.survival_threshold
+    chosen = {p: "".join((r.intended or r.moves)[p] for r in results) for p in parties}
+    survival = survival_of(chosen, impl.survival_window)
+    has_contract = phase.terms.in_force or phase.contract_at_start is not None
     detections = {p: sum(p in r.detected for r in results) for p in parties}
+    cumulative = dict(phase.state.cumulative)
+    governments_total = math.fsum(cumulative.values())
+    cofunding = superior_cofunding(phase.config) * n_periods if phase.terms.in_force else 0.0
+    superior_net = phase.state.fine_to_superior - phase.state.subsidies_paid - cofunding
+    signing = phase.theory[0] if phase.theory else {"delta_star": {}, "sustainable": {}}
     return {
         "contract_in_force": phase.terms.in_force,
         "periods": n_periods,
@@ -88,26 +92,67 @@ def implementation_metrics(phase: ImplementationPhase) -> dict[str, Any]:
         else {},
         "compliance_by_period": by_period,
         "moves": {p: "".join(r.moves[p] for r in results) for p in parties},
+        "trembles": sum(
+            sum(r.intended[p] != r.moves[p] for p in parties)
+            for r in results
+            if r.intended is not None
+        ),
         "detections": detections,
         "penalties": math.fsum(math.fsum(r.fines_paid.values()) for r in results),
         "fines_to_superior": phase.state.fine_to_superior,
         "subsidies": {p: math.fsum(r.subsidies[p] for r in results) for p in parties},
         "subsidy_budget_left": phase.state.budget_left,
-        "cumulative_payoffs": dict(phase.state.cumulative),
+        "cumulative_payoffs": cumulative,
         "discounted_payoffs": dict(phase.state.discounted),
+        "governments_total": governments_total,
+        "superior_cofunding": cofunding,
+        "superior_net": superior_net,
+        "regional_welfare": governments_total + superior_net,
         "cluster_output": math.fsum(
             math.fsum(r.stage[p] + r.noise[p] for p in parties) for r in results
         ),
-        "contract_survived": survived,
+        "contract_survived": survival["survived"] if has_contract else None,
+        "breakdown_period": survival["breakdown"] if has_contract else None,
+        "kept_by_government": survival["kept"] if has_contract else None,
+        "breakdown_by_government": survival["breakdowns"] if has_contract else None,
+        "survival_window": impl.survival_window,
         "renegotiations": len(phase.renegotiations),
+        "contract_changes": sum(bool(r["changed"]) for r in phase.renegotiations),
+        "transfers": dict(phase.transfers),
         "renegotiation_log": phase.renegotiations,
         "final_contract": phase.setting.domain.decode(phase.contract)
         if phase.contract is not None and phase.setting is not None
         else None,
         "games": {p: g.as_dict() for p, g in phase.games.items()},
+        "dilemma": {p: g.is_dilemma for p, g in phase.games.items()},
         "delta": impl.discount,
-        "delta_star": dict(phase.thresholds),
-        "delta_star_max": max(phase.thresholds.values()),
-        "grim_trigger_sustainable": impl.discount >= max(phase.thresholds.values()),
+        "delta_star": dict(signing["delta_star"]),
+        "delta_star_max": max(signing["delta_star"].values(), default=0.0),
+        "sustainable": dict(signing["sustainable"]),
+        "grim_trigger_sustainable": all(signing["sustainable"].values()),
+        "delta_star_history": list(phase.theory),
         "phase2_forfeits": dict(phase.forfeits),
+    }
+
+
+def survival_of(chosen: dict[str, str], window: int) -> dict[str, Any]:
+    """Survival of a contract from each government's chosen moves (C/D strings, one letter a
+    period; a tremble does not count as a choice). A government kept the contract if it chose
+    no D in the last ``window`` periods; it broke it down from the first period of a run of D
+    of at least ``window`` periods (all of them, if fewer) that lasts to the end. The contract
+    survived if every government kept it; its breakdown period is the earliest government's
+    (None: none)."""
+    periods = len(next(iter(chosen.values()), ""))
+    w = min(window, periods)
+    kept = {p: "D" not in moves[periods - w :] for p, moves in chosen.items()}
+    breakdowns: dict[str, int | None] = {}
+    for p, moves in chosen.items():
+        run = len(moves) - len(moves.rstrip("D"))
+        breakdowns[p] = periods - run + 1 if run >= w and run > 0 else None
+    starts = [b for b in breakdowns.values() if b is not None]
+    return {
+        "survived": bool(periods) and all(kept.values()),
+        "breakdown": min(starts) if starts else None,
+        "kept": kept,
+        "breakdowns": breakdowns,
     }

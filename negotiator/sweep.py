@@ -27,8 +27,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from negotiator.config import Config, config_from_dict, format_validation_error
+from negotiator import maps, screening
+from negotiator.config import Config, config_from_dict, format_validation_error, set_key
 from negotiator.errors import ConfigError
+from negotiator.maps import MapSpec, label
+from negotiator.screening import ScreeningSpec
 from negotiator.seeding import derive_seed
 from negotiator.stats import Estimate, difference_ci, mean_ci, verdict
 
@@ -48,6 +51,7 @@ METRICS: dict[str, Callable[[dict[str, Any]], float | None]] = {
     "agreement": lambda s: _num(s.get("agreement")),
     "agreement_round": lambda s: _num(s.get("agreement_round")),
     "rounds": lambda s: _num(s.get("rounds")),
+    "settled_round": lambda s: _num(s.get("settled_round")),
     "welfare": lambda s: _num(s.get("welfare")),
     "pareto_distance": lambda s: _num(s.get("pareto_distance")),
     "nash_distance": lambda s: _num(s.get("nash_distance")),
@@ -64,6 +68,14 @@ METRICS: dict[str, Callable[[dict[str, Any]], float | None]] = {
     ),
     "detections": lambda s: _num(sum(_impl(s)["detections"].values())) if _impl(s) else None,
     "renegotiations": lambda s: _num(_impl(s).get("renegotiations")),
+    "governments_total": lambda s: _num(_impl(s).get("governments_total")),
+    "superior_net": lambda s: _num(_impl(s).get("superior_net")),
+    "regional_welfare": lambda s: _num(_impl(s).get("regional_welfare")),
+    "grim_trigger_sustainable": lambda s: _num(_impl(s).get("grim_trigger_sustainable")),
+    "breakdown_period": lambda s: _num(_impl(s).get("breakdown_period")),
+    "contract_changes": lambda s: _num(_impl(s).get("contract_changes")),
+    "trembles": lambda s: _num(_impl(s).get("trembles")),
+    "delta_star_max": lambda s: _num(_impl(s).get("delta_star_max")),
 }
 
 
@@ -102,6 +114,10 @@ class ExperimentSpec(_Spec):
     grid: dict[str, list[Any]] = Field(default_factory=dict)
     zip: list[dict[str, list[Any]]] = Field(default_factory=list)
     hypotheses: list[HypothesisSpec] = Field(default_factory=list)
+    maps: list[MapSpec] = Field(default_factory=list)
+    screening: ScreeningSpec | None = None
+    units: dict[str, str] = Field(default_factory=dict)
+    """Units of the metrics, for tables and plots (metric → unit)."""
 
 
 @dataclass(frozen=True)
@@ -131,20 +147,9 @@ class Experiment:
     def config(self, cell: dict[str, Any], seed: int) -> Config:
         data = copy.deepcopy(self.base)
         for key, value in {**self.spec.set, **cell}.items():
-            set_path(data, key, value)
+            set_key(data, key, value)
         data.setdefault("run", {})["seed"] = seed
         return config_from_dict(data, source=f"{self.path.name} cell {cell}")
-
-
-def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
-    node = data
-    parts = dotted.split(".")
-    for part in parts[:-1]:
-        child = node.setdefault(part, {})
-        if not isinstance(child, dict):
-            raise ConfigError(f"{dotted}: {part} is not a table")
-        node = child
-    node[parts[-1]] = value
 
 
 def load_experiment(path: Path) -> Experiment:
@@ -164,6 +169,33 @@ def load_experiment(path: Path) -> Experiment:
             raise ConfigError(
                 f"{path}: metrics: unknown metric {m!r} (known: {', '.join(METRICS)})"
             )
+    if spec.screening is not None:
+        if spec.grid or spec.zip or spec.hypotheses or spec.maps:
+            raise ConfigError(
+                f"{path}: a [screening] experiment has no [grid], [[zip]], hypotheses or maps"
+            )
+        cells = screening.design(spec.screening)
+    else:
+        cells = _grid_cells(path, spec)
+    base_path = (path.parent / spec.base).resolve()
+    try:
+        base = tomllib.loads(base_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: base: no such config {base_path}") from None
+    experiment = Experiment(spec, path, base, cells, [])
+    for cell in cells:  # unknown keys and bad values fail here, before any run
+        try:
+            experiment.config(cell, 0)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}".replace(f"{path.name} cell ", "cell ")) from None
+    hypotheses = [_hypothesis(path, h, cells, spec.metrics) for h in spec.hypotheses]
+    for i, entry in enumerate(spec.maps):
+        maps.check(entry, cells, spec.metrics, f"{path}: maps[{i}]")
+    return Experiment(spec, path, base, cells, hypotheses)
+
+
+def _grid_cells(path: Path, spec: ExperimentSpec) -> list[dict[str, Any]]:
+    """The cells of ``[grid]`` × ``[[zip]]`` groups (their product)."""
     axes: list[list[dict[str, Any]]] = []
     for key, values in spec.grid.items():
         if not values:
@@ -177,23 +209,10 @@ def load_experiment(path: Path) -> Experiment:
         axes.append([{k: v[j] for k, v in group.items()} for j in range(n)])
     if not axes:
         raise ConfigError(f"{path}: the grid is empty: give [grid] or [[zip]] values")
-    cells = [
+    return [
         dict(itertools.chain.from_iterable(d.items() for d in combo))
         for combo in itertools.product(*axes)
     ]
-    base_path = (path.parent / spec.base).resolve()
-    try:
-        base = tomllib.loads(base_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: base: no such config {base_path}") from None
-    experiment = Experiment(spec, path, base, cells, [])
-    for cell in cells:  # unknown keys and bad values fail here, before any run
-        try:
-            experiment.config(cell, 0)
-        except ConfigError as exc:
-            raise ConfigError(f"{path}: {exc}".replace(f"{path.name} cell ", "cell ")) from None
-    hypotheses = [_hypothesis(path, h, cells, spec.metrics) for h in spec.hypotheses]
-    return Experiment(spec, path, base, cells, hypotheses)
 
 
 def _hypothesis(
@@ -205,12 +224,12 @@ def _hypothesis(
         metric, a, b = metric.strip(), a.strip(), b.strip()
         if not sep or not gt or not a or not b:
             raise ConfigError(f'{path}: hypothesis {h.claim!r}: expected "metric: A > B"')
-        key = next((k for k in cells[0] if {a, b} <= {_label(c[k]) for c in cells}), None)
+        key = next((k for k in cells[0] if {a, b} <= {label(c[k]) for c in cells}), None)
         if key is None:
             raise ConfigError(
                 f"{path}: hypothesis {h.claim!r}: no grid key takes both values {a!r} and {b!r}"
             )
-        pick = {_label(c[key]): c[key] for c in cells}
+        pick = {label(c[key]): c[key] for c in cells}
         greater, than = {key: pick[a]}, {key: pick[b]}
     else:
         assert h.metric is not None and h.greater is not None and h.than is not None
@@ -224,10 +243,6 @@ def _hypothesis(
             raise ConfigError(f"{path}: hypothesis on {metric!r}: no cell matches {side}")
     text = h.text or h.claim or f"{metric}: {greater} > {than}"
     return Hypothesis(text, metric, greater, than)
-
-
-def _label(value: Any) -> str:
-    return json.dumps(value) if not isinstance(value, str) else value
 
 
 # -- running --------------------------------------------------------------------------------
@@ -269,7 +284,7 @@ def run_task(experiment_path: str, task: Task, logs: str | None, transport: str)
             shutil.rmtree(temp, ignore_errors=True)
     summary = result.summary
     row: dict[str, Any] = {"run_id": task.run_id, "cell": task.cell}
-    row |= {k: _label(v) for k, v in task.params.items()}
+    row |= {k: label(v) for k, v in task.params.items()}
     row["seed"] = task.seed
     for m in experiment.spec.metrics:
         row[m] = METRICS[m](summary)
@@ -476,13 +491,13 @@ def _values(rows: Iterable[dict[str, str]], metric: str) -> list[float]:
 
 
 def _matches(row: dict[str, str], selector: dict[str, Any]) -> bool:
-    return all(row.get(k) == _label(v) for k, v in selector.items())
+    return all(row.get(k) == label(v) for k, v in selector.items())
 
 
 def summarise(experiment: Experiment, rows: list[dict[str, str]]) -> dict[str, Any]:
     """Mean and 95 % CI per cell and metric; each hypothesis judged."""
     metrics = experiment.spec.metrics
-    cells = []
+    cells: list[dict[str, Any]] = []
     for i, params in enumerate(experiment.cells):
         mine = [r for r in rows if r["cell"] == str(i)]
         cells.append(
@@ -514,13 +529,39 @@ def summarise(experiment: Experiment, rows: list[dict[str, str]]) -> dict[str, A
                 "verdict": verdict(diff),
             }
         )
-    return {
+    out: dict[str, Any] = {
         "experiment": experiment.spec.name,
         "description": experiment.spec.description,
         "seeds": len({r["seed"] for r in rows}),  # as run (``--seeds`` may differ from the file)
+        "units": dict(experiment.spec.units),
         "cells": cells,
         "hypotheses": judged,
+        "maps": [maps.summarise(m, experiment.cells, rows) for m in experiment.spec.maps],
     }
+    if "breakdown_period" in metrics:
+        out["survival"] = _survival(experiment, rows)
+    design = experiment.spec.screening
+    if design is not None:
+        out["screening"] = {
+            m: screening.analyse(design, experiment.cells, [c["metrics"][m]["mean"] for c in cells])
+            for m in metrics
+        }
+    return out
+
+
+def _survival(experiment: Experiment, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Per cell, the share of runs whose contract has not broken down by each period (every run
+    of a cell has the same horizon, so the Kaplan–Meier estimate is this share)."""
+    curves = []
+    for i, params in enumerate(experiment.cells):
+        mine = [r for r in rows if r["cell"] == str(i)]
+        impl = experiment.config(params, 0).implementation
+        horizon = impl.periods if impl is not None else 0
+        ends = [int(float(r["breakdown_period"])) for r in mine if r.get("breakdown_period")]
+        n = len(mine)
+        share = [(1.0 - sum(e <= t for e in ends) / n) if n else None for t in range(horizon + 1)]
+        curves.append({"cell": i, "params": params, "runs": n, "surviving": share})
+    return curves
 
 
 def _round(x: float) -> float | None:
@@ -536,15 +577,20 @@ def cell_label(params: dict[str, Any], sep: str = ", ") -> str:
     value are written once (``promotion=0.5 ×3``)."""
     groups: dict[tuple[str, str], int] = {}
     for key, value in params.items():
-        name = (key.split(".")[-1], _label(value))
+        name = (key.split(".")[-1], label(value))
         groups[name] = groups.get(name, 0) + 1
     return sep.join(
         f"{name}={value}" + (f" ×{n}" if n > 1 else "") for (name, value), n in groups.items()
     )
 
 
+#: Okabe & Ito's colour-blind-safe palette.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+
+
 def plot_metrics(summary: dict[str, Any], folder: Path) -> list[Path]:
-    """One PNG per metric: each cell's mean with its 95 % interval."""
+    """One PNG per metric (each cell's mean and 95 % interval), one per map, the survival
+    curves when ``breakdown_period`` is collected, and the screening's μ* bars."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -553,7 +599,9 @@ def plot_metrics(summary: dict[str, Any], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     cells = summary["cells"]
-    for metric in cells[0]["metrics"] if cells else []:
+    units = summary.get("units", {})
+    screened = "screening" in summary
+    for metric in cells[0]["metrics"] if cells and not screened else []:
         est = [c["metrics"][metric] for c in cells]
         fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * len(cells) + 2), 4.2))
         xs = list(range(len(cells)))
@@ -564,7 +612,7 @@ def plot_metrics(summary: dict[str, Any], folder: Path) -> list[Path]:
         highs = [
             (e["high"] if e["high"] is not None else m) - m for m, e in zip(means, est, strict=True)
         ]
-        ax.errorbar(xs, means, yerr=[lows, highs], fmt="o", capsize=5, color="tab:blue")
+        ax.errorbar(xs, means, yerr=[lows, highs], fmt="o", capsize=5, color=PALETTE[0])
         labels = [cell_label(c["params"], sep="\n") for c in cells]
         rotate = len(cells) > 6
         ax.set_xticks(
@@ -575,12 +623,59 @@ def plot_metrics(summary: dict[str, Any], folder: Path) -> list[Path]:
             fontsize=8,
         )
         ax.set_xlim(-0.5, len(cells) - 0.5)
-        ax.set_ylabel(f"{metric} (mean, 95 % CI)")
-        ax.set_title(f"{summary['experiment']}: {metric}")
+        unit = f" ({units[metric]})" if metric in units else ""
+        ax.set_ylabel(f"{metric}{unit}: mean, 95 % CI")
+        runs = sorted({e["n"] for e in est})
+        ax.set_title(
+            f"{summary['experiment']}: {metric} (n = {', '.join(map(str, runs))} per cell)"
+        )
         ax.grid(axis="y", alpha=0.3)
         fig.tight_layout()
         path = folder / f"{metric}.png"
         fig.savefig(path, dpi=120)
         plt.close(fig)
         paths.append(path)
+    for i, entry in enumerate(summary.get("maps", [])):
+        paths.append(maps.plot(entry, folder / f"map{i + 1}-{entry['metric']}"))
+    if summary.get("survival"):
+        paths.append(_plot_survival(summary, folder / "survival.png"))
+    for metric, ranking in (summary.get("screening") or {}).items():
+        if ranking:
+            paths.append(
+                screening.plot(
+                    metric, ranking, folder / f"screening-{metric}.png", units.get(metric, "")
+                )
+            )
     return paths
+
+
+def _plot_survival(summary: dict[str, Any], path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    for k, curve in enumerate(summary["survival"]):
+        share = curve["surviving"]
+        if not share or share[0] is None:
+            continue
+        ax.step(
+            range(len(share)),
+            share,
+            where="post",
+            color=PALETTE[k % len(PALETTE)],
+            linestyle=("-", "--", ":", "-.")[k // len(PALETTE) % 4],
+            label=f"{cell_label(curve['params'])} (n = {curve['runs']})",
+        )
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("period")
+    ax.set_ylabel("share of contracts not broken down")
+    ax.set_title(
+        f"{summary['experiment']}: survival of the contract (Kaplan–Meier; breakdown: one "
+        "government defects for good)",
+        fontsize=9,
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -2,11 +2,14 @@
 
 | level | phase 2 report to each government |
 | --- | --- |
-| private | its own move and realised (noisy) payoff |
-| public | plus the list of detected defectors |
+| private | its own move (as carried out), its realised (noisy) payoff and the money in it: |
+| | fines paid and received, subsidy, incident cost |
+| public | plus the list of detected defectors (a public signal) |
 | audited | as public (audited declarations and the detection boost arrive with the superior) |
 
-Agents never receive another party's utility, reservation value or payoff.
+Under ``private`` a government can still infer how many others defected from its own payoff and
+the fines it received (DESIGN §6: imperfect private monitoring, not blindness). Agents never
+receive another party's utility, reservation value or payoff.
 """
 
 from __future__ import annotations
@@ -69,6 +72,10 @@ class Transparency:
             "period": result.period,
             "my_move": result.moves[party],
             "payoff": result.payoffs[party],
+            "fines_paid": result.fines_paid[party],
+            "fines_received": result.fines_received[party],
+            "subsidy": result.subsidies[party],
+            "incident_cost": result.incident_costs[party],
         }
         if self.publishes_detections:
             body["detected"] = list(result.detected)

@@ -20,6 +20,8 @@ from negotiator.actions import Accept, Offer
 from negotiator.contract import Setting, build_setting
 from negotiator.domain import Outcome
 from negotiator.protocols import StackedAlternatingOffers
+from negotiator.protocols.compliance import settle
+from negotiator.stagegame import Dilemma, Terms
 from tests.conftest import BUYER_SELLER, load
 
 
@@ -193,15 +195,33 @@ class ComplianceStrategyContract(StrategyContract):
     def play(self, opponent: Any, seed: int = 1) -> list[Any]:
         me = self.make(seed)
         mine: list[str] = []
+        payoffs: list[float] = []
         for period in range(1, len(opponent) + 1):
+            seen = [int(m == "D") for m in opponent[: period - 1]]
             obs = PeriodObservation(
                 period=period,
                 my_moves=tuple(mine),
-                others_defected=tuple(m == "D" for m in opponent[: period - 1]),
-                payoffs=tuple(self.game.payoff(a, int(b == "D")) for a, b in zip(mine, opponent)),
+                others_defected=tuple(d == 1 for d in seen),
+                payoffs=tuple(payoffs),
+                defectors=tuple(seen),
+                beliefs=tuple({d: 1.0} for d in seen),
+                caught=tuple(m == "D" and self.game.detection >= 1.0 for m in mine),
             )
             mine.append(me.decide(obs))
+            payoffs.append(self.realised(mine[-1], opponent[period - 1]))
         return mine
+
+    def realised(self, mine: str, theirs: str) -> float:
+        """My payoff in the engine when both moves are seen (p = 1) or none is (p < 1)."""
+        g = self.game
+        game = Dilemma(g.R, g.S, g.T, g.P)
+        moves = {"me": mine, "other": theirs}
+        caught = tuple(p for p, m in moves.items() if m == "D" and g.detection >= 1.0)
+        terms = Terms(True, g.detection, g.penalty, g.subsidy, budget=1e12)
+        money = settle(
+            ("me", "other"), moves, caught, {"me": game, "other": game}, terms, {}, budget=1e12
+        )
+        return money.payoffs["me"]
 
     def test_hand_computed_sequences(self):
         scripts = self.scripts()
@@ -211,3 +231,7 @@ class ComplianceStrategyContract(StrategyContract):
     def test_moves_are_c_or_d(self):
         for script in self.scripts().values():
             assert set(self.play(script)) <= {"C", "D"}
+
+    def test_a_stochastic_strategy_says_so(self):
+        plays = {"".join(self.play("CD" * 30, seed=s)) for s in range(1, 6)}
+        assert (len(plays) > 1) == self.resolve_class().stochastic

@@ -97,7 +97,7 @@ class TestGenerousTitForTat(ComplianceStrategyContract):
 
 class TestBestResponse(ComplianceStrategyContract):
     strategy = "best_response"
-    # no fine: defecting gains T − R = 2 > 0 whatever the opponent does
+    # no fine: defecting gains T − R = 2 against C and P − S = 1 against D
     expected = {"all_c": "DDDDDDDD", "all_d": "DDDDDDDD"}
 
     @pytest.mark.parametrize(
@@ -107,18 +107,78 @@ class TestBestResponse(ComplianceStrategyContract):
             ({"penalty": 1.5}, "D"),  # p·F = 1.5 < 2
             ({"penalty": 1.0, "subsidy": 1.5}, "C"),  # p·(F + s) = 2.5 > 2
             ({"penalty": 3.0, "detection": 0.5}, "D"),  # p·F = 1.5 < 2
-            ({"penalty": 3.0, "lam": 1.0}, "D"),  # 2 + 1·(2 + 3) = 7 > 3
+            # λ = 1: u = 2·payoff − other's payoff; the fine goes to the other, so it counts
+            # twice: D gives 2·(5 − 3) − (0 + 3) = 1 < C's 2·3 − 3 = 3
+            ({"penalty": 3.0, "lam": 1.0}, "C"),
+            ({"penalty": 1.5, "lam": 1.0}, "D"),  # 2·3.5 − 1.5 = 5.5 > 3
+            # the earlier rule (gain + λ(gain + m) > p·F: 2 + 0.5·5 > 2.5) said D; weighing the
+            # fine with λ as well: 1.5·2.5 − 0.5·2.5 = 2.5 < 3
+            ({"penalty": 2.5, "lam": 0.5}, "C"),
+            # a published detection costs ω inside the promotion term: 5.5 − 2 > 3, 5.5 − 3 < 3
+            ({"penalty": 1.5, "lam": 1.0, "reputation": 2.0, "published": True}, "D"),
+            ({"penalty": 1.5, "lam": 1.0, "reputation": 3.0, "published": True}, "C"),
         ],
     )
-    def test_weighs_the_gain_against_expected_fine_subsidy_and_promotion(self, change, move):
+    def test_weighs_fine_subsidy_promotion_and_reputation_alike(self, change, move):
         game = dataclasses.replace(self.game, **change)
-        cls = type(self).__mro__[0]
-        probe = cls()
+        probe = type(self)()
         probe.game = game
         assert set(probe.play("C" * 5)) == {move}
 
 
-def test_registry_lists_all_ten():
+class TestConditionalCooperator(ComplianceStrategyContract):
+    strategy = "conditional_cooperator"
+    # 3, 0, 5, 1 without a fine: δ* = (T − R)/(T − P) = 0.5
+    game = dataclasses.replace(ComplianceStrategyContract.game, discount=0.9)
+    expected = {
+        "all_c": "CCCCCCCC",
+        # punishes two periods, then forgives the defections that could answer its own, and is
+        # exploited again
+        "all_d": "CDDCCDDC",
+        "two_d": "CCDDCCCC",  # the second D answered its own punishment: not punished again
+        "alternating": "CCDDCCDD",
+    }
+
+    def test_defects_when_compliance_is_not_self_enforcing(self):
+        probe = type(self)()
+        probe.game = dataclasses.replace(self.game, discount=0.4)  # δ < δ* = 0.5
+        assert set(probe.play("C" * 6)) == {"D"}
+
+    def test_punishment_length_is_a_parameter(self):
+        probe = type(self)()
+        probe.params = {"punishment": 3}
+        assert "".join(probe.play("CD" + "C" * 8)) == "CCDDDCCCCC"
+
+
+class TestRothErev(ComplianceStrategyContract):
+    strategy = "roth_erev"
+
+    def test_complies_more_when_defecting_is_fined(self):
+        # reinforcement relative to the lowest payoff discriminates slowly (probability
+        # matching), so compare: with a fine of 4, D pays 1 against C's 3; without, 5
+        def late_compliance(penalty: float) -> float:
+            probe = type(self)()
+            probe.game = dataclasses.replace(self.game, penalty=penalty)
+            late = [probe.play("C" * 400, seed=s)[200:] for s in range(1, 6)]
+            return sum(m.count("C") for m in late) / (200 * len(late))
+
+        assert late_compliance(4.0) > late_compliance(0.0) + 0.15
+
+
+class TestEwa(ComplianceStrategyContract):
+    strategy = "ewa"
+
+    def test_learns_to_defect_without_a_fine(self):
+        moves = self.play("C" * 200)
+        assert moves[-50:].count("D") >= 45
+
+    def test_learns_to_comply_with_a_deterrent_fine(self):
+        probe = type(self)()
+        probe.game = dataclasses.replace(self.game, penalty=4.0)
+        assert probe.play("C" * 200)[-50:].count("C") >= 45
+
+
+def test_registry_lists_them_all():
     assert set(compliance_strategies()) == {
         "cooperator",
         "defector",
@@ -130,6 +190,9 @@ def test_registry_lists_all_ten():
         "tit_for_two_tats",
         "generous_tit_for_tat",
         "best_response",
+        "conditional_cooperator",
+        "roth_erev",
+        "ewa",
     }
 
 

@@ -116,7 +116,7 @@ def test_rubinstein_needs_its_domain():
 
 
 def test_overrides_are_typed():
-    assert parse_override("negotiation.deadline=80") == (["negotiation", "deadline"], 80)
+    assert parse_override("negotiation.deadline=80") == ("negotiation.deadline", 80)
     assert parse_override("parties.wuyi.strategy=boulware")[1] == "boulware"
     assert parse_override("contract.detection=[0, 0.5, 1]")[1] == [0, 0.5, 1]
     config = load(DEFAULT, "negotiation.deadline=80", "parties.wuyi.discount=0.95", seed=9)
@@ -126,6 +126,14 @@ def test_overrides_are_typed():
         parse_override("deadline")
     with pytest.raises(ConfigError, match="is not a table"):
         apply_overrides({"run": {"seed": 1}}, ["run.seed.x=1"])
+    # a list item is reached by its index
+    config = load(
+        DEFAULT, "implementation.shocks[0].factor=0.25", "implementation.shocks[1].at=[3]"
+    )
+    assert config.implementation.shocks[0].factor == 0.25
+    assert config.implementation.shocks[1].at == [3]
+    with pytest.raises(ConfigError, match=r"shocks\[5\] is not an item of a list"):
+        load(DEFAULT, "implementation.shocks[5].factor=0.25")
     with pytest.raises(ConfigError, match="negotiation.dedline: unknown key"):
         load(DEFAULT, "negotiation.dedline=80")
 

@@ -59,13 +59,26 @@ def test_stronger_enforcement_raises_compliance(runs_dir, low, high):
 
 
 @pytest.mark.slow
-def test_promotion_pressure_lowers_compliance(runs_dir):
-    strong = ["implementation.penalty=4.0", "implementation.detection=0.9"]
-    calm = compliance(runs_dir, *strong)
+@pytest.mark.parametrize(
+    ("deterrence", "falls"),
+    [
+        # p·F = 2.2 just deters at λ = 0 (gain 2); with λ a defection also takes
+        # (R − S)/(N − 1) = 1.5 from each rival and gives them p·F/(N − 1) = 1.1:
+        # G(λ) = −0.2 + 0.2·λ > 0 from λ = 1 on
+        (["implementation.penalty=2.2", "implementation.detection=1.0"], True),
+        # p·F = 3.6: the fine the rivals receive outweighs the harm, G(λ) = −1.6 − 1.9·λ
+        (["implementation.penalty=4.0", "implementation.detection=0.9"], False),
+    ],
+    ids=["harm-exceeds-fine-share", "fine-share-exceeds-harm"],
+)
+def test_promotion_pressure_lowers_compliance_only_where_rivalry_pays(runs_dir, deterrence, falls):
+    calm = compliance(runs_dir, *deterrence)
     pressured = compliance(
-        runs_dir, *strong, *(f"parties.{p}.promotion=1.5" for p in ("row", "col", "third"))
+        runs_dir, *deterrence, *(f"parties.{p}.promotion=1.5" for p in ("row", "col", "third"))
     )
-    assert pressured < calm
+    assert (pressured < calm) is falls
+    if not falls:
+        assert pressured == pytest.approx(calm)
 
 
 def test_engine_enforcement_arithmetic():
@@ -88,14 +101,6 @@ def test_engine_enforcement_arithmetic():
     )
     assert result.subsidies == dict.fromkeys("abc", 0.5 / 3)  # the rest of the budget, shared
     assert state.discounted["b"] == pytest.approx(3.5 + 0.9 * (3.0 + 0.5 / 3))
-
-
-def test_threshold_formula():
-    pd = Dilemma(R=3, S=0, T=5, P=1)
-    assert Terms(True, 0.0, 0.0, 0.0, 0.0).threshold(pd) == pytest.approx(0.5)
-    assert Terms(True, 0.5, 2.0, 0.0, 0.0).threshold(pd) == pytest.approx(0.25)
-    assert Terms(True, 1.0, 5.0, 0.0, 0.0).threshold(pd) == 0.0  # clipped
-    assert Terms(False, 1.0, 5.0, 9.0, 0.0).threshold(pd) == pytest.approx(0.5)  # not in force
 
 
 @pytest.mark.slow
@@ -125,47 +130,6 @@ def test_default_scenario_runs_both_phases(runs_dir):
     events = read_events(runs_dir / summary["run_id"] / "events.jsonl")
     kinds = {e["event"] for e in events}
     assert {"implementation_start", "period", "period_end", "shock"} <= kinds
-    assert verify_chain(events) is None
-
-
-@pytest.mark.slow
-def test_a_demand_shock_reopens_and_changes_a_renegotiable_contract(runs_dir):
-    # A collapse of demand makes strict environmental standards cheap for producers while the
-    # downstream damage they avoid stays: a renegotiation can find a contract everyone prefers.
-    # Not every seed's strategies find it, so look for the first seed whose contract is
-    # renegotiable and changes.
-    found = None
-    for seed in range(1, 9):
-        config = load(
-            DEFAULT,
-            "implementation.shocks=[{kind='demand', at=[5], factor=0.0}]",
-            "negotiation.turn_timeout=1.0",
-            seed=seed,
-        )
-        summary = run(config, RunOptions(out=runs_dir, transport="inproc")).summary
-        log = summary["implementation"]["renegotiation_log"]
-        if log and log[0]["changed"]:
-            found = summary
-            break
-    assert found is not None, "no seed in 1..8 renegotiated to a new contract"
-    impl = found["implementation"]
-    assert found["contract"]["renegotiation"] is True and impl["renegotiations"] == 1
-    record = impl["renegotiation_log"][0]
-    assert record["period"] == 5 and record["status"] == "agreed"
-    assert impl["final_contract"] == record["contract"] != found["contract"]
-    events = read_events(runs_dir / found["run_id"] / "events.jsonl")
-    kinds = [e["event"] for e in events]
-    assert kinds.index("shock") < kinds.index("renegotiation_triggered")
-    assert kinds.index("renegotiation_triggered") < kinds.index("renegotiation_start")
-    second = [e for e in events if e["event"] == "negotiation_end" and e["session"] == 1]
-    assert second[0]["agreement"] == impl["final_contract"]
-    # the status quo was everyone's reservation value: nobody lost by renegotiating
-    start = next(e for e in events if e["event"] == "renegotiation_start")
-    before = next(e for e in events if e["event"] == "implementation_start")
-    terms = [e for e in events if e["event"] == "terms"]
-    assert terms[-1]["games"] != before["games"]
-    for party, value in start["status_quo"].items():
-        assert terms[-1]["games"][party]["R"] >= value - 1e-9
     assert verify_chain(events) is None
 
 

@@ -16,6 +16,7 @@ from negotiator.eventlog import GENESIS, chain
 from negotiator.replay import timeline, verify
 from negotiator.runner import RunOptions, run
 from tests.conftest import DEFAULT, ROOT, SAOP_DEFAULT, cli, load, wait_for_log
+from tests.test_renegotiation import COLLAPSE
 
 PD = ROOT / "configs" / "scenarios" / "prisoners_dilemma.toml"
 pytestmark = pytest.mark.slow
@@ -28,9 +29,7 @@ def logs(tmp_path_factory):
         "default": load(DEFAULT),
         "saop": load(DEFAULT, *SAOP_DEFAULT),
         "pd": load(PD),
-        "renegotiation": load(
-            DEFAULT, "implementation.shocks=[{kind='demand', at=[5], factor=0.0}]", seed=3
-        ),
+        "renegotiation": load(DEFAULT, *COLLAPSE, "implementation.renegotiation='always'"),
         "faults": load(
             DEFAULT, *SAOP_DEFAULT, "parties.wuyi.strategy='negotiator.testing:InvalidOnce'"
         ),
@@ -199,7 +198,7 @@ def _content(event):
 @pytest.mark.parametrize(
     ("point", "override", "phase", "step"),
     [
-        ("period:5", "parties.yongkang.compliance='cooperator'", 2, 5),
+        ("period:5", "parties.yongkang.compliance='defector'", 2, 5),
         ("10", "parties.wuyi.strategy='boulware'", 1, 10),
     ],
 )
@@ -221,7 +220,7 @@ def test_a_branch_repeats_the_parent_then_differs(logs, tmp_path, point, overrid
     if phase == 2:
         moves = summary["implementation"]["moves"]["yongkang"]
         parent_moves = logs["saop"].summary["implementation"]["moves"]["yongkang"]
-        assert moves[:step] == parent_moves[:step] and set(moves[step:]) == {"C"}
+        assert moves[:step] == parent_moves[:step] and set(moves[step:]) == {"D"}
         assert moves != parent_moves
     else:
         assert summary["contract"] != logs["saop"].summary["contract"] or (

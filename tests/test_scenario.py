@@ -24,15 +24,39 @@ def test_standalone_outputs_and_surplus_match_design(eco):
 
 
 def test_dependence_is_asymmetric_towards_yongkang(eco):
+    # D[i][j] = Σ_r α_r (1 − x_ir/X_r) x_jr/X_r (DESIGN §3)
     d = eco.dependence
-    assert d["wuyi"]["yongkang"] == pytest.approx(0.525, abs=0.005)
-    assert d["jinyun"]["yongkang"] == pytest.approx(0.525, abs=0.005)
-    assert d["yongkang"]["wuyi"] == pytest.approx(0.277, abs=0.005)
-    assert d["yongkang"]["jinyun"] == pytest.approx(0.198, abs=0.005)
+    assert d["wuyi"]["yongkang"] == pytest.approx(0.408, abs=0.001)
+    assert d["jinyun"]["yongkang"] == pytest.approx(0.454, abs=0.001)
+    assert d["yongkang"]["wuyi"] == pytest.approx(0.161, abs=0.001)
+    assert d["yongkang"]["jinyun"] == pytest.approx(0.128, abs=0.001)
     report = eco.report()
     assert report["power_asymmetry"]["wuyi"]["yongkang"] > 0
     mutual = report["mutual_dependence"]
     assert mutual["wuyi"]["yongkang"] == pytest.approx(mutual["yongkang"]["wuyi"])
+
+
+def test_what_i_lacks_matters_rows_differ(eco):
+    # the earlier formula divided by Σ_{k≠i} x_kr and made every row the same
+    d = eco.dependence
+    assert d["wuyi"]["yongkang"] != pytest.approx(d["jinyun"]["yongkang"], abs=0.01)
+    x = load(DEFAULT).scenario.resources
+    alpha = load(DEFAULT).scenario.elasticities
+    total = {r: sum(x[g][r] for g in x) for r in alpha}
+    by_hand = sum(
+        alpha[r] * (1 - x["jinyun"][r] / total[r]) * x["wuyi"][r] / total[r] for r in alpha
+    )
+    assert d["jinyun"]["wuyi"] == pytest.approx(by_hand)
+
+
+def test_counterfactual_dependence_is_the_share_of_shapley_value_lost(eco):
+    assert sum(eco.shapley.values()) == pytest.approx(eco.surplus)  # efficiency
+    cf = eco.counterfactual
+    # Wuyi and Jinyun each lose most of their gain without Yongkang, Yongkang much less
+    assert cf["wuyi"]["yongkang"] > 0.8 and cf["jinyun"]["yongkang"] > 0.8
+    assert cf["yongkang"]["wuyi"] < 0.5
+    # the two parks compete for the same land and labour: each gains when the other leaves
+    assert cf["wuyi"]["jinyun"] < 0 and cf["jinyun"]["wuyi"] < 0
 
 
 def test_power_weights_are_normalised_others_dependence(eco):

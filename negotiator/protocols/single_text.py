@@ -8,11 +8,16 @@ ratification, and each party accepts iff it beats its reservation value. Agreeme
 ratification.
 
 Mutation operator (seeded by run seed, session and round, so replay needs no RNG state): pick an
-issue uniformly among those with more than one option; then
+issue uniformly among those with more than one option (a renegotiation with ``package`` = m > 1
+picks a number of issues uniformly in 1..m, then that many distinct issues); then
 * share issue: pick an ordered pair (giver, receiver) uniformly among the pairs whose giver holds at
   least one grid unit, and move one grid unit from giver to receiver;
 * ordinal issue: move one level up or down (uniformly among the levels that exist);
 * categorical or boolean issue: pick another value uniformly.
+
+A renegotiation may also restrict mutations to ``admissible`` texts (self-enforcing contracts):
+the operator draws again, up to :data:`ATTEMPTS` times, and if none of its draws is admissible
+the proposal is the text itself (a round without a change).
 
 Neutral start text (when nobody tables a plan): every share issue split as equally as the grid
 allows (left-over units to the first parties), ordinal issues at the middle level (the lower one of
@@ -21,6 +26,7 @@ two middles), categorical issues at their first value, boolean issues false.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
@@ -30,6 +36,8 @@ from negotiator.protocols.base import InvalidAction, ProtocolEvent, state_digest
 from negotiator.seeding import rng_for
 
 Status = Literal["voting", "ratifying", "agreed", "rejected"]
+#: Draws of the mutation operator before a round without an admissible mutation gives up.
+ATTEMPTS = 50
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,9 @@ class SingleTextProtocol:
         stall: int,
         seed: int,
         session: int = 0,
+        *,
+        package: int = 1,
+        admissible: Callable[[Outcome], bool] | None = None,
     ) -> None:
         self.domain = domain
         self.parties = parties
@@ -130,6 +141,8 @@ class SingleTextProtocol:
         self.stall_limit = stall
         self.seed = seed
         self.session = session
+        self.package = package
+        self.admissible = admissible
         self.mutable = [k for k, issue in enumerate(domain.issues) if issue.size > 1]
         if not self.mutable:
             raise ValueError("single text needs an issue with more than one option")
@@ -141,10 +154,18 @@ class SingleTextProtocol:
     def propose(self, state: SingleTextState) -> SingleTextState:
         """Draw the round's mutation of the text."""
         rng = rng_for(self.seed, "mutation", str(self.session), str(state.round))
-        k = self.mutable[rng.randrange(len(self.mutable))]
-        proposal = list(state.text)
-        proposal[k] = mutate(self.domain.issues[k], state.text[k], rng)
-        return replace(state, proposal=tuple(proposal))
+        for _ in range(ATTEMPTS if self.admissible is not None else 1):
+            if self.package <= 1:
+                picked = [self.mutable[rng.randrange(len(self.mutable))]]
+            else:
+                size = 1 + rng.randrange(min(self.package, len(self.mutable)))
+                picked = rng.sample(self.mutable, size)
+            proposal = list(state.text)
+            for k in picked:
+                proposal[k] = mutate(self.domain.issues[k], state.text[k], rng)
+            if self.admissible is None or self.admissible(tuple(proposal)):
+                return replace(state, proposal=tuple(proposal))
+        return replace(state, proposal=state.text)
 
     def vote(
         self, state: SingleTextState, votes: dict[str, bool]

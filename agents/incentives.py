@@ -1,0 +1,89 @@
+"""Compliance strategies that weigh incentives: the myopic best response and a forward-looking
+conditional cooperator (DESIGN §6, "Behavioural soundness").
+
+Both optimise the decision utility the engine pays, u = payoff + λ·(payoff − mean of the others'
+payoffs − ω·[a published detection]), through :mod:`negotiator.theory`, the same functions the
+summary uses for the theory beside the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from agents.compliance import ComplianceStrategy, Move, PeriodObservation
+from negotiator.stagegame import StageGame
+from negotiator.theory import expected_utility, sustainable
+
+#: A move must be better by more than this (relative) to count as better: ties go to C.
+TIE = 1e-9
+
+
+def best_move(game: StageGame, belief: dict[int, float]) -> Move:
+    """The move with the higher expected decision utility given ``belief`` (ties: comply)."""
+    comply = expected_utility(game, "C", belief)
+    defect = expected_utility(game, "D", belief)
+    return "D" if defect > comply + TIE * max(1.0, abs(comply)) else "C"
+
+
+class BestResponse(ComplianceStrategy):
+    """Myopic best response (adaptive expectations: the others repeat last period).
+
+    Its belief about how many others will defect is its posterior about last period (none
+    before the first period); it plays the move with the higher expected decision utility,
+    counting its stage payoff, the expected fine (with graduated sanctions), the subsidy it
+    keeps unless caught, its share of the others' fines, the effect of its move on the others'
+    payoffs weighed with λ, and the standing lost to a published detection (Kandori, Mailath &
+    Rob 1993 and Young 1993 study such myopic best-reply dynamics).
+    """
+
+    name = "best_response"
+
+    def decide(self, obs: PeriodObservation) -> Move:
+        belief = obs.beliefs[-1] if obs.beliefs else {0: 1.0}
+        return best_move(self.game, belief)
+
+
+@dataclass(frozen=True)
+class ConditionalParams:
+    punishment: int = 2
+    """Periods it defects after seeing a defection it did not provoke, before it forgives."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.punishment, bool) or not isinstance(self.punishment, int):
+            raise ValueError(f"punishment must be a whole number, got {self.punishment!r}")
+        if self.punishment < 1:
+            raise ValueError(f"punishment must be at least 1, got {self.punishment}")
+
+
+class ConditionalCooperator(ComplianceStrategy):
+    """A forward-looking conditional cooperator.
+
+    It complies while it believes the others comply and cooperation is self-enforcing for it:
+    δ ≥ δ*, its grim-trigger threshold from its own decision utility (λ, fines, subsidy as paid,
+    budget, reputation: :func:`negotiator.theory.delta_star`). When it sees or infers a
+    defection that was not a reply to its own defection of the period before, it defects for
+    ``punishment`` periods, then forgives. If δ < δ* it defects: it knows that the threat of
+    punishment would not hold itself back. After Fischbacher, Gächter & Fehr (2001) on
+    conditional cooperation, Friedman (1971) on trigger strategies, Green & Porter (1984) on
+    punishment phases of finite length and Wu & Axelrod (1995) on contrition.
+    """
+
+    name = "conditional_cooperator"
+    Params = ConditionalParams
+
+    def __init__(self, party: str, game: StageGame, params: Any, seed: int) -> None:
+        super().__init__(party, game, params, seed)
+        self.punishing = 0
+        self.seen = 0
+
+    def decide(self, obs: PeriodObservation) -> Move:
+        for t in range(self.seen, len(obs.others_defected)):  # periods not looked at yet
+            provoked = t >= 1 and obs.my_moves[t - 1] == "D"
+            if obs.others_defected[t] and not provoked and self.punishing == 0:
+                self.punishing = self.params.punishment
+        self.seen = len(obs.others_defected)
+        if self.punishing > 0:
+            self.punishing -= 1
+            return "D"
+        return "C" if sustainable(self.game, self.game.discount) else "D"

@@ -1,0 +1,106 @@
+"""Renegotiation that can rebalance a contract, and survival measured honestly (DESIGN §6).
+
+A demand collapse makes the default contract pay Yongkang less than its breakdown value and pushes
+its δ* above δ; the renegotiation, from the breakdown point, finds a contract that is
+self-enforcing again (a penalty that deters, a cost split and side payments that rebalance) and
+Yongkang keeps it; without the clause Yongkang breaks the contract for good.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from negotiator.eventlog import read_events
+from negotiator.runner import RunOptions, run
+from negotiator.summary import survival_of
+from tests.conftest import DEFAULT, load
+
+COLLAPSE = (
+    "implementation.shocks=[{kind='demand', at=[5], factor=0.05}]",
+    "implementation.discount=0.75",
+    "implementation.noise=0.0",
+    *(f"parties.{p}.compliance='conditional_cooperator'" for p in ("yongkang", "wuyi", "jinyun")),
+)
+
+
+@pytest.fixture(scope="module")
+def arms(tmp_path_factory):
+    out = tmp_path_factory.mktemp("renegotiation")
+    return {
+        arm: run(
+            load(DEFAULT, *COLLAPSE, f"implementation.renegotiation='{arm}'"),
+            RunOptions(out=out, transport="inproc"),
+        ).summary
+        for arm in ("always", "never")
+    }
+
+
+@pytest.mark.slow
+def test_a_shock_that_breaks_self_enforcement_is_renegotiated_and_the_new_contract_kept(arms):
+    impl = arms["always"]["implementation"]
+    assert impl["renegotiations"] == 1 and impl["contract_changes"] == 1
+    record = impl["renegotiation_log"][0]
+    assert record["period"] == 5 and record["status"] == "agreed" and record["changed"]
+    assert record["contract"] != arms["always"]["contract"]
+    assert record["contract"]["penalty"] != "none"  # a fine that deters now
+    # who triggered it and why: Yongkang, paid less than its breakdown value, δ* > δ
+    events = read_events(Path(arms["always"]["log"]))
+    trigger = next(e for e in events if e["event"] == "renegotiation_triggered")
+    assert trigger["governments"] == ["yongkang"]
+    assert trigger["delta_star"]["yongkang"] > 0.75
+    assert trigger["value"]["yongkang"] < trigger["breakdown"]["yongkang"]
+    # the new contract is self-enforcing for everyone, and everyone keeps it
+    after = impl["delta_star_history"][-1]
+    assert after["period"] == 5 and all(after["sustainable"].values())
+    assert set(impl["moves"]["yongkang"]) == {"C"}
+    assert impl["contract_survived"] is True and impl["breakdown_period"] is None
+    # the side payments sum to zero
+    assert sum(impl["transfers"].values()) == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.slow
+def test_without_the_clause_the_government_breaks_the_contract_for_good(arms):
+    impl = arms["never"]["implementation"]
+    assert impl["renegotiations"] == 0 and impl["contract_changes"] == 0
+    assert impl["moves"]["yongkang"] == "C" * 4 + "D" * 16
+    assert impl["contract_survived"] is False
+    assert impl["breakdown_period"] == 5
+    assert impl["breakdown_by_government"]["yongkang"] == 5
+
+
+@pytest.mark.slow
+def test_the_renegotiation_log_verifies(arms):
+    from negotiator.replay import verify
+
+    report = verify(Path(arms["always"]["log"]).parent, reexecute=True)
+    assert report.ok and report.finished, report.message
+
+
+def test_survival_one_government_breaking_for_good_is_no_survival():
+    # compliance over the last five periods is 2/3 ≥ 0.5: the earlier definition said "survived"
+    moves = {"a": "C" * 10 + "D" * 10, "b": "C" * 20, "c": "C" * 20}
+    out = survival_of(moves, window=5)
+    assert out["survived"] is False and out["breakdown"] == 11
+    assert out["kept"] == {"a": False, "b": True, "c": True}
+
+
+def test_survival_a_lapse_is_not_a_breakdown():
+    moves = {"a": "C" * 17 + "D" + "CC", "b": "C" * 20}
+    out = survival_of(moves, window=5)
+    assert out["survived"] is False and out["breakdown"] is None
+    out = survival_of({"a": "C" * 5 + "D" + "C" * 14, "b": "C" * 20}, window=5)
+    assert out["survived"] is True
+
+
+@pytest.mark.slow
+def test_the_threshold_trigger_still_works(tmp_path):
+    config = load(
+        DEFAULT,
+        "implementation.shocks=[{kind='demand', at=[5], factor=0.5}]",
+        "implementation.renegotiation_trigger='threshold'",
+        "implementation.renegotiation='always'",
+    )
+    impl = run(config, RunOptions(out=tmp_path, transport="inproc")).summary["implementation"]
+    assert impl["renegotiations"] == 1 and impl["renegotiation_log"][0]["period"] == 5
