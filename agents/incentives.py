@@ -57,16 +57,19 @@ class ConditionalParams:
 
 
 class ConditionalCooperator(ComplianceStrategy):
-    """A forward-looking conditional cooperator.
+    """A forward-looking conditional cooperator with punishment phases.
 
-    It complies while it believes the others comply and cooperation is self-enforcing for it:
-    δ ≥ δ*, its grim-trigger threshold from its own decision utility (λ, fines, subsidy as paid,
-    budget, reputation: :func:`negotiator.theory.delta_star`). When it sees or infers a
-    defection that was not a reply to its own defection of the period before, it defects for
-    ``punishment`` periods, then forgives. If δ < δ* it defects: it knows that the threat of
-    punishment would not hold itself back. After Fischbacher, Gächter & Fehr (2001) on
-    conditional cooperation, Friedman (1971) on trigger strategies, Green & Porter (1984) on
-    punishment phases of finite length and Wu & Axelrod (1995) on contrition.
+    It complies while cooperation is self-enforcing for it — δ ≥ δ*, its grim-trigger threshold
+    from its own decision utility (λ, fines, the subsidy as paid, the budget, reputation:
+    :func:`negotiator.theory.delta_star`) — and no punishment phase is under way; if δ < δ* it
+    defects, knowing that the threat of punishment would not hold itself back. A defection seen
+    or inferred in a cooperative period, another's or its own (a tremble), starts a punishment
+    phase: it defects for the next ``punishment`` periods, then forgives. Defections during a
+    phase are taken for punishment and start nothing, so governments that see the same
+    defection punish together and return to cooperation together, as the firms of Green &
+    Porter (1984) do after a low price; tit for tat, by contrast, echoes punishments back and
+    forth when several governments watch each other. After Fischbacher, Gächter & Fehr (2001) on
+    conditional cooperation and Friedman (1971) on trigger strategies.
     """
 
     name = "conditional_cooperator"
@@ -74,16 +77,17 @@ class ConditionalCooperator(ComplianceStrategy):
 
     def __init__(self, party: str, game: StageGame, params: Any, seed: int) -> None:
         super().__init__(party, game, params, seed)
-        self.punishing = 0
+        self.until = 0
+        """The last period of the punishment phase under way (0: none yet)."""
         self.seen = 0
 
     def decide(self, obs: PeriodObservation) -> Move:
-        for t in range(self.seen, len(obs.others_defected)):  # periods not looked at yet
-            provoked = t >= 1 and obs.my_moves[t - 1] == "D"
-            if obs.others_defected[t] and not provoked and self.punishing == 0:
-                self.punishing = self.params.punishment
+        for t in range(self.seen, len(obs.others_defected)):  # past periods not looked at yet
+            period = t + 1
+            quiet = period > self.until  # a cooperative period, not part of a phase
+            if quiet and (obs.others_defected[t] or obs.my_moves[t] == "D"):
+                self.until = period + self.params.punishment
         self.seen = len(obs.others_defected)
-        if self.punishing > 0:
-            self.punishing -= 1
+        if obs.period <= self.until:
             return "D"
         return "C" if sustainable(self.game, self.game.discount) else "D"

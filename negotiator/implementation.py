@@ -75,6 +75,7 @@ class ImplementationPhase:
         self.renegotiations: list[dict[str, Any]] = []
         self.transfers: dict[str, float] = {}
         """Side payments per period a renegotiation added to the contract."""
+        self._judged: dict[tuple[Outcome, tuple[tuple[str, float], ...]], Any] = {}
         self.acknowledged: frozenset[str] = frozenset()
         """Governments for which the contract was known not to be self-enforcing when it was
         signed or last renegotiated (a reopening needs another one)."""
@@ -393,11 +394,16 @@ class ImplementationPhase:
         return True
 
     def _judge(self, contract: Outcome, transfers: dict[str, float]) -> dict[str, StageGame]:
-        """Every government's view of its game under a candidate contract, from now on."""
+        """Every government's view of its game under a candidate contract, from now on (kept
+        for the rest of the renegotiation: its votes revisit candidates)."""
         assert self.setting is not None
-        games = stage_games(self.config, self.setting, contract, self.surplus_factor, transfers)
-        terms = self._with_superior(contract_terms(self.config, self.setting, contract))
-        return self.views(games, terms)
+        key = (tuple(contract), tuple(sorted(transfers.items())))
+        seen = self._judged.get(key)
+        if seen is None:
+            games = stage_games(self.config, self.setting, contract, self.surplus_factor, transfers)
+            terms = self._with_superior(contract_terms(self.config, self.setting, contract))
+            seen = self._judged[key] = self.views(games, terms)
+        return seen
 
     def _renegotiate(self, period: int, now: float) -> None:
         """Reopen the contract from the breakdown point (:mod:`negotiator.renegotiation`): the
@@ -405,6 +411,7 @@ class ImplementationPhase:
         against breakdown. A new agreement replaces the contract from this period on."""
         assert self.setting is not None and self.contract is not None
         config, impl, delta = self.config, self.impl, self.impl.discount
+        self._judged = {}
         breakdown = self._breakdown()
         tables, offsets = cash_tables(config, self.setting, self.surplus_factor)
         pot = impl.transfer_pot * self.signing_gain
@@ -459,5 +466,6 @@ class ImplementationPhase:
         }
         self.renegotiations.append(record)
         self.m.log.emit("renegotiation", **record, t=now)
+        self._judged = {}
         self._announce_terms(now, "terms", fresh_start=changed and impl.fresh_start)
         self.acknowledged = self._troubled()

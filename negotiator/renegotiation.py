@@ -166,16 +166,28 @@ def propose(
 
     A transfer is paid whatever anyone does: it shifts a government's four stage payoffs alike,
     which leaves its incentive to defect unchanged. So each package of terms is screened once,
-    without transfers, and the transfers then only decide who gains how much; the winner is
-    checked in full (:func:`admissible`), falling back to the next best if it fails."""
+    without transfers, the best transfer for it is found by arithmetic, and the best package is
+    then checked in full (:func:`admissible`), falling back to the next best if it fails."""
+    import numpy as np
+
     domain = reopened.domain
     names = [i.name for i in domain.issues]
     parties = domain.parties
     free = [names.index(n) for n in PACKAGE if n in names]
     start = reopened.join(status_quo)
-    has_transfer = names[-1] == TRANSFER
-    transfer = domain.issues[-1] if has_transfer else None
-    options = range(transfer.size) if transfer is not None else [None]
+    transfer = domain.issues[-1] if names[-1] == TRANSFER else None
+    if transfer is not None:
+        paid = np.array(
+            [
+                [(transfer.share_of(k, p) - 1.0 / len(parties)) * reopened.pot for p in parties]
+                for k in range(transfer.size)
+            ]
+        )
+        moved = np.array([k != start[-1] for k in range(transfer.size)], dtype=np.int64)
+    else:
+        paid = np.zeros((1, len(parties)))
+        moved = np.zeros(1, dtype=np.int64)
+    breakdown = np.array([reopened.breakdown[p] for p in parties])
     candidates: list[tuple[tuple[float, float, int, Outcome], Outcome]] = []
     for choice in itertools.product(*(range(domain.issues[k].size) for k in free)):
         terms = list(start)
@@ -185,17 +197,20 @@ def propose(
         seen = judge(contract, {})
         if any(not sustainable(g, delta) for g in seen.values()):
             continue
+        gains = np.array([seen[p].R for p in parties]) + paid - breakdown
+        ok = gains.min(axis=1) > 1e-9
+        if not ok.any():
+            continue
+        product = np.where(ok, np.prod(np.where(ok[:, None], gains, 1.0), axis=1), -np.inf)
+        best = product.max()
+        near = np.flatnonzero(product >= best - abs(best) * 1e-9)
+        t = int(near[np.argmin(moved[near])])  # ties: no transfer if it is among them
+        if transfer is not None:
+            terms[-1] = t
+        outcome = tuple(terms)
         worst = max(delta_star(g) for g in seen.values())
-        for t in options:
-            if t is not None:
-                terms[-1] = t
-            outcome = tuple(terms)
-            paid = reopened.split(outcome)[1]
-            gains = [seen[p].R + paid.get(p, 0.0) - reopened.breakdown[p] for p in parties]
-            if min(gains) <= 1e-9:
-                continue
-            changes = sum(a != b for a, b in zip(outcome, start, strict=True))
-            candidates.append(((-math.prod(gains), worst, changes, outcome), outcome))
+        changes = sum(a != b for a, b in zip(outcome, start, strict=True))
+        candidates.append(((-float(best), worst, changes, outcome), outcome))
     candidates.sort(key=lambda c: _order(c[0]))
     for _, outcome in candidates:
         if admissible(reopened, outcome, judge, delta) is not None:

@@ -268,6 +268,28 @@ def print_timeline(rows: list[dict[str, Any]], console: Console | None = None) -
     console.print(table)
 
 
+def number(x: float | None) -> str:
+    """A figure in fixed notation with a precision that suits its size."""
+    if x is None:
+        return "–"
+    size = abs(x)
+    if size >= 1000:
+        return f"{x:,.0f}"
+    if size >= 100:
+        return f"{x:.1f}"
+    if size >= 1 or size == 0:
+        return f"{x:.2f}"
+    return f"{x:.3f}"
+
+
+def _estimate(e: dict[str, Any]) -> str:
+    if e["mean"] is None:
+        return "–"
+    if e["low"] is None:
+        return number(e["mean"])
+    return f"{number(e['mean'])} [{number(e['low'])}, {number(e['high'])}]"
+
+
 def print_sweep(
     summary: dict[str, Any], out: Any, plots: list[Any], console: Console | None = None
 ) -> None:
@@ -282,31 +304,70 @@ def print_sweep(
         + (f", {rate:.1f} runs/s on {runs['workers']} workers" if rate else "")
     )
     metrics = list(summary["cells"][0]["metrics"]) if summary["cells"] else []
-    table = Table(title="Mean [95 % CI] by cell", title_justify="left")
-    table.add_column("cell")
-    for m in metrics:
-        table.add_column(m, justify="right")
-    for cell in summary["cells"]:
-        row = []
+    units = summary.get("units", {})
+    if "screening" not in summary:
+        table = Table(title="Mean [95 % CI] by cell", title_justify="left")
+        table.add_column("cell")
         for m in metrics:
-            e = cell["metrics"][m]
-            row.append(
-                "–"
-                if e["mean"] is None
-                else f"{e['mean']:.3g} [{e['low']:.3g}, {e['high']:.3g}]"
-                if e["low"] is not None
-                else f"{e['mean']:.3g}"
+            table.add_column(f"{m} ({units[m]})" if m in units else m, justify="right")
+        for cell in summary["cells"]:
+            table.add_row(
+                cell_label(cell["params"], hidden=summary.get("hidden", ())),
+                *(_estimate(cell["metrics"][m]) for m in metrics),
             )
-        table.add_row(cell_label(cell["params"]), *row)
-    console.print(table)
+        console.print(table)
     for h in summary["hypotheses"]:
         colour = {"held": "green", "did not hold": "red"}.get(h["verdict"], "yellow")
         low, high = h["ci95"]
-        interval = f"[{low:.3g}, {high:.3g}]" if low is not None else "[n/a]"
+        interval = f"[{number(low)}, {number(high)}]" if low is not None else "[n/a]"
         console.print(
-            f"[{colour}]{h['verdict']}[/]: {h['hypothesis']} — difference {h['effect']:.3g} "
-            f"{interval} (n = {h['n'][0]} vs {h['n'][1]})"
+            f"[{colour}]{h['verdict']}[/]: {h['hypothesis']} — difference "
+            f"{number(h['effect'])} {interval} (n = {h['n'][0]} vs {h['n'][1]})"
         )
+    for entry in summary.get("maps", []):
+        _print_map(entry, console)
+    for metric, ranking in (summary.get("screening") or {}).items():
+        table = Table(title=f"Morris screening of {metric}", title_justify="left")
+        for col in ("factor", "μ*", "95 % interval of μ*", "σ", "μ"):
+            table.add_column(col, justify="left" if col == "factor" else "right")
+        for r in ranking:
+            table.add_row(
+                r["factor"],
+                number(r["mu_star"]),
+                f"± {number(r['mu_star_ci95'])}",
+                number(r["sigma"]),
+                number(r["mu"]),
+            )
+        console.print(table)
     console.print(
         f"results: {out}/results.csv, summary.json, plots/ ({len(plots)} PNG)", soft_wrap=True
     )
+
+
+def _print_map(entry: dict[str, Any], console: Console) -> None:
+    from negotiator.maps import label
+
+    title = entry.get("title") or entry["metric"]
+    table = Table(
+        title=f"{title}: {entry['mechanism']} = {label(entry['on'])} minus "
+        f"{label(entry['off'])} (* : 95 % interval excludes 0)",
+        title_justify="left",
+    )
+    table.add_column(f"{entry['y']} \\ {entry['x']}")
+    for x in entry["xs"]:
+        table.add_column(label(x), justify="right")
+    for y in entry["ys"]:
+        row = []
+        for x in entry["xs"]:
+            cell = next(c for c in entry["cells"] if c["x"] == x and c["y"] == y)
+            if cell["effect"] is None:
+                row.append("–")
+                continue
+            interval = (
+                f" [{number(cell['low'])}, {number(cell['high'])}]"
+                if cell["low"] is not None
+                else ""
+            )
+            row.append(f"{number(cell['effect'])}{interval}{' *' if cell['excludes_zero'] else ''}")
+        table.add_row(label(y), *row)
+    console.print(table)

@@ -120,6 +120,11 @@ class ExperimentSpec(_Spec):
     """Units of the metrics, for tables and plots (metric → unit)."""
 
 
+#: Keys of a ``[[zip]]`` group that start with this name the group's values (``label.population
+#: = ["myopic", ...]``): they are columns of results.csv and name cells, but set nothing.
+LABEL = "label."
+
+
 @dataclass(frozen=True)
 class Hypothesis:
     text: str
@@ -144,10 +149,20 @@ class Experiment:
         n = count or self.spec.seeds
         return [derive_seed(self.spec.root_seed, "sweep", str(i)) for i in range(n)]
 
+    @property
+    def hidden(self) -> list[str]:
+        """Keys that a ``label.`` key of their ``[[zip]]`` group names for cell labels."""
+        out: list[str] = []
+        for group in self.spec.zip:
+            if any(k.startswith(LABEL) for k in group):
+                out += [k for k in group if not k.startswith(LABEL)]
+        return out
+
     def config(self, cell: dict[str, Any], seed: int) -> Config:
         data = copy.deepcopy(self.base)
         for key, value in {**self.spec.set, **cell}.items():
-            set_key(data, key, value)
+            if not key.startswith(LABEL):  # a name for a group of values, not a config key
+                set_key(data, key, value)
         data.setdefault("run", {})["seed"] = seed
         return config_from_dict(data, source=f"{self.path.name} cell {cell}")
 
@@ -534,6 +549,7 @@ def summarise(experiment: Experiment, rows: list[dict[str, str]]) -> dict[str, A
         "description": experiment.spec.description,
         "seeds": len({r["seed"] for r in rows}),  # as run (``--seeds`` may differ from the file)
         "units": dict(experiment.spec.units),
+        "hidden": experiment.hidden,
         "cells": cells,
         "hypotheses": judged,
         "maps": [maps.summarise(m, experiment.cells, rows) for m in experiment.spec.maps],
@@ -572,11 +588,15 @@ def _estimate(e: Estimate) -> dict[str, Any]:
     return {"n": e.n, "mean": _round(e.mean), "low": _round(e.low), "high": _round(e.high)}
 
 
-def cell_label(params: dict[str, Any], sep: str = ", ") -> str:
-    """A short label: each key by its last part; keys of a zipped group that share a name and a
-    value are written once (``promotion=0.5 ×3``)."""
+def cell_label(params: dict[str, Any], sep: str = ", ", hidden: Iterable[str] = ()) -> str:
+    """A short label: each key by its last part (a ``label.`` key by its name); keys of a zipped
+    group that share a name and a value are written once (``promotion=0.5 ×3``); ``hidden``
+    keys (named by a label of their group) are left out."""
     groups: dict[tuple[str, str], int] = {}
+    skip = set(hidden)
     for key, value in params.items():
+        if key in skip:
+            continue
         name = (key.split(".")[-1], label(value))
         groups[name] = groups.get(name, 0) + 1
     return sep.join(
@@ -594,7 +614,6 @@ def plot_metrics(summary: dict[str, Any], folder: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -602,39 +621,7 @@ def plot_metrics(summary: dict[str, Any], folder: Path) -> list[Path]:
     units = summary.get("units", {})
     screened = "screening" in summary
     for metric in cells[0]["metrics"] if cells and not screened else []:
-        est = [c["metrics"][metric] for c in cells]
-        fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * len(cells) + 2), 4.2))
-        xs = list(range(len(cells)))
-        means = [e["mean"] if e["mean"] is not None else math.nan for e in est]
-        lows = [
-            m - (e["low"] if e["low"] is not None else m) for m, e in zip(means, est, strict=True)
-        ]
-        highs = [
-            (e["high"] if e["high"] is not None else m) - m for m, e in zip(means, est, strict=True)
-        ]
-        ax.errorbar(xs, means, yerr=[lows, highs], fmt="o", capsize=5, color=PALETTE[0])
-        labels = [cell_label(c["params"], sep="\n") for c in cells]
-        rotate = len(cells) > 6
-        ax.set_xticks(
-            xs,
-            labels,
-            rotation=30 if rotate else 0,
-            ha="right" if rotate else "center",
-            fontsize=8,
-        )
-        ax.set_xlim(-0.5, len(cells) - 0.5)
-        unit = f" ({units[metric]})" if metric in units else ""
-        ax.set_ylabel(f"{metric}{unit}: mean, 95 % CI")
-        runs = sorted({e["n"] for e in est})
-        ax.set_title(
-            f"{summary['experiment']}: {metric} (n = {', '.join(map(str, runs))} per cell)"
-        )
-        ax.grid(axis="y", alpha=0.3)
-        fig.tight_layout()
-        path = folder / f"{metric}.png"
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        paths.append(path)
+        paths.append(_plot_metric(summary, metric, folder / f"{metric}.png"))
     for i, entry in enumerate(summary.get("maps", [])):
         paths.append(maps.plot(entry, folder / f"map{i + 1}-{entry['metric']}"))
     if summary.get("survival"):
@@ -649,33 +636,128 @@ def plot_metrics(summary: dict[str, Any], folder: Path) -> list[Path]:
     return paths
 
 
-def _plot_survival(summary: dict[str, Any], path: Path) -> Path:
+def _series_key(summary: dict[str, Any]) -> str | None:
+    """With more than six cells and two or more parameters, the last parameter (e.g. the
+    behavioural population) becomes the series of a grouped plot."""
+    hidden = set(summary.get("hidden", ()))
+    cells = summary["cells"]
+    keys = [k for k in (cells[0]["params"] if cells else {}) if k not in hidden]
+    return keys[-1] if len(cells) > 6 and len(keys) > 1 else None
+
+
+def _plot_metric(summary: dict[str, Any], metric: str, path: Path) -> Path:
+    """Each cell's mean and 95 % interval; grouped by the other parameters, one colour per value
+    of the series parameter, when the design has several factors."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    for k, curve in enumerate(summary["survival"]):
-        share = curve["surviving"]
-        if not share or share[0] is None:
-            continue
-        ax.step(
-            range(len(share)),
-            share,
-            where="post",
+    cells = summary["cells"]
+    hidden = set(summary.get("hidden", ()))
+    units = summary.get("units", {})
+    series_key = _series_key(summary)
+    series = (
+        list(dict.fromkeys(label(c["params"][series_key]) for c in cells)) if series_key else [""]
+    )
+
+    def rest(c: dict[str, Any]) -> str:
+        params = {k: v for k, v in c["params"].items() if k != series_key}
+        return cell_label(params, "\n", hidden)
+
+    groups = list(dict.fromkeys(rest(c) for c in cells))
+    width = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(groups) * max(1, len(series) / 2) + 2), 4.4))
+    for k, name in enumerate(series):
+        mine = [c for c in cells if not series_key or label(c["params"][series_key]) == name]
+        xs = [groups.index(rest(c)) + (k - (len(series) - 1) / 2) * width for c in mine]
+        est = [c["metrics"][metric] for c in mine]
+        means = [e["mean"] if e["mean"] is not None else math.nan for e in est]
+        lows = [
+            m - (e["low"] if e["low"] is not None else m) for m, e in zip(means, est, strict=True)
+        ]
+        highs = [
+            (e["high"] if e["high"] is not None else m) - m for m, e in zip(means, est, strict=True)
+        ]
+        ax.errorbar(
+            xs,
+            means,
+            yerr=[lows, highs],
+            fmt="o",
+            capsize=4,
             color=PALETTE[k % len(PALETTE)],
-            linestyle=("-", "--", ":", "-.")[k // len(PALETTE) % 4],
-            label=f"{cell_label(curve['params'])} (n = {curve['runs']})",
+            label=f"{series_key.split('.')[-1]} = {name}" if series_key else None,
         )
-    ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel("period")
-    ax.set_ylabel("share of contracts not broken down")
-    ax.set_title(
+    rotate = len(groups) > 6
+    ax.set_xticks(
+        range(len(groups)),
+        groups,
+        rotation=30 if rotate else 0,
+        ha="right" if rotate else "center",
+        fontsize=8,
+    )
+    ax.set_xlim(-0.5, len(groups) - 0.5)
+    values = [
+        c["metrics"][metric]["mean"] for c in cells if c["metrics"][metric]["mean"] is not None
+    ]
+    if (values and set(values) <= {0.0, 1.0}) or metric in ("compliance_rate", "contract_survived"):
+        ax.set_ylim(-0.05, 1.05)  # a share or a yes/no metric: its whole range
+    unit = f" ({units[metric]})" if metric in units else ""
+    ax.set_ylabel(f"{metric}{unit}\nmean and 95 % CI", fontsize=9)
+    runs = sorted({c["metrics"][metric]["n"] for c in cells})
+    ax.set_title(f"{summary['experiment']}: {metric} (n = {', '.join(map(str, runs))} per cell)")
+    ax.grid(axis="y", alpha=0.3)
+    if series_key:
+        ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _plot_survival(summary: dict[str, Any], path: Path) -> Path:
+    """Survival curves; with more than six cells, one panel per value of the last parameter
+    (e.g. the behavioural population) and one line per combination of the others."""
+    import matplotlib.pyplot as plt
+
+    hidden = set(summary.get("hidden", ()))
+    curves = [c for c in summary["survival"] if c["surviving"] and c["surviving"][0] is not None]
+    keys = [k for k in (curves[0]["params"] if curves else {}) if k not in hidden]
+    facet = keys[-1] if len(curves) > 6 and len(keys) > 1 else None
+    panels = list(dict.fromkeys(label(c["params"][facet]) for c in curves)) if facet else [""]
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(3.6 * len(panels) + 1.2, 4.2), sharey=True, squeeze=False
+    )
+    styles: dict[str, int] = {}
+    for col, panel in enumerate(panels):
+        ax = axes[0][col]
+        for curve in curves:
+            params = curve["params"]
+            if facet and label(params[facet]) != panel:
+                continue
+            rest = {k: v for k, v in params.items() if k != facet}
+            name = cell_label(rest, hidden=hidden)
+            k = styles.setdefault(name, len(styles))
+            share = curve["surviving"]
+            ax.step(
+                range(len(share)),
+                share,
+                where="post",
+                color=PALETTE[k % len(PALETTE)],
+                linestyle=("-", "--", ":", "-.")[k // len(PALETTE) % 4],
+                label=f"{name} (n = {curve['runs']})",
+            )
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel("period")
+        if facet:
+            ax.set_title(f"{facet.split('.')[-1]} = {panel}", fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("share of contracts not broken down")
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=2, fontsize=7, frameon=False)
+    fig.suptitle(
         f"{summary['experiment']}: survival of the contract (Kaplan–Meier; breakdown: one "
         "government defects for good)",
         fontsize=9,
     )
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.06 + 0.035 * ((len(styles) + 1) // 2), 1, 0.95))
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path

@@ -132,9 +132,9 @@ class TestConditionalCooperator(ComplianceStrategyContract):
     game = dataclasses.replace(ComplianceStrategyContract.game, discount=0.9)
     expected = {
         "all_c": "CCCCCCCC",
-        # punishes two periods, then forgives the defections that could answer its own, and is
-        # exploited again
-        "all_d": "CDDCCDDC",
+        # a defection in a cooperative period starts two periods of punishment; defections
+        # during them start nothing; then it forgives and is exploited again
+        "all_d": "CDDCDDCD",
         "two_d": "CCDDCCCC",  # the second D answered its own punishment: not punished again
         "alternating": "CCDDCCDD",
     }

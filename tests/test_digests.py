@@ -1,9 +1,10 @@
 """Optimisations change no outcome: the final digests of a set of configs are pinned.
 
-The digests were recorded with the code before the performance work of issue 8 (commit 2e81577)
-and must not move because of an optimisation. They move, legitimately, only when what a run logs
-changes on purpose (a new config key, a new event field): then rerun the cases, check that the
-change is the intended one, and record the new values here with a line in CHANGELOG.md.
+The digests were recorded with version 0.2.0 (the phase-2 model of issues 13 and 14) and must not
+move because of an optimisation or a restructuring. They move, legitimately, only when what a run
+logs changes on purpose (a new config key, a new event field, a model change): then rerun the
+cases, check that the change is the intended one, and record the new values here with a line in
+CHANGELOG.md.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ CASES: dict[str, tuple[str, list[str], str]] = {
     "default": (
         "scenarios/yongkang_wuyi_jinyun.toml",
         [],
-        "0535279345424692eb83e055cb521e0e691e11c34642f19fc8aa747dfef61d51",
+        "bbc3105fd1178543eba63be5ae07da2023b2a60105d7093aa9e10bd27303e5db",
     ),
     "default_saop": (
         "scenarios/yongkang_wuyi_jinyun.toml",
@@ -28,12 +29,12 @@ CASES: dict[str, tuple[str, list[str], str]] = {
             "parties.wuyi.strategy='linear'",
             "parties.jinyun.strategy='conceder'",
         ],
-        "ca45ea161dabb3b66ae7ad7e11db422681bb932c601cf60c61342a86c520c0d9",
+        "1f7570dcccb0f935bc62606209c0e31a189d34f211c85c14a824b678e513b37b",
     ),
     "default_private_seed7": (
         "scenarios/yongkang_wuyi_jinyun.toml",
         ["mediator.transparency='private'", "run.seed=7"],
-        "c746e306f8735a237e495cbd6b027046ee9f22c35920c63426c4b4e086921d4b",
+        "05fd42a2b71229738db6a61427035895ce2b20e2ee6933d54754f121d2befd89",
     ),
     "default_audited_exaggerate": (
         "scenarios/yongkang_wuyi_jinyun.toml",
@@ -42,22 +43,22 @@ CASES: dict[str, tuple[str, list[str], str]] = {
             "parties.wuyi.declaration='exaggerate'",
             "parties.wuyi.exaggeration=0.5",
         ],
-        "5acb51c3b49b5238d7d5f7263bdc793cf9e4539b86c234a1baab3a4bd4d9af8a",
+        "54eed5cf3b6e5df1f5b5e1d285e33fd8ffe6c99d166d91bddf3b8ece4baef230",
     ),
     "rubinstein": (
         "scenarios/rubinstein.toml",
         [],
-        "e8a601f13087159d7af0b952934f9385f6ef1526971a3a8262094d16d7dd63e5",
+        "5f70ff0a8cfba5bb20c8bd292cb72e54b847f4b876ef806c5414fdb4d2a6afdc",
     ),
     "prisoners_dilemma": (
         "scenarios/prisoners_dilemma.toml",
         [],
-        "379153a48062f3e92abb0be5e52c5892df828302ed2923d5cacd8150fd9dca68",
+        "037c860c732a7f28fca8bf83e7a6b0bf658d58d270c51d449a0324d732c1ffea",
     ),
     "buyer_seller": (
         "domains/buyer_seller.toml",
         [],
-        "32600b6502820aedc3b5f5b9df890532c7fde937a82a19a14e07e22f29d22efc",
+        "dd00b93d7ec0a6afa64b7112705d389bf1f5e8945f34103aadf51516613f81fb",
     ),
     "annealers_seed3": (
         "scenarios/yongkang_wuyi_jinyun.toml",
@@ -67,7 +68,7 @@ CASES: dict[str, tuple[str, list[str], str]] = {
             "superior.guidance='none'",
             "run.seed=3",
         ],
-        "5914d84d82265a8367ea0ff3b5a43d93ce054f3ecd7cb9ff369555093ff6ccab",
+        "1452f362a362f04304959e61e179c8b9f0e40b4dd3b2d96ad3d36601ba6337c6",
     ),
 }
 

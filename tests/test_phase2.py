@@ -166,3 +166,30 @@ def test_bad_phase2_values_exit_2_in_one_line(override, fragment):
     assert proc.returncode == 2, proc.stderr
     assert fragment in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_regional_welfare_counts_the_superiors_flows(runs_dir):
+    # plan and subsidy: the province co-funds the infrastructure and pays subsidies; fines it
+    # receives when nobody complies are its income. Transfers cancel out of regional welfare.
+    config = load(
+        DEFAULT,
+        "superior.guidance='plan_and_subsidy'",
+        "superior.subsidy=4.0",
+        "superior.budget=100.0",
+        "implementation.penalty=30.0",
+        "implementation.shocks=[{kind='incident', at=[3], government='wuyi', damage=6.0}]",
+    )
+    impl = run(config, RunOptions(out=runs_dir, transport="inproc")).summary["implementation"]
+    total = sum(impl["cumulative_payoffs"].values())
+    assert impl["governments_total"] == pytest.approx(total)
+    paid = sum(impl["subsidies"].values())
+    assert paid > 0
+    cofunding = 0.3 * 10.0 * impl["periods"]
+    assert impl["superior_cofunding"] == pytest.approx(cofunding)
+    assert impl["superior_net"] == pytest.approx(impl["fines_to_superior"] - paid - cofunding)
+    assert impl["regional_welfare"] == pytest.approx(total + impl["superior_net"])
+    incidents = 6.0 * (1 - 0.5)  # the strict standard of the plan halves the damage
+    assert impl["regional_welfare"] == pytest.approx(
+        impl["cluster_output"] - incidents - cofunding
+    )

@@ -154,6 +154,19 @@ def test_a_newer_protocol_version_is_refused(logs, tmp_path):
     assert proc.returncode == 2 and "protocol version 99" in proc.stderr
 
 
+def test_a_log_of_an_older_model_verifies_its_chain_and_says_it_was_not_re_executed(
+    logs, tmp_path
+):
+    events = [json.loads(line) for line in (logs["pd"].run_dir / "events.jsonl").open()]
+    events[0]["versions"]["negotiator"] = "0.1.0"
+    folder = rechained(events, tmp_path / "old")
+    report = verify(folder)
+    assert report.ok and report.finished
+    assert "not re-executed" in report.message and "0.1.0" in report.message
+    proc = cli("replay", str(folder), "--until", "3")
+    assert proc.returncode == 2 and "written by negotiator 0.1.0" in proc.stderr
+
+
 def test_timeline_lists_actions_with_what_they_were_worth(logs):
     from negotiator.eventlog import read_events
 

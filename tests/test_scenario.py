@@ -86,3 +86,18 @@ def test_agglomeration_scales_joint_output():
     base = economy(load(DEFAULT).scenario)
     more = economy(load(DEFAULT, "scenario.agglomeration=0.1").scenario)
     assert more.joint == pytest.approx(base.joint * 1.1)
+
+
+def test_analyze_shows_a_dependence_matrix_whose_rows_differ():
+    import json
+
+    from tests.conftest import cli
+
+    proc = cli("analyze", str(DEFAULT), "--json")
+    assert proc.returncode == 0, proc.stderr
+    dep = json.loads(proc.stdout)["dependence"]
+    matrix = dep["matrix"]
+    # what Wuyi and Jinyun need from Yongkang differs, and so do their rows
+    assert matrix["wuyi"]["yongkang"] != pytest.approx(matrix["jinyun"]["yongkang"], abs=0.01)
+    assert dep["power"]["yongkang"] == pytest.approx(0.581, abs=0.001)
+    assert dep["counterfactual"]["wuyi"]["jinyun"] < 0

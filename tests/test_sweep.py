@@ -73,7 +73,7 @@ def test_sweep_writes_results_and_resumes_without_recomputing(tmp_path):
         "sweep",
         str(EXPERIMENTS / "promotion_pressure.toml"),
         "--seeds",
-        "3",
+        "2",
         "--workers",
         "2",
         "--out",
@@ -82,15 +82,15 @@ def test_sweep_writes_results_and_resumes_without_recomputing(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
-    assert summary["runs"]["total"] == 15 and summary["runs"]["this_invocation"] == 15
-    assert summary["seeds"] == 3  # as run, not the file's 30
+    assert summary["runs"]["total"] == 30 and summary["runs"]["this_invocation"] == 30
+    assert summary["seeds"] == 2  # as run, not the file's 30
     assert summary["runs"]["runs_per_second"] > 0
     assert (
-        len(summary["cells"]) == 5 and summary["cells"][0]["metrics"]["compliance_rate"]["n"] == 3
+        len(summary["cells"]) == 15 and summary["cells"][0]["metrics"]["compliance_rate"]["n"] == 2
     )
     assert {h["verdict"] for h in summary["hypotheses"]} <= {"held", "did not hold", "inconclusive"}
     table = rows(out / "results.csv")
-    assert len(table) == 15 and all(r["final_digest"] for r in table)
+    assert len(table) == 30 and all(r["final_digest"] for r in table)
     assert {
         "run_id",
         "cell",
@@ -100,13 +100,13 @@ def test_sweep_writes_results_and_resumes_without_recomputing(tmp_path):
         "final_digest",
         "wall_seconds",
     } <= set(table[0])
-    assert len(list((out / "runs").iterdir())) == 15  # the runs' event logs are kept
-    assert len(list((out / "plots").glob("*.png"))) == 3
+    assert len(list((out / "runs").iterdir())) == 30  # the runs' event logs are kept
+    assert len(list((out / "plots").glob("*.png"))) == 4  # one per metric
     again = cli(
         "sweep",
         str(EXPERIMENTS / "promotion_pressure.toml"),
         "--seeds",
-        "3",
+        "2",
         "--out",
         str(out),
         "--json",
