@@ -1,5 +1,5 @@
 """Phase-2 compliance strategies: the base class, what a government observes, and the classic
-automata (DESIGN §6).
+automata (docs/model.md §6).
 
 With two governments and perfect observation each classic strategy matches the Axelrod library's
 definition. "The opponent defected" means that the government saw or inferred at least one

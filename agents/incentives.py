@@ -1,5 +1,5 @@
 """Compliance strategies that weigh incentives: the myopic best response and a forward-looking
-conditional cooperator (DESIGN §6, "Behavioural soundness").
+conditional cooperator (docs/model.md §6).
 
 Both optimise the decision utility the engine pays, u = payoff + λ·(payoff − mean of the others'
 payoffs − ω·[a published detection]), through :mod:`negotiator.theory`, the same functions the
@@ -77,17 +77,17 @@ class ConditionalCooperator(ComplianceStrategy):
 
     def __init__(self, party: str, game: StageGame, params: Any, seed: int) -> None:
         super().__init__(party, game, params, seed)
-        self.until = 0
-        """The last period of the punishment phase under way (0: none yet)."""
+        self.until = -1
+        """The last period of the punishment phase under way, as an index into the history it
+        remembers (which a fresh start empties): −1, none yet."""
         self.seen = 0
 
     def decide(self, obs: PeriodObservation) -> Move:
         for t in range(self.seen, len(obs.others_defected)):  # past periods not looked at yet
-            period = t + 1
-            quiet = period > self.until  # a cooperative period, not part of a phase
+            quiet = t > self.until  # a cooperative period, not part of a phase
             if quiet and (obs.others_defected[t] or obs.my_moves[t] == "D"):
-                self.until = period + self.params.punishment
+                self.until = t + self.params.punishment
         self.seen = len(obs.others_defected)
-        if obs.period <= self.until:
+        if len(obs.my_moves) <= self.until:  # this period's index in its history
             return "D"
         return "C" if sustainable(self.game, self.game.discount) else "D"

@@ -1,4 +1,4 @@
-"""Governments that learn to comply or defect from experience (DESIGN §6).
+"""Governments that learn to comply or defect from experience (docs/model.md §6).
 
 Both learners are stochastic (seeded) and learn from their realised decision utility,
 u = payoff + λ·(payoff − mean of the others' payoffs − ω·[a published detection]). A government

@@ -1,4 +1,4 @@
-"""Phase-1 negotiation strategies (DESIGN §5).
+"""Phase-1 negotiation strategies (docs/model.md §3–4).
 
 * Time-dependent tactics (Faratin, Sierra & Jennings 1998, Genius form): the target utility at
   relative time t = round/deadline is u(t) = u_max − (u_max − u_res)·t^(1/e); ``boulware`` e = 0.2,

@@ -1,4 +1,4 @@
-"""The superior (the province): guides the negotiation from above (DESIGN §1, conclusion 2).
+"""The superior (the province): guides the negotiation from above (docs/model.md §8).
 
 It receives a planning brief from the mediator — the asymmetric-Nash outcome computed from the
 governments' declarations (verified ones only under ``audited``), which is the one piece of

@@ -1,5 +1,5 @@
 """Bargaining analysis on the true utilities: Pareto frontier, Nash, asymmetric Nash,
-Kalai–Smorodinsky and maximum welfare (DESIGN §4).
+Kalai–Smorodinsky and maximum welfare (docs/model.md §2).
 
 Utilities are additive, so every Pareto-optimal outcome combines Pareto-optimal options of each
 issue: the frontier is built exactly by merging issues one at a time and pruning dominated partial

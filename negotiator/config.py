@@ -1,6 +1,6 @@
 """Scenario configuration: TOML files validated by pydantic, with typed ``--set`` overrides.
 
-A config either derives the negotiation domain from the economic scenario of DESIGN §3
+A config either derives the negotiation domain from the economic scenario of docs/model.md §1
 (``[scenario]`` + ``[contract]``) or gives it explicitly (``[domain]`` + per-party value tables).
 Every error becomes a :class:`~negotiator.errors.ConfigError` with one line that names the field.
 The reference for every key is ``docs/config.md``.
@@ -37,7 +37,7 @@ class RunSection(_Section):
 
 
 class ScenarioSection(_Section):
-    """``[scenario]``: resources, output elasticities and productivity (DESIGN §3)."""
+    """``[scenario]``: resources, output elasticities and productivity (docs/model.md §1)."""
 
     units: str = "100 million yuan per year"
     productivity: Annotated[float, Field(gt=0)] = 20.0
@@ -239,7 +239,7 @@ class ShockSpec(_Section):
 
 
 class MediatorSection(_Section):
-    """``[mediator]``: what each party may see (DESIGN §7) and what auditing adds."""
+    """``[mediator]``: what each party may see (docs/model.md §8) and what auditing adds."""
 
     transparency: Literal["private", "public", "audited"] = "public"
     audit_detection_boost: Probability = 0.2
@@ -276,7 +276,7 @@ class TournamentSection(_Section):
 
 
 class ImplementationSection(_Section):
-    """``[implementation]``: phase 2, the compliance game (DESIGN §6). Absent: no phase 2."""
+    """``[implementation]``: phase 2, the compliance game (docs/model.md §6). Absent: no phase 2."""
 
     periods: Annotated[int, Field(ge=1, le=1_000_000)] = 20
     discount: Annotated[float, Field(gt=0, le=1)] = 0.95
@@ -328,7 +328,8 @@ class ImplementationSection(_Section):
     survival_window: Annotated[int, Field(ge=1)] = 5
     """W: the contract survived if no government defected in the last W periods; a breakdown is
     a run of defections by one government of at least W periods that lasts to the end."""
-    survival_threshold: float | None = Field(default=None, exclude=True)
+    survival_threshold: Any = Field(default=None, exclude=True)
+    """Removed in 0.2 (an error names it); kept as a field so that the message can say why."""
     decision_timeout: Annotated[float, Field(gt=0, le=3600)] = 5.0
     shocks: list[ShockSpec] = Field(default_factory=list)
 

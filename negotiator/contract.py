@@ -1,4 +1,4 @@
-"""Build a negotiation domain and the parties' utilities from a config (DESIGN §4).
+"""Build a negotiation domain and the parties' utilities from a config (docs/model.md §2).
 
 Two sources: the default contract derived from the scenario economics (``[scenario]`` +
 ``[contract]``), or an explicit domain written by hand (``[domain]`` + ``parties.*.values``).
@@ -20,7 +20,7 @@ PENALTY_LEVELS = ("none", "low", "high")
 
 @dataclass(frozen=True)
 class CashFlows:
-    """A government's money per period under a contract, if everyone keeps it (DESIGN §6:
+    """A government's money per period under a contract, if everyone keeps it (docs/model.md §6:
     phase-2 payoffs are cash flows only; the negotiation terms that stand for expectations —
     the value of protection, of a renegotiation option, of expected fines — are not here)."""
 

@@ -1,4 +1,4 @@
-"""Negotiation domains: issues, outcomes and additive utilities (DESIGN §4).
+"""Negotiation domains: issues, outcomes and additive utilities (docs/model.md §2).
 
 An outcome assigns one option to every issue. Internally it is a tuple of option indices; on the
 wire and in the log it is a mapping issue name → value, where a share issue's value maps each party

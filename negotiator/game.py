@@ -1,4 +1,4 @@
-"""The phase-2 stage game of a run (DESIGN §6), derived from the config and the signed contract.
+"""The phase-2 stage game of a run (docs/model.md §6), from the config and the signed contract.
 
 Every government's payoffs are cash flows (:func:`negotiator.contract.cash_flows`): R_g is what
 the contract pays it when everyone keeps it. What a government gains by defecting comes from the
@@ -14,8 +14,9 @@ docs/model.md §6:
   honour nothing and poach ρ of its output);
 
 and in between the payoffs move linearly with the number of other defectors. ``"scaled"`` keeps
-the earlier rule T = R + τ(R − P), S = P − κ(R − P) (with the cash R) for comparison; payoffs
-given in the config are used as given. Pure functions; the engine and the summary use them.
+the earlier rule T = R + τ(R − P), S = P − κ(R − P) (with the cash R, and P = base − race_cost
++ fixed) for comparison; payoffs given in the config are used as given. Pure functions; the
+engine and the summary use them.
 """
 
 from __future__ import annotations
@@ -128,7 +129,8 @@ def views(
     discount: float,
 ) -> dict[str, StageGame]:
     """What each government is told of its game: its own payoffs, the terms as they apply to it
-    (its next fine), the mean game of its peers, λ, the noise (DESIGN §6, docs/protocol.md §5).
+    (its next fine), the mean game of its peers, λ, the noise (docs/model.md §6; docs/protocol.md
+    §5).
     The mediator sends these and the theory beside the run is computed from them."""
     parties = list(games)
     terms = terms.enforced()
@@ -176,9 +178,10 @@ def _acts(party: str, flows: dict[str, CashFlows], impl: ImplementationSection) 
 
 
 def _scaled(mine: CashFlows, impl: ImplementationSection) -> Dilemma:
-    """The earlier rule, on the cash value: T = R + τ(R − P), S = P − κ(R − P); R is floored at
-    P + 1 % of the race cost so that the game stays a dilemma."""
-    punish = mine.base - impl.race_cost
+    """The earlier rule, on the cash value: P = base − race_cost + fixed, T = R + τ(R − P),
+    S = P − κ(R − P); R is floored at P + 1 % of the race cost so that the game stays a
+    dilemma."""
+    punish = mine.base - impl.race_cost + mine.fixed
     r = max(mine.value, punish + 0.01 * impl.race_cost)
     return Dilemma(
         R=r,

@@ -368,7 +368,11 @@ class ImplementationPhase:
         return troubled(self.views(), self.impl.discount, self._breakdown())
 
     def _reopen(self, period: int, now: float) -> bool:
-        """Whether the contract is reopened before ``period`` (module docstring)."""
+        """Whether the contract is reopened before ``period`` (module docstring). With payoffs
+        given in the config no contract changes the games: nothing is reopened."""
+        if self.impl.payoffs is not None:
+            self.renegotiate_next = False
+            return False
         if self.impl.renegotiation_trigger == "threshold":
             due, self.renegotiate_next = self.renegotiate_next, False
             return due
@@ -416,8 +420,8 @@ class ImplementationPhase:
         tables, offsets = cash_tables(config, self.setting, self.surplus_factor)
         pot = impl.transfer_pot * self.signing_gain
         reopened = reopen(self.setting, tables, offsets, breakdown, pot, impl.transfer_steps)
-        status_quo = reopened.join(self.contract)
-        proposal = propose(reopened, self.contract, self._judge, delta)
+        status_quo = reopened.join(self.contract, self.transfers)
+        proposal = propose(reopened, self.contract, self._judge, delta, self.transfers)
         domain = reopened.domain
         self.m.log.emit(
             "renegotiation_start",

@@ -1,4 +1,4 @@
-"""Where a mechanism makes a difference: maps over two parameters (DESIGN §10).
+"""Where a mechanism makes a difference: maps over two parameters (docs/experiments.md).
 
 An experiment's ``[[maps]]`` entry names a ``mechanism`` (a grid key and the two values compared,
 ``on`` and ``off``), two axes ``x`` and ``y`` (grid keys) and a ``metric``. For every (x, y) the

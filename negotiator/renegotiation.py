@@ -1,9 +1,9 @@
-"""Renegotiation from the breakdown point (DESIGN §6, docs/model.md §6).
+"""Renegotiation from the breakdown point (docs/model.md §6).
 
 A contract is reopened when it stops being self-enforcing for some government: its grim-trigger
-threshold δ* rises above δ under the current terms, or its cash value falls below what it would
-get if the contract collapsed (``trigger = "self_enforcing"``); or, with ``"threshold"``, when a
-shock moves some R_g by more than ``renegotiation_threshold``.
+threshold δ* rises above δ under the current terms, or its cash value falls to or below what it
+would get if the contract collapsed (``trigger = "self_enforcing"``); or, with ``"threshold"``,
+when a shock moves some R_g by more than ``renegotiation_threshold``.
 
 What the renegotiation can do:
 
@@ -70,11 +70,23 @@ class Reopened:
         }
         return contract, transfers
 
-    def join(self, contract: Outcome) -> Outcome:
-        """The status quo contract with no transfer."""
+    def join(self, contract: Outcome, transfers: dict[str, float] | None = None) -> Outcome:
+        """A contract and its transfers in force (none: the equal split) as a reopened outcome.
+        Transfers of an earlier renegotiation lie on the same grid (the pot is fixed at
+        signing); others are rounded to the nearest grid point."""
         if len(self.domain.issues) == len(self.original.issues):
             return tuple(contract)
-        return (*contract, _equal_split(self.domain.issues[-1]))
+        issue = self.domain.issues[-1]
+        if not transfers or self.pot <= 0:
+            return (*contract, _equal_split(issue))
+        n = len(issue.parties)
+        units = [
+            round((transfers.get(p, 0.0) / self.pot + 1.0 / n) * issue.units) for p in issue.parties
+        ]
+        units[-1] = issue.units - sum(units[:-1])
+        if min(units) < 0:
+            return (*contract, _equal_split(issue))
+        return (*contract, issue.option_of(tuple(units)))
 
 
 def _equal_split(issue: Issue) -> int:
@@ -159,6 +171,7 @@ def propose(
     status_quo: Outcome,
     judge: Judge,
     delta: float,
+    transfers: dict[str, float] | None = None,
 ) -> Outcome | None:
     """The Nash bargaining solution from the breakdown point over the admissible contracts that
     keep the status quo but for the transfer and the :data:`PACKAGE` issues (ties: the smaller
@@ -174,7 +187,7 @@ def propose(
     names = [i.name for i in domain.issues]
     parties = domain.parties
     free = [names.index(n) for n in PACKAGE if n in names]
-    start = reopened.join(status_quo)
+    start = reopened.join(status_quo, transfers)
     transfer = domain.issues[-1] if names[-1] == TRANSFER else None
     if transfer is not None:
         paid = np.array(

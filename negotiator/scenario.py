@@ -1,4 +1,4 @@
-"""The economics of the cluster (DESIGN §3): outputs, surplus, dependence and bargaining power.
+"""The economics of the cluster (docs/model.md §1): outputs, surplus, dependence and power.
 
 Pure functions of the ``[scenario]`` section; nothing here negotiates or talks to anyone.
 

@@ -1,4 +1,4 @@
-"""Which parameters matter most: Morris elementary-effects screening (SALib), DESIGN §10.
+"""Which parameters matter most: Morris elementary-effects screening (SALib), docs/experiments.md.
 
 An experiment with a ``[screening]`` section runs the points of a Morris design (Morris 1991;
 Campolongo, Cariboni & Saltelli 2007, the μ* measure) instead of a grid: ``trajectories`` random

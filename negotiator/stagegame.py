@@ -1,4 +1,4 @@
-"""The phase-2 stage game as plain values (DESIGN §6), shared by the engine and the agents.
+"""The phase-2 stage game as plain values (docs/model.md §6), shared by the engine and the agents.
 
 :class:`Dilemma` is one government's N-player Prisoner's Dilemma (R, S, T, P); :class:`Terms` is
 what the mediator enforces; :class:`StageGame` is everything one government is told about its

@@ -1,4 +1,4 @@
-"""The metrics of a run (DESIGN §9), computed from the true utilities by the mediator side."""
+"""The metrics of a run (docs/model.md §5–6), computed by the mediator from the true utilities."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def negotiation_metrics(
 
 
 def implementation_metrics(phase: ImplementationPhase) -> dict[str, Any]:
-    """Phase-2 metrics (DESIGN §9) from the periods an :class:`ImplementationPhase` played."""
+    """Phase-2 metrics (docs/model.md §6) from the periods a :class:`ImplementationPhase` ran."""
     impl = phase.impl
     parties = phase.parties
     results = phase.results
@@ -80,7 +80,8 @@ def implementation_metrics(phase: ImplementationPhase) -> dict[str, Any]:
     detections = {p: sum(p in r.detected for r in results) for p in parties}
     cumulative = dict(phase.state.cumulative)
     governments_total = math.fsum(cumulative.values())
-    cofunding = superior_cofunding(phase.config) * n_periods if phase.terms.in_force else 0.0
+    signed = phase.terms.in_force and phase.config.negotiates
+    cofunding = superior_cofunding(phase.config) * n_periods if signed else 0.0
     superior_net = phase.state.fine_to_superior - phase.state.subsidies_paid - cofunding
     signing = phase.theory[0] if phase.theory else {"delta_star": {}, "sustainable": {}}
     return {

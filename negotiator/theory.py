@@ -1,4 +1,4 @@
-"""The theory beside the run (DESIGN §6), computed from the decision utility the engine pays.
+"""The theory beside the run (docs/model.md §6), computed from the decision utility the engine pays.
 
 An official's decision utility in a period is u = payoff + λ·(payoff − mean of the others'
 payoffs − ω·[its detection is published]), payoffs being realised cash: stage payoff, fines paid

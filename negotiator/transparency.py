@@ -1,4 +1,4 @@
-"""The one place that decides what each party receives (DESIGN §7).
+"""The one place that decides what each party receives (docs/model.md §8).
 
 | level | phase 2 report to each government |
 | --- | --- |
@@ -8,7 +8,7 @@
 | audited | as public (audited declarations and the detection boost arrive with the superior) |
 
 Under ``private`` a government can still infer how many others defected from its own payoff and
-the fines it received (DESIGN §6: imperfect private monitoring, not blindness). Agents never
+the fines it received (docs/model.md §6: imperfect private monitoring, not blindness). Agents never
 receive another party's utility, reservation value or payoff.
 """
 

@@ -1,4 +1,4 @@
-"""The myopic best response maximises the decision utility the engine pays (DESIGN §6).
+"""The myopic best response maximises the decision utility the engine pays (docs/model.md §6).
 
 Over random stage games (any ordering, different for every government), detection p, fines F
 (with graduated sanctions), subsidies s with or without a binding budget, promotion weights λ,

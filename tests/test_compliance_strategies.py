@@ -200,3 +200,22 @@ def test_stage_game_payoffs_interpolate_between_the_pure_cases():
     g = StageGame(R=3, S=0, T=5, P=1, n=3, detection=0, penalty=0, subsidy=0, lam=0)
     assert g.payoff("C", 0) == 3 and g.payoff("C", 2) == 0 and g.payoff("C", 1) == 1.5
     assert g.payoff("D", 0) == 5 and g.payoff("D", 2) == 1 and g.payoff("D", 1) == 3
+
+
+def test_a_conditional_cooperator_punishes_after_a_fresh_start():
+    # a new contract empties its memory while the period number goes on: the phase is counted
+    # in the periods it remembers
+    from agents.compliance import PeriodObservation
+
+    cls = compliance_strategies()["conditional_cooperator"]
+    game = StageGame(3.0, 0.0, 5.0, 1.0, 2, 1.0, 0.0, 0.0, 0.0, discount=0.9)
+    me = cls("me", game, cls.Params(), seed=1)
+    obs = PeriodObservation(
+        period=10,
+        my_moves=("C", "C"),
+        others_defected=(False, True),
+        payoffs=(3.0, 0.0),
+        defectors=(0, 1),
+        beliefs=({0: 1.0}, {1: 1.0}),
+    )
+    assert me.decide(obs) == "D"

@@ -1,4 +1,4 @@
-"""What a government can infer under each transparency level (DESIGN §6, §7).
+"""What a government can infer under each transparency level (docs/model.md §6 and §8).
 
 Under ``private`` a government is told its own payoff and fines, not the others' moves; it
 infers how many defected. Without noise the inference is exact, so the classic strategies play

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -62,7 +63,7 @@ def test_a_map_gives_each_cells_effect_with_its_interval_and_plots_it(tmp_path):
     assert (tmp_path / "plots" / "survival.png") in paths
     curve = summary["survival"][0]["surviving"]
     assert curve[0] == 1.0 and all(0.0 <= v <= 1.0 for v in curve)
-    assert all(a >= b for a, b in zip(curve, curve[1:], strict=False))  # never rises
+    assert all(a >= b for a, b in itertools.pairwise(curve))  # never rises
 
 
 def test_a_map_must_name_grid_keys_and_collected_metrics(tmp_path):
@@ -103,7 +104,7 @@ def test_morris_screening_ranks_the_parameter_that_matters_first(tmp_path):
     assert len(experiment.cells) == 3 * (2 + 1)  # r (k + 1) points
     summary = execute(experiment, tmp_path / "out", workers=1, keep_logs=False)
     ranking = summary["screening"]["compliance_rate"]
-    assert [r["factor"] for r in ranking][0] == "fine"
+    assert ranking[0]["factor"] == "fine"
     assert ranking[0]["mu_star"] > 10 * ranking[1]["mu_star"]
     assert all(math.isfinite(r["mu_star"]) for r in ranking)
     paths = plot_metrics(summary, tmp_path / "plots")

@@ -190,6 +190,4 @@ def test_regional_welfare_counts_the_superiors_flows(runs_dir):
     assert impl["superior_net"] == pytest.approx(impl["fines_to_superior"] - paid - cofunding)
     assert impl["regional_welfare"] == pytest.approx(total + impl["superior_net"])
     incidents = 6.0 * (1 - 0.5)  # the strict standard of the plan halves the damage
-    assert impl["regional_welfare"] == pytest.approx(
-        impl["cluster_output"] - incidents - cofunding
-    )
+    assert impl["regional_welfare"] == pytest.approx(impl["cluster_output"] - incidents - cofunding)

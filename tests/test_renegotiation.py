@@ -1,4 +1,4 @@
-"""Renegotiation that can rebalance a contract, and survival measured honestly (DESIGN §6).
+"""Renegotiation that can rebalance a contract, and survival measured honestly (docs/model.md §6).
 
 A demand collapse makes the default contract pay Yongkang less than its breakdown value and pushes
 its δ* above δ; the renegotiation, from the breakdown point, finds a contract that is
@@ -104,3 +104,24 @@ def test_the_threshold_trigger_still_works(tmp_path):
     )
     impl = run(config, RunOptions(out=tmp_path, transport="inproc")).summary["implementation"]
     assert impl["renegotiations"] == 1 and impl["renegotiation_log"][0]["period"] == 5
+
+
+def test_transfers_in_force_are_the_status_quo_of_the_next_renegotiation():
+    from negotiator.renegotiation import reopen
+    from negotiator.runner import prepare
+
+    setting = prepare(load(DEFAULT)).setting
+    parties = setting.domain.parties
+    zero = {p: tuple(0.0 for _ in range(i.size)) for p in parties for i in setting.domain.issues}
+    tables = {p: tuple(zero[p] for _ in setting.domain.issues) for p in parties}
+    reopened = reopen(
+        setting, tables, dict.fromkeys(parties, 0.0), dict.fromkeys(parties, 0.0), 24.0, 4
+    )
+    contract = tuple(0 for _ in setting.domain.issues)
+    paid = {"yongkang": -4.0, "wuyi": 2.0, "jinyun": 2.0}  # on the grid of 24/12 = 2
+    outcome = reopened.join(contract, paid)
+    back, transfers = reopened.split(outcome)
+    assert back == contract
+    assert transfers == pytest.approx(paid)
+    _, none = reopened.split(reopened.join(contract))
+    assert none == pytest.approx(dict.fromkeys(parties, 0.0))

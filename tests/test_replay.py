@@ -154,9 +154,7 @@ def test_a_newer_protocol_version_is_refused(logs, tmp_path):
     assert proc.returncode == 2 and "protocol version 99" in proc.stderr
 
 
-def test_a_log_of_an_older_model_verifies_its_chain_and_says_it_was_not_re_executed(
-    logs, tmp_path
-):
+def test_a_log_of_an_older_model_verifies_its_chain_and_says_it_was_not_re_executed(logs, tmp_path):
     events = [json.loads(line) for line in (logs["pd"].run_dir / "events.jsonl").open()]
     events[0]["versions"]["negotiator"] = "0.1.0"
     folder = rechained(events, tmp_path / "old")

@@ -1,4 +1,4 @@
-"""The economics of DESIGN §3 on the default case."""
+"""The economics of docs/model.md §1 on the default case."""
 
 import math
 
@@ -24,7 +24,7 @@ def test_standalone_outputs_and_surplus_match_design(eco):
 
 
 def test_dependence_is_asymmetric_towards_yongkang(eco):
-    # D[i][j] = Σ_r α_r (1 − x_ir/X_r) x_jr/X_r (DESIGN §3)
+    # D[i][j] = Σ_r α_r (1 − x_ir/X_r) x_jr/X_r (docs/model.md §1)
     d = eco.dependence
     assert d["wuyi"]["yongkang"] == pytest.approx(0.408, abs=0.001)
     assert d["jinyun"]["yongkang"] == pytest.approx(0.454, abs=0.001)

@@ -84,3 +84,25 @@ def test_deadline_ends_voting():
 def test_a_plan_is_the_start_text():
     plan = (0, 2, 1, 1)
     assert protocol().initial(plan).text == plan
+
+
+def test_package_mutations_keep_to_admissible_texts():
+    # mutations of up to two issues; only texts with flag false are admissible
+    proto = SingleTextProtocol(
+        DOMAIN, ("a", "b", "c"), 40, 5, 1, 1, package=2, admissible=lambda o: o[3] == 0
+    )
+    state = proto.initial()
+    sizes = set()
+    for rnd in range(1, 60):
+        state = proto.propose(state.__class__(round=rnd, text=state.text, proposal=None))
+        assert state.proposal[3] == 0
+        sizes.add(sum(a != b for a, b in zip(state.proposal, state.text, strict=True)))
+    assert sizes <= {0, 1, 2} and 2 in sizes
+
+
+def test_a_round_without_an_admissible_mutation_changes_nothing():
+    proto = SingleTextProtocol(DOMAIN, ("a", "b", "c"), 10, 3, 1, 1, admissible=lambda o: False)
+    state = proto.initial()
+    assert state.proposal == state.text
+    after, _ = proto.vote(state, dict.fromkeys("abc", True))
+    assert after.accepted == 0 and after.stall == 1  # a yes to nothing is no change

@@ -1,4 +1,4 @@
-"""What each agent process actually received, per transparency level (DESIGN §7).
+"""What each agent process actually received, per transparency level (docs/model.md §8).
 
 Agents run as real processes and record every message they receive (NEGOTIATOR_RECORD_DIR);
 the tests read those records, not the mediator's intent.

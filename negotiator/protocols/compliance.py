@@ -1,5 +1,5 @@
 """Phase 2 as a pure state machine: every government's move for a period → payoffs,
-detections, fines, subsidies (DESIGN §6).
+detections, fines, subsidies (docs/model.md §6).
 
 Randomness (trembles, market noise, detection) is drawn from streams keyed by (run seed, period,
 government), so a period's result depends only on its inputs, in any order of evaluation —

@@ -174,7 +174,8 @@ class SingleTextProtocol:
         if state.status != "voting" or state.proposal is None:
             raise InvalidAction("no mutation is up for vote")
         ordered = {p: bool(votes.get(p, False)) for p in self.parties}
-        accepted = all(ordered.values())
+        # a round whose proposal is the text itself (no admissible mutation found) changes nothing
+        accepted = all(ordered.values()) and state.proposal != state.text
         events = [
             ProtocolEvent(
                 "votes",
