@@ -42,10 +42,21 @@ class PeriodReport:
     incident_cost: float = 0.0
     detected: tuple[str, ...] | None = None
     """Published detected defectors (None under ``private``)."""
+    next_fine: float | None = None
+    """Its own fine for its next detected offence (graduated sanctions)."""
+    peer_fine: float | None = None
+    """Where detections are published: the others' mean fine for their next offence."""
+    budget_left: float | None = None
+    """Where detections are published: the superior's subsidy budget left."""
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> PeriodReport:
         detected = body.get("detected")
+
+        def number(key: str) -> float | None:
+            value = body.get(key)
+            return float(value) if value is not None else None
+
         return cls(
             period=int(body.get("period", 0)),
             my_move="D" if body.get("my_move") == "D" else "C",
@@ -55,6 +66,9 @@ class PeriodReport:
             subsidy=float(body.get("subsidy", 0.0)),
             incident_cost=float(body.get("incident_cost", 0.0)),
             detected=tuple(str(d) for d in detected) if detected is not None else None,
+            next_fine=number("next_fine"),
+            peer_fine=number("peer_fine"),
+            budget_left=number("budget_left"),
         )
 
     @property

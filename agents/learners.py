@@ -9,7 +9,7 @@ inferred (:mod:`agents.inference`) and its peers' mean stage game
 * ``roth_erev``: reinforcement learning, Roth & Erev (1995), in the three-parameter form of
   Erev & Roth (1998): propensities q_j, choice probability q_j / Σ q; after each period
   q_j ← (1 − φ)·q_j + E_j with E = R(x)·(1 − ε) for the move played and R(x)·ε for the other,
-  R(x) = x − x_min (x_min: the lowest decision utility the stage game allows), initial
+  R(x) = x − x_min (x_min: the lowest decision utility the stage game in force allows), initial
   propensities s(1)·X/2 with X the mean of R over the game's corners. Defaults φ = 0.1,
   ε = 0.2, s(1) = 9, Erev & Roth's estimates.
 * ``ewa``: experience-weighted attraction, Camerer & Ho (1999): N(t) = ρ·N(t − 1) + 1 and
@@ -80,16 +80,17 @@ class RothErev(ComplianceStrategy):
     def __init__(self, party: str, game: StageGame, params: Any, seed: int) -> None:
         super().__init__(party, game, params, seed)
         values = corners(game)
-        self.floor = min(values)
-        scale = math.fsum(v - self.floor for v in values) / len(values) or 1.0
+        floor = min(values)
+        scale = math.fsum(v - floor for v in values) / len(values) or 1.0
         start = params.strength * scale / 2
         self.propensity = {"C": start, "D": start}
         self.seen = 0
 
     def decide(self, obs: PeriodObservation) -> Move:
         phi, eps = self.params.forgetting, self.params.experimentation
+        floor = min(corners(self.game))  # the game in force: shocks move it
         for t in range(self.seen, len(obs.my_moves)):
-            reward = max(realised_utility(self.game, obs, t) - self.floor, 0.0)
+            reward = max(realised_utility(self.game, obs, t) - floor, 0.0)
             played = obs.my_moves[t]
             for m in MOVES:
                 share = (1 - eps) if m == played else eps

@@ -36,6 +36,7 @@ from negotiator.actions import Accept, EndNegotiation, Offer, RawAction
 from negotiator.bus import AgentSocket
 from negotiator.domain import Domain, Utility
 from negotiator.security import ClientSecurity
+from negotiator.seeding import rng_for
 from negotiator.wire import Codec, Message, WireError
 
 POLL_S = 0.5
@@ -127,6 +128,8 @@ class Agent:
         self.beliefs: list[dict[int, float]] = []
         self.reports: list[PeriodReport] = []
         self.caught: list[bool] = []
+        self.generation = 0
+        """How many compliance strategy instances it has started."""
 
     def hello(self) -> bytes:
         return self.codec.pack("hello", {"pid": os.getpid(), "host": socket.gethostname()})
@@ -267,8 +270,9 @@ class Agent:
     def _observe(self, report: PeriodReport) -> None:
         """Remember a period: its own move and payoff, the number of other defectors it infers
         (:mod:`agents.inference`), whether it was caught; then bring its picture of the terms up
-        to date (its next fine under graduated sanctions, the subsidy budget as if everyone
-        were paid)."""
+        to date: its next fine (graduated sanctions), and, where detections are published, the
+        others' mean next fine and the subsidy budget left (under ``private`` it projects the
+        budget as if nobody were caught and prices the others' fines at the base fine)."""
         game = self.game
         self.my_moves.append("D" if report.my_move == "D" else "C")
         self.payoffs.append(report.payoff)
@@ -287,24 +291,33 @@ class Agent:
         self.beliefs.append(belief)
         self.defectors.append(count)
         self.others_defected.append(count >= 1)
-        offences = sum(self.caught)
-        spent = game.n * min(game.subsidy, game.budget / game.n) if game.subsidy > 0 else 0.0
+        if report.budget_left is not None:  # published: the budget as it is
+            budget = report.budget_left
+        else:  # projected as if nobody were caught
+            spent = game.n * min(game.subsidy, game.budget / game.n) if game.subsidy > 0 else 0.0
+            budget = max(game.budget - spent, 0.0)
         self.game = dataclasses.replace(
             game,
-            penalty=game.others_fine * (1.0 + game.graduated * offences)
-            if caught
-            else game.penalty,
-            budget=max(game.budget - spent, 0.0),
+            penalty=report.next_fine if report.next_fine is not None else game.penalty,
+            base_penalty=report.peer_fine if report.peer_fine is not None else game.base_penalty,
+            budget=budget,
             periods_left=max(game.periods_left - 1, 0),
         )
         if self.compliance is not None:
             self.compliance.game = self.game
 
     def _start_compliance(self) -> None:
+        """A fresh instance of its compliance strategy (at the start, after a rotation or a
+        fresh start); each later one draws from a stream of its own, not the first one's."""
         assert self.game is not None
         cls = resolve_compliance(str(self.compliance_spec["name"]))
         params = make_params(cls.Params, dict(self.compliance_spec.get("params", {})))
         self.compliance = cls(self.name, self.game, params, self.seed)
+        if self.generation:
+            self.compliance.rng = rng_for(
+                self.seed, "agent", self.name, "compliance", str(self.generation)
+            )
+        self.generation += 1
 
     def _move(self, period: int) -> list[bytes]:
         if self.compliance is None:

@@ -134,6 +134,10 @@ class DomainSection(_Section):
             where = f"domain.issues[{i}] ({issue.name})"
             if issue.name in seen:
                 raise ValueError(f"{where}: duplicate issue name")
+            if issue.name == "transfer":
+                raise ValueError(
+                    f"{where}: the name 'transfer' is reserved for a renegotiation's side payments"
+                )
             seen.add(issue.name)
             if issue.kind == "share":
                 if issue.step is None:

@@ -152,7 +152,13 @@ def views(
             peer_S=math.fsum(o.S for o in others) / len(others),
             peer_T=math.fsum(o.T for o in others) / len(others),
             peer_P=math.fsum(o.P for o in others) / len(others),
-            base_penalty=terms.penalty,
+            # the others' next fines: known where detections (their records) are published
+            base_penalty=(
+                math.fsum(terms.fine(offences.get(q, 0)) for q in parties if q != party)
+                / (len(parties) - 1)
+                if published
+                else terms.penalty
+            ),
             budget=budget_left if terms.subsidy > 0 else math.inf,
             periods_left=periods_left,
             noise=noise,

@@ -221,8 +221,13 @@ class ImplementationPhase:
             state=self.state.digest(),
             wall_ms=round((time.monotonic() - started) * 1000, 3),
         )
+        terms = self.terms.enforced()
+        money = (
+            {p: terms.fine(self.state.offences.get(p, 0)) for p in self.parties},
+            self.state.budget_left if terms.subsidy > 0 else None,
+        )
         for p in self.parties:
-            self.m.send(p, "event", self.transparency.period_report(p, result), period)
+            self.m.send(p, "event", self.transparency.period_report(p, result, *money), period)
         self.m.log.flush_later()
 
     def _collect(self, period: int, now: float) -> tuple[dict[str, str], frozenset[str]]:
@@ -309,7 +314,8 @@ class ImplementationPhase:
             }
             self.m.log.emit("shock", **event)
             threshold = self.impl.renegotiation_trigger == "threshold"
-            if threshold and self.terms.renegotiable and change > self.impl.renegotiation_threshold:
+            reopenable = self.terms.renegotiable and self.impl.payoffs is None
+            if threshold and reopenable and change > self.impl.renegotiation_threshold:
                 self.renegotiate_next = True
                 self.m.log.emit(
                     "renegotiation_triggered",
@@ -410,16 +416,24 @@ class ImplementationPhase:
         return seen
 
     def _renegotiate(self, period: int, now: float) -> None:
-        """Reopen the contract from the breakdown point (:mod:`negotiator.renegotiation`): the
-        mediator's proposal, the governments' votes on admissible package moves, ratification
-        against breakdown. A new agreement replaces the contract from this period on."""
+        """Reopen the contract from the disagreement point (:mod:`negotiator.renegotiation`): the
+        breakdown values when the contract has stopped being self-enforcing for someone (a
+        rejection means its collapse), the status quo's values when it has not (a threshold
+        trigger: a rejection leaves it standing); the mediator's proposal, the governments'
+        votes on admissible package moves, ratification against the disagreement values. A new
+        agreement replaces the contract from this period on."""
         assert self.setting is not None and self.contract is not None
         config, impl, delta = self.config, self.impl, self.impl.discount
         self._judged = {}
         breakdown = self._breakdown()
+        seen = self.views()
+        if troubled(seen, delta, breakdown):  # rejecting leads to the contract's collapse
+            point, reservation = "breakdown", breakdown
+        else:  # the status quo stands if the renegotiation fails (a threshold trigger)
+            point, reservation = "status_quo", {p: g.R for p, g in seen.items()}
         tables, offsets = cash_tables(config, self.setting, self.surplus_factor)
         pot = impl.transfer_pot * self.signing_gain
-        reopened = reopen(self.setting, tables, offsets, breakdown, pot, impl.transfer_steps)
+        reopened = reopen(self.setting, tables, offsets, reservation, pot, impl.transfer_steps)
         status_quo = reopened.join(self.contract, self.transfers)
         proposal = propose(reopened, self.contract, self._judge, delta, self.transfers)
         domain = reopened.domain
@@ -427,6 +441,8 @@ class ImplementationPhase:
             "renegotiation_start",
             period=period,
             breakdown=breakdown,
+            disagreement=point,
+            reservation=reservation,
             status_quo=domain.decode(status_quo),
             transfer_pot=pot,
             proposal=domain.decode(proposal) if proposal is not None else None,

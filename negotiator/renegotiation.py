@@ -7,11 +7,14 @@ when a shock moves some R_g by more than ``renegotiation_threshold``.
 
 What the renegotiation can do:
 
-* **Disagreement point: breakdown.** If the contract collapses every government plays the stage
-  game without a contract. If that play is self-enforcing for everyone (δ ≥ δ* of the
-  no-contract game for all) a government expects its stand-alone output per period, else the
-  tax war: its stand-alone output less the race cost. This, not the status quo, is everyone's
-  reservation value (Binmore, Rubinstein & Wolinsky 1986; Hart & Moore 1988).
+* **Disagreement point: what a rejection leads to.** When the contract has stopped being
+  self-enforcing for some government, a rejection means its collapse: every government then
+  plays the stage game without a contract, and expects its stand-alone output per period if that
+  play is self-enforcing for everyone (δ ≥ δ* of the no-contract game for all), else the tax war,
+  its stand-alone output less the race cost. This **breakdown** value, not the status quo, is
+  then everyone's reservation value (Binmore, Rubinstein & Wolinsky 1986; Hart & Moore 1988).
+  When a threshold trigger reopens a contract that is still self-enforcing for everyone, a
+  rejection leaves it standing, and the reservation value is the status quo's cash value.
 * **Incentive-compatible candidates.** A candidate contract is admissible when it is
   self-enforcing for every government and pays each more than its breakdown value; on admissible
   contracts a government's expected value is the contract's cash value, so the agents value
@@ -55,8 +58,14 @@ class Reopened:
     domain: Domain
     utilities: dict[str, Utility]
     breakdown: dict[str, float]
+    """Each government's reservation value: what rejecting the renegotiation leads to."""
     pot: float
     original: Domain
+
+    @property
+    def has_transfer(self) -> bool:
+        """Whether the reopened domain ends with the transfer issue (added, never a user's)."""
+        return len(self.domain.issues) > len(self.original.issues)
 
     def split(self, outcome: Outcome) -> tuple[Outcome, dict[str, float]]:
         """A reopened outcome as (contract on the original domain, transfers)."""
@@ -188,7 +197,7 @@ def propose(
     parties = domain.parties
     free = [names.index(n) for n in PACKAGE if n in names]
     start = reopened.join(status_quo, transfers)
-    transfer = domain.issues[-1] if names[-1] == TRANSFER else None
+    transfer = domain.issues[-1] if reopened.has_transfer else None
     if transfer is not None:
         paid = np.array(
             [

@@ -26,7 +26,6 @@ class Factor(BaseModel):
     keys: list[str] = Field(min_length=1)
     low: float
     high: float
-    integer: bool = False
 
     @model_validator(mode="after")
     def _range(self) -> Factor:
@@ -63,7 +62,7 @@ def design(spec: ScreeningSpec) -> list[dict[str, Any]]:
     for point in points:
         cell: dict[str, Any] = {}
         for factor, value in zip(spec.factors, point, strict=True):
-            v: Any = round(float(value)) if factor.integer else round(float(value), 10)
+            v: Any = round(float(value), 10)
             for key in factor.keys:
                 cell[key] = v
         cells.append(cell)

@@ -93,6 +93,8 @@ def mean_ci(values: list[float], level: float = 0.95) -> Estimate:
 def difference_ci(a: list[float], b: list[float], level: float = 0.95) -> Estimate:
     """mean(a) − mean(b) with a Welch confidence interval."""
     na, nb = len(a), len(b)
+    if na == 0 or nb == 0:  # one side has no value: no difference to speak of
+        return Estimate(na + nb, math.nan, math.nan, math.nan)
     if na < 2 or nb < 2:
         diff = (math.fsum(a) / max(na, 1)) - (math.fsum(b) / max(nb, 1))
         return Estimate(na + nb, diff, math.nan, math.nan)

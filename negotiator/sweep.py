@@ -571,6 +571,8 @@ def _survival(experiment: Experiment, rows: list[dict[str, str]]) -> list[dict[s
     curves = []
     for i, params in enumerate(experiment.cells):
         mine = [r for r in rows if r["cell"] == str(i)]
+        if "contract_survived" in experiment.spec.metrics:  # runs without a contract: out
+            mine = [r for r in mine if r.get("contract_survived") not in ("", None)]
         impl = experiment.config(params, 0).implementation
         horizon = impl.periods if impl is not None else 0
         ends = [int(float(r["breakdown_period"])) for r in mine if r.get("breakdown_period")]

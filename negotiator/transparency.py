@@ -14,6 +14,7 @@ receive another party's utility, reservation value or payoff.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from negotiator.protocols.base import ProtocolEvent
@@ -65,8 +66,17 @@ class Transparency:
             return list(parties), body
         return [], {}
 
-    def period_report(self, party: str, result: PeriodResult) -> dict[str, Any]:
-        """The body of the ``period_report`` event ``party`` receives after a period."""
+    def period_report(
+        self,
+        party: str,
+        result: PeriodResult,
+        fines: dict[str, float] | None = None,
+        budget_left: float | None = None,
+    ) -> dict[str, Any]:
+        """The body of the ``period_report`` event ``party`` receives after a period.
+        ``fines``: each government's fine for its next detected offence (graduated sanctions);
+        a government is told its own, and, where detections are published (and so everyone's
+        record of offences), the mean of the others' and the subsidy budget left."""
         body: dict[str, Any] = {
             "kind": "period_report",
             "period": result.period,
@@ -77,6 +87,13 @@ class Transparency:
             "subsidy": result.subsidies[party],
             "incident_cost": result.incident_costs[party],
         }
+        if fines is not None:
+            body["next_fine"] = fines[party]
         if self.publishes_detections:
             body["detected"] = list(result.detected)
+            if fines is not None and len(fines) > 1:
+                others = [f for p, f in fines.items() if p != party]
+                body["peer_fine"] = math.fsum(others) / len(others)
+            if budget_left is not None:
+                body["budget_left"] = budget_left
         return body

@@ -1,7 +1,8 @@
 """The myopic best response maximises the decision utility the engine pays (docs/model.md §6).
 
 Over random stage games (any ordering, different for every government), detection p, fines F
-(with graduated sanctions), subsidies s with or without a binding budget, promotion weights λ,
+(with graduated sanctions and every government's record of offences), subsidies s with or
+without a binding budget, promotion weights λ,
 reputation ω and beliefs about how many others defect, the expected decision utility the agent
 computes (:func:`negotiator.theory.expected_utility`) equals the one the engine pays, found by
 enumerating every profile of the others' moves and every set of detections through the engine's
@@ -36,7 +37,7 @@ def situations(draw):
     subsidy = draw(st.sampled_from([0.0]) | st.floats(0.0, 10.0))
     budget = draw(st.sampled_from([math.inf]) | st.floats(0.0, 60.0))
     graduated = draw(st.sampled_from([0.0]) | st.floats(0.0, 2.0))
-    offences = draw(st.integers(0, 3))
+    offences = {q: draw(st.integers(0, 3)) for q in parties}
     lam = {q: draw(st.floats(0.0, 3.0)) for q in parties}
     reputation = draw(st.sampled_from([0.0]) | st.floats(0.0, 10.0))
     weights = draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n))
@@ -56,9 +57,12 @@ def situations(draw):
 
 
 def view(parties, games, terms, lam, offences) -> StageGame:
-    """What government g0 is told (as the mediator builds it)."""
+    """What government g0 is told (as the mediator builds it, detections published)."""
+    if isinstance(offences, int):
+        offences = {parties[0]: offences}
     me, others = parties[0], [games[q] for q in parties[1:]]
     g = games[me]
+    peer_fine = math.fsum(terms.fine(offences.get(q, 0)) for q in parties[1:]) / len(others)
     return StageGame(
         g.R,
         g.S,
@@ -66,14 +70,14 @@ def view(parties, games, terms, lam, offences) -> StageGame:
         g.P,
         len(parties),
         terms.detection,
-        terms.fine(offences),
+        terms.fine(offences.get(me, 0)),
         terms.subsidy,
         lam[me],
         peer_R=math.fsum(o.R for o in others) / len(others),
         peer_S=math.fsum(o.S for o in others) / len(others),
         peer_T=math.fsum(o.T for o in others) / len(others),
         peer_P=math.fsum(o.P for o in others) / len(others),
-        base_penalty=terms.penalty,
+        base_penalty=peer_fine,
         budget=terms.budget,
         reputation=terms.reputation,
         published=True,
@@ -104,7 +108,7 @@ def engine_utility(parties, games, terms, lam, offences, belief, move) -> float:
                     terms,
                     lam,
                     budget=terms.budget,
-                    offences={me: offences},
+                    offences=offences,
                 )
                 share = w / total / math.comb(len(others), k)
                 expected += share * prob * result.decision[me]

@@ -29,7 +29,7 @@ CASES: dict[str, tuple[str, list[str], str]] = {
             "parties.wuyi.strategy='linear'",
             "parties.jinyun.strategy='conceder'",
         ],
-        "1f7570dcccb0f935bc62606209c0e31a189d34f211c85c14a824b678e513b37b",
+        "0c66e645d3a886a4d1b0454ecff84ddc0ebdcfb4fa7eccd4c29f1d61f519ebad",
     ),
     "default_private_seed7": (
         "scenarios/yongkang_wuyi_jinyun.toml",

@@ -131,3 +131,31 @@ def test_private_play_without_detection_equals_public_play_with_full_detection(
         first = col.find("D")
         assert first >= 0
         assert row == "C" * (first + 1) + "D" * (len(row) - first - 1)  # for ever after
+
+
+def test_an_agent_takes_its_next_fine_and_published_figures_from_the_report():
+    from agents.process import Agent
+    from negotiator.stagegame import StageGame
+
+    agent = Agent("a")
+    agent.game = StageGame(3.0, 0.0, 5.0, 1.0, 3, 0.5, 10.0, 2.0, 0.0, budget=100.0, graduated=1.0)
+    body = {
+        "kind": "period_report",
+        "period": 1,
+        "my_move": "D",
+        "payoff": 0.0,
+        "fines_paid": 10.0,
+        "next_fine": 20.0,  # its second offence costs twice the first
+        "detected": ["a"],
+        "peer_fine": 15.0,
+        "budget_left": 96.0,  # two were paid 2, the one caught nothing
+    }
+    agent._on_event(body)
+    assert agent.game.penalty == 20.0 and agent.game.base_penalty == 15.0
+    assert agent.game.budget == 96.0
+    agent._on_event({**body, "period": 2, "next_fine": 30.0})
+    assert agent.game.penalty == 30.0
+    # under private nothing is published: the budget is projected as if all were paid
+    private = {k: v for k, v in body.items() if k not in ("detected", "peer_fine", "budget_left")}
+    agent._on_event({**private, "period": 3})
+    assert agent.game.budget == 96.0 - 3 * 2.0 and agent.game.base_penalty == 15.0

@@ -102,8 +102,16 @@ def test_the_threshold_trigger_still_works(tmp_path):
         "implementation.renegotiation_trigger='threshold'",
         "implementation.renegotiation='always'",
     )
-    impl = run(config, RunOptions(out=tmp_path, transport="inproc")).summary["implementation"]
+    summary = run(config, RunOptions(out=tmp_path, transport="inproc")).summary
+    impl = summary["implementation"]
     assert impl["renegotiations"] == 1 and impl["renegotiation_log"][0]["period"] == 5
+    # the contract was still self-enforcing for everyone: rejecting the renegotiation would
+    # leave it standing, so the status quo, not breakdown, is what each must be offered
+    start = next(
+        e for e in read_events(Path(summary["log"])) if e["event"] == "renegotiation_start"
+    )
+    assert start["disagreement"] == "status_quo"
+    assert all(start["reservation"][p] > start["breakdown"][p] for p in start["breakdown"])
 
 
 def test_transfers_in_force_are_the_status_quo_of_the_next_renegotiation():
