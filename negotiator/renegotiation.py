@@ -16,18 +16,18 @@ What the renegotiation can do:
   When a threshold trigger reopens a contract that is still self-enforcing for everyone, a
   rejection leaves it standing, and the reservation value is the status quo's cash value.
 * **Incentive-compatible candidates.** A candidate contract is admissible when it is
-  self-enforcing for every government and pays each more than its breakdown value; on admissible
+  self-enforcing for every government and pays each more than its reservation value; on admissible
   contracts a government's expected value is the contract's cash value, so the agents value
   candidates in cash.
 * **Package moves and side payments.** The reopened domain adds a ``transfer`` issue: a pot
   (``transfer_pot`` × the contract's cash gain at signing) divided on a grid of 1/(N·m) whose
   equal split is no transfer; government g receives (share − 1/N)·pot per period whatever anyone
-  does. The mediator proposes the Nash bargaining solution from the breakdown point over the
+  does. The mediator proposes the Nash bargaining solution from the disagreement point over the
   admissible contracts that keep the status quo's surplus split and change only the transfer,
   the infrastructure cost split, the enforcement, the penalty and the environmental standard;
   the governments then vote on
   mutations of up to ``renegotiation_package`` issues at once, only admissible ones, and ratify
-  against their breakdown values (:class:`negotiator.protocols.single_text.SingleTextProtocol`).
+  against their reservation values (:class:`negotiator.protocols.single_text.SingleTextProtocol`).
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ def reopen(
 ) -> Reopened:
     """The renegotiation's domain (the original issues, plus ``transfer`` when ``pot`` > 0) and
     each government's cash utility on it (``config_cash``: its cash value of every option of
-    every original issue; ``offsets``: its stand-alone base), reservation = breakdown value."""
+    every original issue; ``offsets``: its stand-alone base), with ``breakdown`` (the values at the
+    disagreement point: breakdown or status quo) as reservation values."""
     original = setting.domain
     parties = original.parties
     issues = list(original.issues)
@@ -182,7 +183,7 @@ def propose(
     delta: float,
     transfers: dict[str, float] | None = None,
 ) -> Outcome | None:
-    """The Nash bargaining solution from the breakdown point over the admissible contracts that
+    """The Nash bargaining solution from the disagreement point over the admissible contracts that
     keep the status quo but for the transfer and the :data:`PACKAGE` issues (ties: the smaller
     largest δ*, then the fewest changes, then the smallest outcome); None if none is admissible.
 
@@ -250,8 +251,9 @@ def _order(key: tuple[float, float, int, Outcome]) -> tuple[float, float, int, O
 def admissible(
     reopened: Reopened, outcome: Outcome, judge: Judge, delta: float
 ) -> tuple[float, float] | None:
-    """(Nash product of the gains over breakdown, largest δ*) if ``outcome`` is self-enforcing for
-    every government and pays each more than its breakdown value; else None."""
+    """(Nash product of the gains over the reservation values, largest δ*) if ``outcome`` is
+    self-enforcing for every government and pays each more than its reservation value; else
+    None."""
     contract, transfers = reopened.split(outcome)
     seen = judge(contract, transfers)
     if troubled(seen, delta, reopened.breakdown):
