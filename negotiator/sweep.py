@@ -289,6 +289,10 @@ def run_task(experiment_path: str, task: Task, logs: str | None, transport: str)
     temp = None if logs else tempfile.mkdtemp(prefix="negotiator-sweep-")
     try:
         out = Path(logs) if logs else Path(temp or ".")
+        if logs and (out / task.run_id).exists():
+            # the remains of a run that an interrupted sweep left unrecorded (it has no row in
+            # results.csv): the run is done again, from the start, in a clean folder
+            shutil.rmtree(out / task.run_id)
         options = RunOptions(out=out, transport=transport, run_id=task.run_id)  # type: ignore[arg-type]
         if transport in ("ipc", "inproc"):  # this worker's agents, reused run after run
             result = _pool(transport).run(config, options)

@@ -173,6 +173,52 @@ def test_a_killed_sweep_resumes_to_the_same_results(tmp_path):
     )
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])
+def test_a_sweep_interrupted_mid_run_with_logs_kept_resumes_to_the_same_results(tmp_path, sig):
+    path = write_small(tmp_path, **{"seeds = 3": "seeds = 6"})
+    reference = tmp_path / "reference"
+    assert cli("sweep", str(path), "--out", str(reference), "--json", "--no-logs").returncode == 0
+    out = tmp_path / "interrupted"
+    args = ["sweep", str(path), "--out", str(out), "--json", "--workers", "2"]
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: a Ctrl-C reaches it and its workers
+        cwd=ROOT,
+    )
+
+    def in_flight() -> set[str]:  # runs under way: their folder exists, their row does not
+        if not (out / "results.csv").exists():
+            return set()
+        recorded = {r["run_id"] for r in rows(out / "results.csv")}
+        folders = {p.name for p in (out / "runs").glob("c*")}
+        return folders - recorded if len(recorded) >= 2 else set()
+
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not in_flight():
+            time.sleep(0.01)
+        assert in_flight(), "no run was in flight"
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    partial = rows(out / "results.csv")
+    assert 2 <= len(partial) < 12
+    resumed = cli("sweep", str(path), "--out", str(out), "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["runs"]["this_invocation"] == 12 - len(partial)
+    assert without_timing(rows(out / "results.csv")) == without_timing(
+        rows(reference / "results.csv")
+    )
+    folders = sorted((out / "runs").iterdir())
+    assert len(folders) == 12 and all((f / "summary.json").exists() for f in folders)
+
+
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
