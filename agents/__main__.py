@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import os
 import signal
 import sys
 from pathlib import Path
 
-from agents.process import run_agent
+from agents.process import PARENT_ENV, run_agent
 
 #: Environment variable naming a directory: each agent process then writes its cProfile
 #: statistics there when it exits (``python -m pstats DIR/wuyi-1234.prof``).
 PROFILE_ENV = "NEGOTIATOR_PROFILE_DIR"
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> int:
+    """Have the kernel send this process SIGTERM when its parent dies (Linux), and return the
+    pid of the parent to watch: the launcher's, from :data:`PARENT_ENV`, if it set it."""
+    if sys.platform.startswith("linux"):
+        # without prctl, polling the parent's pid (every half second) still works
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    expected = os.environ.get(PARENT_ENV, "")
+    return int(expected) if expected.isdigit() else os.getppid()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--watch-parent",
         action="store_true",
-        help="leave when the parent process (the launcher) dies",
+        help="leave as soon as the parent process (the launcher) dies",
     )
     parser.add_argument(
         "--serve",
@@ -45,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keys", help="folder with this party's CURVE keys and the mediator's")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    parent = None
+    if args.watch_parent:
+        parent = die_with_parent()
+        if os.getppid() != parent:  # orphaned before the watch was set
+            return 3
     security = None
     if args.keys:
         from negotiator.errors import NegotiatorError
@@ -69,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             idle_timeout=args.idle_timeout,
             join_timeout=args.join_timeout,
             watch_parent=args.watch_parent,
+            parent=parent,
             serve=args.serve,
             security=security,
         )

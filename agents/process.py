@@ -348,19 +348,22 @@ def run_agent(
     idle_timeout: float = 5.0,
     join_timeout: float = 60.0,
     watch_parent: bool = False,
+    parent: int | None = None,
     serve: bool = False,
     security: ClientSecurity | None = None,
     stop: threading.Event | None = None,
 ) -> int:
     """Serve one party until the mediator ends the run. Returns a process exit code: 0 done,
     1 the strategy failed, 3 the mediator went silent (nothing within ``join_timeout`` seconds
-    of starting, or within ``idle_timeout`` seconds later: it sends a heartbeat every second).
+    of starting, or within ``idle_timeout`` seconds later: it sends a heartbeat every second) or,
+    with ``watch_parent``, the process ``parent`` (default: this one's parent now) is no longer
+    its parent.
 
     With ``serve`` the agent plays one run after another (a :class:`negotiator.pool.Pool`):
     after ``end`` it forgets the run, says ``hello`` again and waits for the next welcome."""
     sock = AgentSocket(endpoint, name, context, security)
     agent = Agent(name)
-    parent = os.getppid()
+    parent = os.getppid() if parent is None else parent
     record = _recorder(name)
     timing = _Timing(name) if os.environ.get(TIMING_ENV) else None
     try:
@@ -418,6 +421,10 @@ def run_agent(
             except OSError as exc:  # a diagnostic: never the reason an agent fails
                 print(f"agent {name}: could not write its timing: {exc}", file=sys.stderr)
 
+
+#: Environment variable the launcher sets to its own pid: with ``--watch-parent`` an agent whose
+#: parent is no longer that process (the launcher died while the agent was starting) leaves.
+PARENT_ENV = "NEGOTIATOR_PARENT_PID"
 
 #: Environment variable naming a directory: every agent then writes, when it ends,
 #: ``<dir>/<party>-<pid>-<n>.json`` (n: the agent's number in its process, for inproc threads)

@@ -15,7 +15,7 @@ from types import TracebackType
 
 import zmq
 
-from agents.process import run_agent
+from agents.process import PARENT_ENV, run_agent
 
 #: Directory holding the ``negotiator`` and ``agents`` packages, put on the agents' PYTHONPATH.
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +68,7 @@ class AgentLauncher:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(SOURCE_ROOT), env.get("PYTHONPATH", "")) if p
         )
+        env[PARENT_ENV] = str(os.getpid())  # an agent orphaned while starting knows it
         for name in self.names:
             self.processes[name] = subprocess.Popen(
                 [

@@ -47,6 +47,15 @@ def children_of(pid: int) -> list[int]:
     return out
 
 
+def alive(pid: int) -> bool:
+    """Is process ``pid`` running (not gone, not a zombie)?"""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 @pytest.fixture
 def no_leftover_processes() -> Iterator[None]:
     """Fail the test if it leaves a child process of the test process running."""
