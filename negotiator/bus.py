@@ -12,7 +12,8 @@ import shutil
 import tempfile
 import time
 import uuid
-from typing import Literal, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
 
 import zmq
 
@@ -25,13 +26,22 @@ _NOBLOCK_MORE = int(zmq.NOBLOCK | zmq.SNDMORE)
 _RCVTIMEO = int(zmq.RCVTIMEO)
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """Replay's stand-in for a message the mediator refused: the refusal as the log records it
+    (the refused bytes are not kept, only their size and SHA-256; docs/protocol.md §17)."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
 class Bus(Protocol):
     """What the mediator needs of its socket (a :class:`MediatorSocket`, or replay's stand-in)."""
 
     endpoint: str
 
-    def recv(self, timeout_s: float) -> tuple[bytes, bytes, str | None] | None:
-        """(routing identity, payload, authenticated party or None without CURVE)."""
+    def recv(self, timeout_s: float) -> tuple[bytes, bytes | Recorded, str | None] | None:
+        """(routing identity, payload, authenticated party or None without CURVE); replay's
+        bus gives a :class:`Recorded` refusal in place of a payload."""
         ...
 
     def send(self, identity: bytes, payload: bytes) -> None: ...

@@ -1,7 +1,8 @@
 """The command line: ``python run.py`` and the ``negotiator`` console script.
 
 Exit codes: 0 done (whatever the negotiation outcome), 2 bad config or usage (one line, no
-traceback), 3 the run could not complete, 130 interrupted.
+traceback), 3 the run could not complete, 4 a log failed verification, 5 the output could not be
+written (``--out`` unusable, disk full, read-only file system), 130 interrupted, 143 terminated.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from negotiator.errors import ConfigError, NegotiatorError, RunError
+from negotiator.errors import ConfigError, NegotiatorError, OutputError, RunError
 
 DEFAULT_CONFIG = Path("configs/scenarios/yongkang_wuyi_jinyun.toml")
 
@@ -208,6 +209,12 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        # a file the command reads or writes (a plot, a report, a table): one line, exit 5
+        print(f"negotiator: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return OutputError.exit_code
     except Exception as exc:
         from negotiator.runner import Terminated
 
@@ -329,11 +336,12 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         elif report.ok:
             print(report.message)
         else:
-            print(
-                f"verification failed: {report.message}: recorded {report.recorded!r}, "
-                f"recomputed {report.recomputed!r}",
-                file=sys.stderr,
+            values = (
+                f": recorded {report.recorded!r}, recomputed {report.recomputed!r}"
+                if report.field is not None
+                else ""
             )
+            print(f"verification failed: {report.message}{values}", file=sys.stderr)
         return 0 if report.ok else 4
     log_path, events = load_log(args.run)
     if args.plot:

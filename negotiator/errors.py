@@ -19,6 +19,13 @@ class RunError(NegotiatorError):
     exit_code = 3
 
 
+class OutputError(NegotiatorError):
+    """The run's output could not be written: ``--out`` is not a usable folder, the disk is full,
+    the file system is read-only (exit code 5)."""
+
+    exit_code = 5
+
+
 class DomainError(ValueError):
     """An offer or value does not fit the negotiation domain (reported to the sending party)."""
 

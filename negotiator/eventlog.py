@@ -20,8 +20,11 @@ at import a sample of values decides whether orjson may be used at all.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
+import os
 import re
 import time
 from collections.abc import MutableMapping
@@ -31,6 +34,8 @@ from typing import Any
 import msgpack
 import orjson
 import structlog
+
+from negotiator.errors import OutputError
 
 #: Fields left out of the digest: wall clock, machine, process ids, paths, the digest itself.
 VOLATILE_FIELDS = frozenset({"ts", "pid", "host", "runtime", "wall_ms", "digest"})
@@ -138,6 +143,10 @@ class DigestChain:
         return ordered
 
 
+HELD_BYTES = 1 << 20
+"""Lines held in memory beyond this are written at the next :meth:`EventLog.idle`."""
+
+
 class EventLog:
     """Writes one run's ``events.jsonl``. Use :meth:`emit` for every event; :meth:`flush` at
     least once per round (or :meth:`flush_later` and :meth:`idle`); :meth:`close` at the end.
@@ -154,9 +163,18 @@ class EventLog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._stream = path.open("wb")
+        try:
+            self._stream = path.open("wb", buffering=0)
+        except OSError as exc:
+            raise OutputError(f"cannot write the event log {path}: {_reason(exc)}") from None
+        self._written = 0
+        """Bytes of whole lines on disk."""
+        self.failed: OutputError | None = None
+        """Why the log could not be written; nothing is written after that."""
         self._queue: list[tuple[str, bytes, float]] = []
-        self._pending: list[bytes] = []
+        self._pending = bytearray()
+        """Lines made and not yet written, each with its newline. (Copied out of the renderer's
+        bytes, which orjson allocates with kilobytes to spare.)"""
         self._due = False
         self._chain = DigestChain()
         self._render = structlog.processors.JSONRenderer(serializer=_readable)
@@ -167,8 +185,6 @@ class EventLog:
     @classmethod
     def null(cls) -> EventLog:
         """A log that writes nowhere (for objects that need one but never emit)."""
-        import os
-
         return cls(Path(os.devnull))
 
     @property
@@ -211,7 +227,8 @@ class EventLog:
         fields["event"] = event
         fields["ts"] = self._format(stamp)
         line = self._render(None, "info", self._chain(None, "info", fields))
-        self._pending.append(line if isinstance(line, bytes) else str(line).encode())
+        self._pending += line if isinstance(line, bytes) else str(line).encode()
+        self._pending += b"\n"
 
     def _format(self, stamp: float) -> str:
         """An event's time stamp, ISO 8601 in UTC with microseconds (as structlog's TimeStamper
@@ -228,24 +245,47 @@ class EventLog:
         self._due = True
 
     def idle(self) -> None:
-        """Make the queued events into lines, and write them if a flush is due."""
+        """Make the queued events into lines, and write them if a flush is due or if they have
+        grown past :data:`HELD_BYTES` (a flood of refused messages, a very large round)."""
         self._make_lines()
-        if self._due:
+        if self._due or len(self._pending) > HELD_BYTES:
             self.flush()
 
     def flush(self) -> None:
+        """Write the lines made so far. If the file system refuses (disk full, file too large,
+        device gone), the file is cut back to its last whole line, so that it stays a valid log
+        prefix, and :class:`OutputError` is raised; after that the log writes nothing more."""
         self._due = False
         self._make_lines()
-        if self._pending:
-            self._pending.append(b"")
-            self._stream.write(b"\n".join(self._pending))
+        if not self._pending or self.failed is not None:
             self._pending.clear()
-        self._stream.flush()
+            return
+        pending, self._pending = self._pending, bytearray()
+        data = memoryview(pending)
+        size = len(data)
+        try:
+            while data:  # an unbuffered write may write only a part
+                done = self._stream.write(data)
+                if not done:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                data = data[done:]
+        except OSError as exc:
+            self.failed = OutputError(f"cannot write the event log {self.path}: {_reason(exc)}")
+            with contextlib.suppress(OSError):
+                self._stream.truncate(self._written)
+            raise self.failed from None
+        self._written += size
 
     def close(self) -> None:
         if not self._stream.closed:
-            self.flush()
-            self._stream.close()
+            try:
+                self.flush()
+            finally:
+                self._stream.close()
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:

@@ -249,6 +249,7 @@ class ImplementationPhase:
                     period,
                     period,
                     body=body,
+                    sent_round=msg.round,
                 )
                 continue
             move = body.get("move")
@@ -260,6 +261,7 @@ class ImplementationPhase:
                     period,
                     period,
                     body=body,
+                    sent_round=msg.round,
                 )
                 continue
             moves[sender] = move

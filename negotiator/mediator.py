@@ -10,6 +10,7 @@ silent or invalid forfeits its turn. Phase 2 lives in :mod:`negotiator.implement
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -19,7 +20,7 @@ from typing import Any
 import simpy
 
 from negotiator.actions import Accept, EndNegotiation, Forfeit, Offer
-from negotiator.bus import Bus
+from negotiator.bus import Bus, Recorded
 from negotiator.config import Config
 from negotiator.contract import Setting
 from negotiator.domain import Domain, Outcome, Utility
@@ -248,13 +249,37 @@ class Mediator:
             )
             self.result.auth_refused = refused
 
-    def _refuse(self, reason: str, party: str | None = None) -> None:
-        """Count and log a message refused before it reached any protocol."""
+    def _refuse(
+        self,
+        reason: str,
+        party: str | None = None,
+        *,
+        payload: bytes,
+        identity: bytes | None = None,
+        reply: str | None = None,
+    ) -> None:
+        """Count and log a message refused before it reached any protocol: why, from whom (the
+        routing identity in hex when it names no party), its size and SHA-256 (the bytes are not
+        kept), and the code of the ``error`` sent back, if one is (docs/protocol.md §17)."""
+        fields: dict[str, Any] = {"reason": reason}
+        if party is not None:
+            fields["party"] = party
+        if identity is not None:
+            fields["identity"] = identity.hex()
+        fields["size"] = len(payload)
+        fields["sha256"] = hashlib.sha256(payload).hexdigest()
+        if reply is not None:
+            fields["reply"] = reply
+        self._refused(fields)
+
+    def _refused(self, fields: dict[str, Any]) -> None:
+        """Log a refusal (made now, or :class:`Recorded` in the log being replayed) and send the
+        ``error`` it calls for."""
         self.result.rejected_messages += 1
-        if party is None:
-            self.log.emit("rejected_message", reason=reason)
-        else:
-            self.log.emit("rejected_message", party=party, reason=reason)
+        self.log.emit("rejected_message", **fields)
+        party, reply = fields.get("party"), fields.get("reply")
+        if isinstance(reply, str) and party in self.participants:
+            self.send(str(party), "error", {"code": reply, "message": str(fields.get("reason"))})
 
     def receive(self, timeout_s: float) -> tuple[str, Message] | None:
         """The next well-formed message from a known party (others are logged and dropped).
@@ -269,23 +294,25 @@ class Mediator:
         if got is None:
             return None
         identity, payload, authenticated = got
+        if isinstance(payload, Recorded):  # replay: a refusal as the log records it
+            self._refused(payload.fields)
+            return None
         party = self.identities.get(identity)
         if party is None:
-            self._refuse("unknown identity")
+            self._refuse("unknown identity", payload=payload, identity=identity)
             return None
         if authenticated is not None and authenticated != party:
-            self._refuse(f"the key of {authenticated!r} claims to be {party!r}", party)
+            reason = f"the key of {authenticated!r} claims to be {party!r}"
+            self._refuse(reason, party, payload=payload)
             return None
         try:
             msg = self.codec.unpack(payload)
         except WireError as exc:
-            self._refuse(str(exc), party)
-            self.send(party, "error", {"code": "malformed", "message": str(exc)})
+            self._refuse(str(exc), party, payload=payload, reply="malformed")
             return None
         if msg.sender != party:
             reason = f"claimed sender {msg.sender!r} differs from the connection's party"
-            self._refuse(reason, party)
-            self.send(party, "error", {"code": "sender", "message": reason})
+            self._refuse(reason, party, payload=payload, reply="sender")
             return None
         self.last_heard[party] = self.clock()
         if msg.type == "hello":
@@ -294,10 +321,11 @@ class Mediator:
                 self.rejoining.setdefault(party, dict(msg.body))
             else:
                 reason = f"a hello with sequence number {msg.seq} from a party already joined"
-                self._refuse(reason, party)
+                self._refuse(reason, party, payload=payload)
             return None
         if msg.seq <= self.last_seq.get(party, 0):
-            self._refuse(f"replayed or out-of-order sequence number {msg.seq}", party)
+            reason = f"replayed or out-of-order sequence number {msg.seq}"
+            self._refuse(reason, party, payload=payload)
             return None
         self.last_seq[party] = msg.seq
         if msg.type == "heartbeat":
@@ -328,6 +356,8 @@ class Mediator:
                 self.log.flush()
                 raise RunError(f"agents did not join within {self.join_timeout:g} s: {missing}")
             self._keepalive(list(hellos))
+            if self.log.busy:  # refusals logged while waiting: bounded memory under a flood
+                self.log.idle()
             raw = self.socket.recv(min(remaining, 0.5))
             if raw is None:
                 gone = self.watchdog() if self.watchdog is not None else None
@@ -336,16 +366,26 @@ class Mediator:
                     self.log.flush()
                     raise RunError(f"agent processes exited before joining: {gone}")
                 continue
-            party = self.identities.get(raw[0])
-            if party is not None and raw[2] is not None and raw[2] != party:  # another's name
-                self._refuse(f"the key of {raw[2]!r} claims to be {party!r}", party)
+            identity, payload, authenticated = raw
+            if isinstance(payload, Recorded):  # replay: a refusal as the log records it
+                self._refused(payload.fields)
+                continue
+            party = self.identities.get(identity)
+            if party is not None and authenticated is not None and authenticated != party:
+                reason = f"the key of {authenticated!r} claims to be {party!r}"  # another's name
+                self._refuse(reason, party, payload=payload)
                 continue
             try:
-                msg = self.codec.unpack(raw[1]) if party else None
+                msg = self.codec.unpack(payload) if party else None
             except WireError:
                 msg = None
             if party is None or msg is None or msg.sender != party:
-                self._refuse("malformed or unknown during join")
+                self._refuse(
+                    "malformed or unknown during join",
+                    party,
+                    payload=payload,
+                    identity=identity if party is None else None,
+                )
                 continue
             self.last_heard[party] = self.clock()
             if msg.type == "hello" and party not in ready:
@@ -862,7 +902,15 @@ class Mediator:
             try:
                 action = self._decode_action(protocol, state, party, sender, msg)
             except _Stale as exc:
-                self.reject(sender, "stale", str(exc), state.round, state.turn, body=msg.body)
+                self.reject(
+                    sender,
+                    "stale",
+                    str(exc),
+                    state.round,
+                    state.turn,
+                    body=msg.body,
+                    sent_round=msg.round,
+                )
                 continue
             except (InvalidAction, DomainError) as exc:
                 attempts += 1
@@ -876,6 +924,7 @@ class Mediator:
                     state.turn,
                     turn=msg.body.get("turn"),
                     body=msg.body,
+                    sent_round=msg.round,
                 )
                 if last:
                     break
@@ -896,13 +945,19 @@ class Mediator:
         position: int,
         turn: Any = None,
         body: dict[str, Any] | None = None,
+        sent_round: int | None = None,
     ) -> None:
         """Log and count an invalid or stale action and tell its sender why. Only an error with
         code ``invalid_action`` invites the sender to try again within the same turn. The
-        rejected ``body`` is logged as received, so that a replay can send it again."""
+        rejected ``body`` is logged as received, and so is the round of its header
+        (``sent_round``) when it is not the ``round`` logged, so that a replay can send it
+        again."""
         self.result.invalid_actions[party] += 1
         kind = "stale_action" if code == "stale" else "invalid_action"
-        self.log.emit(kind, party=party, round=round_, turn=position, reason=reason, body=body)
+        extra = {} if sent_round is None or sent_round == round_ else {"sent_round": sent_round}
+        self.log.emit(
+            kind, party=party, round=round_, turn=position, reason=reason, body=body, **extra
+        )
         self._maybe_expel(party)
         error: dict[str, Any] = {"code": code, "message": reason}
         if code in ("invalid_action", "forfeited"):

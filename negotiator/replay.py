@@ -21,12 +21,13 @@ import contextlib
 import json
 import tempfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from negotiator import PROTOCOL_VERSION, __version__
+from negotiator.bus import Recorded
 from negotiator.config import Config, config_from_dict
 from negotiator.errors import ConfigError, NegotiatorError
 from negotiator.eventlog import (
@@ -51,6 +52,31 @@ class ReplayDivergence(Exception):
     """The mediator asked for something the log does not record at this point."""
 
 
+@dataclass(frozen=True)
+class Inject:
+    """Something the log records the mediator receiving that is not an answer to a request: a
+    refused message (``party`` None, ``fields`` the ``rejected_message`` line) or an agent's
+    ``error`` report (``fields``: its body)."""
+
+    party: str | None
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """An action the mediator refused as invalid or stale, as received: its sender, its body
+    and the round in its header."""
+
+    party: str
+    body: dict[str, Any] | None
+    round: int
+
+
+Response = tuple[str, Template] | Sent | Inject
+"""A recorded answer (party, body; body None: silence), a refused action, or an
+:class:`Inject`."""
+
+
 @dataclass
 class Exchange:
     """One request as logged, and the messages the mediator handled in answer, in order."""
@@ -58,7 +84,7 @@ class Exchange:
     line: int
     kind: str
     parties: tuple[str, ...]
-    responses: list[tuple[str, Template]] = field(default_factory=list)
+    responses: list[Response] = field(default_factory=list)
     lost: set[str] = field(default_factory=set)
     """Parties the mediator found gone while handling this request."""
     refused: int = 0
@@ -83,17 +109,69 @@ def _valid_action(event: dict[str, Any], session: int) -> tuple[str, dict[str, A
     return None
 
 
-def script_from_log(events: list[dict[str, Any]]) -> deque[Exchange]:
-    """The requests of a run and the responses the mediator handled, from its log."""
+class LogContentError(Exception):
+    """A line whose fields are not what its event needs; ``line`` is its 1-based number."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+
+
+@dataclass
+class Script:
+    """What a log records the mediator receiving: the join, then one :class:`Exchange` per
+    request."""
+
+    exchanges: deque[Exchange]
+    early: list[Inject] = field(default_factory=list)
+    """Refusals and agents' error reports logged before the first request, in order."""
+    withheld: set[str] = field(default_factory=set)
+    """Parties that never joined (the join timed out without them, or agents died)."""
+    dead: str | None = None
+    """The agents the launcher reported dead before joining (``join_failed``), as logged."""
+
+
+def script_from_log(events: list[dict[str, Any]]) -> Script:
+    """The join, the requests of a run and the responses the mediator handled, from its log (a
+    line whose fields do not fit its event raises :class:`LogContentError`)."""
+    try:
+        return _script(events)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise LogContentError(_SCRIPT_LINE[0], f"{type(exc).__name__}: {exc}") from None
+
+
+_SCRIPT_LINE = [0]
+"""The line :func:`_script` is reading (for the error above)."""
+
+
+def _script(events: list[dict[str, Any]]) -> Script:
     exchanges: deque[Exchange] = deque()
+    script = Script(exchanges)
     current: Exchange | None = None
     session = 0
     silent: set[str] = set()
     early_refused = 0
     for line, event in enumerate(events, start=1):
+        _SCRIPT_LINE[0] = line
         kind = event["event"]
         if kind == "auth_refused" and current is None:
             early_refused += int(event.get("new", 1))
+            continue
+        if kind in ("rejected_message", "agent_error"):
+            fields = {k: v for k, v in event.items() if k not in _LINE_FIELDS}
+            inject = (
+                Inject(None, fields)
+                if kind == "rejected_message"
+                else Inject(str(event["party"]), {"message": str(event["message"])})
+            )
+            (current.responses if current is not None else script.early).append(inject)
+            continue
+        if current is None and kind == "join_failed":
+            script.dead = str(event["agents"])
+            script.withheld = set(_participants(config_of(events)))
+            continue
+        if current is None and kind == "join_timeout":
+            script.withheld = {p.strip() for p in str(event["missing"]).split(",")}
             continue
         if kind == "round_start":
             session = event.get("session", 0)
@@ -113,7 +191,8 @@ def script_from_log(events: list[dict[str, Any]]) -> deque[Exchange]:
         elif kind == "auth_refused":
             current.refused += int(event.get("new", 1))
         elif kind in ("invalid_action", "stale_action"):
-            current.responses.append((event["party"], event.get("body")))
+            sent = event.get("sent_round", event["round"])
+            current.responses.append(Sent(str(event["party"]), event.get("body"), int(sent)))
         elif kind == "forfeit":
             silent.add(event["party"])
         elif (action := _valid_action(event, session)) is not None:
@@ -146,7 +225,11 @@ def script_from_log(events: list[dict[str, Any]]) -> deque[Exchange]:
                     current.responses.append(
                         (party, {"kind": "move", "period": event["period"], "move": move})
                     )
-    return exchanges
+    return script
+
+
+_LINE_FIELDS = frozenset({"event", "line", *VOLATILE_FIELDS})
+"""What a line adds to the fields of its event."""
 
 
 class VirtualClock:
@@ -172,19 +255,24 @@ class ReplayBus:
     def __init__(
         self,
         participants: list[str],
-        script: deque[Exchange],
+        script: Script,
         clock: VirtualClock,
         agents: dict[str, Any] | None = None,
         welcomes: dict[str, dict[str, Any]] | None = None,
     ) -> None:
-        self.script = script
+        self.script = script.exchanges
         self.clock = clock
         self.codecs = {p: Codec(sender=p) for p in participants}
         self.reader = Codec("replay")
-        self.queue: deque[tuple[bytes, bytes, str | None]] = deque(
-            (p.encode(), self.codecs[p].pack("hello", {"pid": 0, "host": "replay"}), None)
-            for p in sorted(participants)
-        )
+        self.queue: deque[tuple[bytes, bytes | Recorded, str | None]] = deque()
+        for inject in script.early:
+            self._inject(inject)
+        for p in sorted(participants):
+            if p not in script.withheld:
+                hello = self.codecs[p].pack("hello", {"pid": 0, "host": "replay"})
+                self.queue.append((p.encode(), hello, None))
+        self.dead = script.dead
+        """What the launcher's watchdog reported (``join_failed``), if it did."""
         self.pending: dict[str, Message] = {}
         self.agents = agents
         self.welcomes = welcomes or {}
@@ -198,6 +286,10 @@ class ReplayBus:
         """Who the log says came back (welcomed again at the next round or period)."""
         self.authenticator = _ScriptedRefusals()
         """Stands in for the ZAP authenticator: refusals as the log records them."""
+        self.ended: set[str] = set()
+        """Re-created agents that have left."""
+        self.failure: str | None = None
+        """Why re-execution stopped, if the mediator met what the log could not answer."""
         self.check_from = 0
         """Agents' decisions are compared from this log line on (a branch's own part)."""
 
@@ -225,8 +317,8 @@ class ReplayBus:
 
     def _feed(self, party: str, msg: Message, payload: bytes) -> None:
         agent = self.agents[party] if self.agents is not None else None
-        if agent is None:
-            return
+        if agent is None or party in self.ended:
+            return  # an agent that has left (its strategy failed, or the run ended) hears nothing
         if msg.type == "welcome" and party in self.welcomes:
             msg = Message(
                 type="welcome",
@@ -236,7 +328,9 @@ class ReplayBus:
                 round=msg.round,
                 seq=msg.seq,
             )
-        replies, _ = agent.handle(msg)
+        replies, done = agent.handle(msg)
+        if done:
+            self.ended.add(party)
         for reply in replies:
             answer = self.reader.unpack(reply)
             if answer.type == "event" and answer.body.get("kind") == "ready":
@@ -260,6 +354,12 @@ class ReplayBus:
                 self.mismatches.append(
                     f"line {line}: {party} was silent in the log but would now send {got}"
                 )
+            elif want.get("type") == "error":  # it failed in the log: it must fail again
+                if got.get("type") != "error":
+                    self.mismatches.append(
+                        f"line {line}: {party} reported an error in the log but would now "
+                        f"send {_brief(got)}"
+                    )
             elif got.get("type") != "action" or any(got.get(k) != v for k, v in want.items()):
                 self.mismatches.append(
                     f"line {line}: {party} would send {_brief(got)} instead of the recorded "
@@ -280,7 +380,17 @@ class ReplayBus:
         self.authenticator.refused += exchange.refused
         requests = {p: self.pending.pop(p) for p in exchange.parties}
         answered: set[str] = set()
-        for party, body in exchange.responses:
+        for response in exchange.responses:
+            if isinstance(response, Inject):
+                self._inject(response, exchange.line)
+                continue
+            if isinstance(response, Sent):
+                answered.add(response.party)
+                self.expected[response.party].append((exchange.line, response.body))
+                if response.body is not None:
+                    self._push(response.party, "action", response.body, response.round)
+                continue
+            party, body = response
             answered.add(party)
             self.expected[party].append((exchange.line, body))
             if body is None:
@@ -296,11 +406,22 @@ class ReplayBus:
         for party in exchange.parties:
             self._match(party)
 
+    def _inject(self, inject: Inject, line: int = 0) -> None:
+        """Queue a recorded refusal, or a party's error report (which its re-created agent, if
+        any, must also send)."""
+        if inject.party is None:
+            self.queue.append((b"", Recorded(inject.fields), None))
+            return
+        if inject.party not in self.codecs:
+            raise ReplayDivergence(f"an error report from {inject.party!r}, who takes no part")
+        self.expected[inject.party].append((line, {"type": "error"}))
+        self._push(inject.party, "error", inject.fields, 0)
+
     def _push(self, party: str, type_: str, body: dict[str, Any], round_: int) -> None:
         payload = self.codecs[party].pack(type_, body, round_=round_)
         self.queue.append((party.encode(), payload, None))
 
-    def recv(self, timeout_s: float) -> tuple[bytes, bytes, str | None] | None:
+    def recv(self, timeout_s: float) -> tuple[bytes, bytes | Recorded, str | None] | None:
         if self.queue:
             return self.queue.popleft()
         if not self.live and self.pending and not self.script:
@@ -350,24 +471,80 @@ class Report:
         return {k: v for k, v in self.__dict__.items()}
 
 
-def load_log(path: Path) -> tuple[Path, list[dict[str, Any]]]:
-    """Resolve RUN (a run directory or an events.jsonl) and read its complete lines."""
+@dataclass
+class Scan:
+    """An event log read line by line without trusting it."""
+
+    events: list[dict[str, Any]]
+    torn: int = 0
+    """Bytes of a last line cut before its end (0: none)."""
+    problem: tuple[int, str] | None = None
+    """The first line that is not an event (1-based) and why."""
+
+
+def scan_log(log: Path) -> Scan:
+    """Read ``log``: every complete line must be a JSON object with an ``event`` name, a
+    ``line`` number and a ``digest``; the first one that is not stops the scan."""
+    events: list[dict[str, Any]] = []
+    data = log.read_bytes()
+    lines = data.split(b"\n")
+    torn = len(lines[-1])  # what follows the last newline: empty unless cut mid-line
+    for number, raw in enumerate(lines[:-1], start=1):
+        try:
+            event = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            return Scan(events, torn, (number, f"is not JSON ({exc.msg})"))
+        except UnicodeDecodeError:
+            return Scan(events, torn, (number, "is not UTF-8 text"))
+        if not isinstance(event, dict):
+            return Scan(events, torn, (number, "is not a JSON object"))
+        if not isinstance(event.get("event"), str) or not isinstance(event.get("digest"), str):
+            return Scan(events, torn, (number, "is not an event (no event name or digest)"))
+        if event.get("line") != number:
+            return Scan(
+                events,
+                torn,
+                (
+                    number,
+                    f"is numbered {event.get('line')!r}: a line was removed, repeated or moved "
+                    "before it",
+                ),
+            )
+        events.append(event)
+    return Scan(events, torn)
+
+
+def _resolve(path: Path) -> Path:
+    """RUN: a run directory or an events.jsonl."""
     log = path / "events.jsonl" if path.is_dir() else path
-    if not log.exists():
+    if not log.is_file():
         raise ConfigError(f"{path}: no events.jsonl here")
-    try:
-        events = read_events(log)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{log}: not an event log: {exc}") from None
-    start = _start(events)
-    if start is None:
-        raise ConfigError(f"{log}: not an event log (it must begin with run_started)")
-    version = start.get("versions", {}).get("protocol")
+    return log
+
+
+def _check_version(log: Path, events: list[dict[str, Any]]) -> None:
+    start = _start(events) or {}
+    versions = start.get("versions")
+    version = versions.get("protocol") if isinstance(versions, dict) else None
     if not isinstance(version, int) or version > PROTOCOL_VERSION:
         raise ConfigError(
             f"{log}: written with protocol version {version!r}; this negotiator reads versions "
             f"up to {PROTOCOL_VERSION}"
         )
+
+
+def load_log(path: Path) -> tuple[Path, list[dict[str, Any]]]:
+    """Resolve RUN (a run directory or an events.jsonl) and read its complete lines; a log that
+    is not one (or not whole up to its last complete line) is a one-line error."""
+    log = _resolve(path)
+    scan = scan_log(log)
+    if scan.problem is not None:
+        line, reason = scan.problem
+        raise ConfigError(f"{log}: line {line} {reason}")
+    events = scan.events
+    if _start(events) is None:
+        raise ConfigError(f"{log}: not an event log (it must begin with run_started)")
+    _check_version(log, events)
     return log, events
 
 
@@ -446,21 +623,45 @@ def first_difference(recorded: Any, recomputed: Any, path: str = "") -> tuple[st
     return None
 
 
+#: Last events that record how a run was cut short from outside; re-execution cannot make them.
+ENDINGS = ("run_interrupted", "run_aborted")
+
+
 def verify(path: Path, *, reexecute: bool = False) -> Report:
     """Verify a run's log (see the module docstring). With ``reexecute`` the agents are
     re-created in process from the log's config and seed, fed exactly the messages the mediator
-    sends them, and must take every recorded action."""
-    _, events = load_log(path)
+    sends them, and must take every recorded action. Never raises for what the log holds: a
+    malformed, torn, re-ordered or inconsistent log gives a failed :class:`Report` naming its
+    first bad line (a missing file or an unreadable version is a usage error)."""
+    log = _resolve(path)
+    scan = scan_log(log)
+    events = scan.events
+    torn = (
+        f"; line {len(events) + 1} is torn (cut after {scan.torn} bytes, not verified)"
+        if scan.torn
+        else ""
+    )
+
+    def failed(line: int, message: str, **fields: Any) -> Report:
+        return Report(False, len(events), False, message, line=line, **fields)
+
+    if scan.problem is not None:
+        line, reason = scan.problem
+        return failed(line, f"line {line} {reason}")
+    if not events:
+        return failed(1, "line 1: the log is empty" + torn)
+    if _start(events) is None:
+        return failed(
+            1, f"line 1 ({events[0]['event']}): not an event log (it must begin with run_started)"
+        )
+    _check_version(log, events)
     broken = verify_chain(events)
     if broken is not None:
         previous = events[broken - 2]["digest"] if broken > 1 else GENESIS
-        return Report(
-            False,
-            len(events),
-            False,
+        return failed(
+            broken,
             f"line {broken} ({events[broken - 1].get('event')}) was altered: its digest does "
             "not follow from its content",
-            line=broken,
             field="digest",
             recorded=events[broken - 1].get("digest"),
             recomputed=chain(previous, events[broken - 1]),
@@ -474,30 +675,45 @@ def verify(path: Path, *, reexecute: bool = False) -> Report:
             finished,
             f"verified the digest chain of {len(events)} lines; not re-executed: the log was "
             f"written by negotiator {other}, whose model differs from this version's "
-            f"({__version__})",
+            f"({__version__}){torn}",
             last_event=events[-1]["event"],
         )
-    recomputed, bus = reexecute_mediator(events, with_agents=reexecute)
+    try:
+        recomputed, bus = reexecute_mediator(events, with_agents=reexecute)
+    except LogContentError as exc:
+        event = events[exc.line - 1]["event"]
+        return failed(exc.line, f"line {exc.line} ({event}): its fields do not fit: {exc}")
+    except NegotiatorError as exc:  # e.g. the recorded config is not valid
+        return failed(1, f"line 1 (run_started): the run cannot be re-executed: {exc}")
+    except Exception as exc:  # a log consistent in form but not in content
+        return failed(1, f"the run cannot be re-executed: {type(exc).__name__}: {exc}")
     for i, recorded in enumerate(events):
-        if i >= len(recomputed):
+        cut = i == len(events) - 1 and recorded["event"] in ENDINGS
+        if cut and recorded["event"] != _at(recomputed, i):
+            reason = str(recorded.get("signal") or recorded.get("reason"))
             return Report(
-                False,
+                True,
                 len(events),
-                finished,
-                "the replay ended early",
-                line=i + 1,
+                False,
+                f"verified {i} lines by re-execution and line {i + 1} by its digest: the run was "
+                f"cut short ({recorded['event']}: {reason}){torn}",
+                last_event=recorded["event"],
+            )
+        if i >= len(recomputed):
+            why = f": re-execution stopped ({bus.failure})" if bus.failure else ""
+            return failed(
+                i + 1,
+                f"line {i + 1} ({recorded['event']}): the replay ended early{why}",
                 field="event",
                 recorded=recorded["event"],
             )
         diff = first_difference(recorded, recomputed[i])
         if diff is not None:
             name, was, now = diff
-            return Report(
-                False,
-                len(events),
-                finished,
-                f"line {i + 1} ({recorded['event']}): {name} differs",
-                line=i + 1,
+            why = f" (re-execution stopped: {bus.failure})" if bus.failure else ""
+            return failed(
+                i + 1,
+                f"line {i + 1} ({recorded['event']}): {name} differs{why}",
                 field=name,
                 recorded=was,
                 recomputed=now,
@@ -518,13 +734,17 @@ def verify(path: Path, *, reexecute: bool = False) -> Report:
     where = _position(events)
     agents = " and every agent's decision" if reexecute else ""
     if finished:
-        message = f"verified {len(events)} lines{agents}; final digest {last['digest']}"
+        message = f"verified {len(events)} lines{agents}; final digest {last['digest']}{torn}"
     else:
         message = (
-            f"verified the first {len(events)} lines; the run did not finish "
-            f"(it got to {where}, last event {last['event']!r})"
+            f"verified the first {len(events)} lines{agents}; the run did not finish "
+            f"(it got to {where}, last event {last['event']!r}){torn}"
         )
     return Report(True, len(events), finished, message, last_event=last["event"])
+
+
+def _at(events: list[dict[str, Any]], i: int) -> str | None:
+    return events[i]["event"] if i < len(events) else None
 
 
 def _position(events: list[dict[str, Any]]) -> str:
@@ -576,13 +796,16 @@ def reexecute_mediator(
                 prepare(config),
                 log,
                 bus,
-                _no_agents,
+                _recorded_agents(bus),
                 runtime=runtime,
+                join_timeout=_join_timeout(runtime),
                 clock=clock,
                 branch=point,
             )
         except (ReplayExhausted, NegotiatorError):
             pass
+        except Exception as exc:  # the log's content does not hold together from here on
+            bus.failure = f"{type(exc).__name__}: {exc}"
         finally:
             log.close()
         return read_events(Path(tmp) / "events.jsonl"), bus
@@ -604,6 +827,34 @@ def _agents(participants: list[str]) -> dict[str, Any]:
 @contextlib.contextmanager
 def _no_agents(participants: tuple[str, ...]) -> Iterator[None]:
     yield None
+
+
+class _Watchdog:
+    """The launcher's report of agents that died before joining, as the log records it."""
+
+    def __init__(self, bus: ReplayBus) -> None:
+        self.bus = bus
+
+    def dead(self) -> str | None:
+        return self.bus.dead
+
+
+def _recorded_agents(
+    bus: ReplayBus,
+) -> Callable[[tuple[str, ...]], contextlib.AbstractContextManager[object]]:
+    """A launcher that starts nothing but reports the deaths the log records."""
+
+    @contextlib.contextmanager
+    def launch(participants: tuple[str, ...]) -> Iterator[object]:
+        yield _Watchdog(bus)
+
+    return launch
+
+
+def _join_timeout(runtime: dict[str, Any]) -> float:
+    """The join timeout the run had (logged in ``run_started.runtime``; 30 s before 0.2)."""
+    value = runtime.get("join_timeout")
+    return float(value) if isinstance(value, int | float) and value > 0 else 30.0
 
 
 def timeline(events: list[dict[str, Any]], until: int | None = None) -> list[dict[str, Any]]:
@@ -778,7 +1029,8 @@ def branch(
     participants = _participants(parent)
     if _participants(child) != participants:
         raise ConfigError("--branch: the overrides may not change who takes part")
-    script = deque(x for x in script_from_log(events) if x.line < boundary)
+    script = script_from_log(events)
+    script.exchanges = deque(x for x in script.exchanges if x.line < boundary)
     clock = VirtualClock()
     agents = _agents(participants)
     bus = ReplayBus(participants, script, clock, agents)

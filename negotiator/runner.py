@@ -27,7 +27,7 @@ from negotiator.analysis import Analysis, analyze
 from negotiator.bus import Bus, MediatorSocket, Transport
 from negotiator.config import Config
 from negotiator.contract import Setting, build_setting
-from negotiator.errors import ConfigError
+from negotiator.errors import ConfigError, OutputError
 from negotiator.eventlog import EventLog
 from negotiator.launcher import AgentLauncher
 from negotiator.mediator import Branch, Mediator
@@ -129,11 +129,17 @@ def run_on(
     run_id = options.run_id or new_run_id(config)
     prepared = prepared or prepare(config)
     run_dir = options.out / run_id
-    run_dir.mkdir(parents=True, exist_ok=False)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=False)
+    except OSError as exc:
+        raise OutputError(
+            f"--out {options.out}: cannot create the run folder: {exc.strerror or exc}"
+        ) from None
     log = EventLog(run_dir / "events.jsonl")
     runtime = {
         "run_id": run_id,
         "transport": transport or options.transport,
+        "join_timeout": options.join_timeout,
         **(runtime_extra or {}),
         "config_path": options.config_path,
         "python": platform.python_version(),
@@ -181,7 +187,11 @@ def _finish(
         "mediator_pid": os.getpid(),
         "wall_seconds": round(time.monotonic() - started, 3),
     }
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    path = run_dir / "summary.json"
+    try:
+        path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return RunResult(summary, run_dir, mediator.result.pids)
 
 

@@ -38,6 +38,24 @@ class InvalidOnce(NegotiationStrategy):
         return self.inner.respond(obs)
 
 
+class Crashes(NegotiationStrategy):
+    """Plays ``linear`` for two turns, then raises: its agent reports the error to the mediator
+    and leaves (exit code 1), so the party becomes absent."""
+
+    name = "crashes"
+
+    def __init__(self, ctx: AgentContext, params: object) -> None:
+        super().__init__(ctx, params)
+        self.inner = Linear(ctx, Linear.Params())
+        self.turns = 0
+
+    def respond(self, obs: TurnObservation) -> Action | RawAction | None:
+        self.turns += 1
+        if self.turns > 2:
+            raise RuntimeError("a bug in a strategy")
+        return self.inner.respond(obs)
+
+
 class AlwaysInvalid(NegotiationStrategy):
     """Answers every turn with an action the protocol rejects (an unknown kind), and every
     error with another invalid action, until the mediator forfeits its turn."""

@@ -15,7 +15,7 @@ import pytest
 from negotiator.eventlog import GENESIS, chain
 from negotiator.replay import timeline, verify
 from negotiator.runner import RunOptions, run
-from tests.conftest import DEFAULT, ROOT, SAOP_DEFAULT, cli, load, wait_for_log
+from tests.conftest import DEFAULT, ROOT, SAOP_DEFAULT, alive, cli, load, wait_for_log
 from tests.test_renegotiation import COLLAPSE
 
 PD = ROOT / "configs" / "scenarios" / "prisoners_dilemma.toml"
@@ -33,6 +33,13 @@ def logs(tmp_path_factory):
         "faults": load(
             DEFAULT, *SAOP_DEFAULT, "parties.wuyi.strategy='negotiator.testing:InvalidOnce'"
         ),
+        "crash": load(  # wuyi's strategy raises: an agent_error, then wuyi is lost
+            DEFAULT,
+            *SAOP_DEFAULT,
+            "parties.wuyi.strategy='negotiator.testing:Crashes'",
+            "mediator.heartbeat_timeout=1",
+            "negotiation.turn_timeout=0.5",
+        ),
     }
     return {name: run(c, RunOptions(out=out, transport="inproc")) for name, c in configs.items()}
 
@@ -48,12 +55,22 @@ def rechained(events: list[dict], folder: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("name", ["default", "saop", "pd", "renegotiation", "faults"])
+ALL = ["default", "saop", "pd", "renegotiation", "faults", "crash"]
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_real_logs_verify(logs, name):
     result = logs[name]
     report = verify(result.run_dir)
     assert report.ok and report.finished, report.message
     assert result.summary["final_digest"] in report.message
+
+
+def test_the_crash_log_records_the_error_and_the_loss(logs):
+    events = [json.loads(x) for x in (logs["crash"].run_dir / "events.jsonl").open()]
+    kinds = [e["event"] for e in events]
+    assert "agent_error" in kinds and "agent_lost" in kinds
+    assert kinds.index("agent_error") < kinds.index("agent_lost")
 
 
 def test_the_renegotiation_log_has_a_renegotiation(logs):
@@ -100,6 +117,79 @@ def test_a_forger_who_recomputes_the_chain_is_caught_by_re_execution(logs, tmp_p
     assert not report.ok and report.line == period["line"] and report.field == "payoffs.row"
 
 
+def _rechain_with(edit):
+    def apply(events: list[dict], folder: Path) -> Path:
+        return rechained(edit(events), folder)
+
+    return apply
+
+
+def _write_lines(edit):
+    def apply(events: list[dict], folder: Path) -> Path:
+        folder.mkdir()
+        lines = edit([json.dumps(e).encode() for e in events])
+        (folder / "events.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+        return folder
+
+    return apply
+
+
+def _index(events: list[dict], kind: str, nth: int = 0) -> int:
+    return [i for i, e in enumerate(events) if e["event"] == kind][nth]
+
+
+def _drop_field(events: list[dict], kind: str, name: str) -> list[dict]:
+    del events[_index(events, kind, 1)][name]
+    return events
+
+
+def _renumbered_without(events: list[dict], kind: str) -> list[dict]:
+    del events[_index(events, kind, 2)]
+    for number, event in enumerate(events, start=1):
+        event["line"] = number
+    return events
+
+
+CORRUPTIONS = {  # every digest recomputed after the change, unless the lines are written raw
+    "deleted": _rechain_with(lambda ev: [*ev[:20], *ev[21:]]),
+    "duplicated": _rechain_with(lambda ev: [*ev[:20], dict(ev[20]), *ev[20:]]),
+    "reordered": _rechain_with(lambda ev: [*ev[:20], ev[21], ev[20], *ev[22:]]),
+    "deleted-renumbered": _rechain_with(lambda ev: _renumbered_without(ev, "offer")),
+    "request-deleted-renumbered": _rechain_with(lambda ev: _renumbered_without(ev, "request")),
+    "field-missing": _rechain_with(lambda ev: _drop_field(ev, "round_start", "session")),
+    "request-field-missing": _rechain_with(lambda ev: _drop_field(ev, "request", "party")),
+    "wrong-type": _rechain_with(
+        lambda ev: [e | {"turn": {"x": 1}} if e["event"] == "offer" else e for e in ev]
+    ),
+    "not-an-event": _rechain_with(lambda ev: [*ev[:30], {"event": "offer"}, *ev[31:]]),
+    "not-json": _write_lines(lambda lines: [*lines[:30], lines[30][:-9], *lines[31:]]),
+    "blank-line": _write_lines(lambda lines: [*lines[:30], b"", *lines[30:]]),
+    "not-utf8": _write_lines(lambda lines: [*lines[:30], b"\xff\xfe", *lines[30:]]),
+}
+
+
+@pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))
+def test_a_corrupt_log_fails_in_one_line_naming_where(logs, tmp_path, corruption):
+    events = [json.loads(x) for x in (logs["saop"].run_dir / "events.jsonl").open()]
+    folder = CORRUPTIONS[corruption](events, tmp_path / corruption)
+    proc = cli("replay", str(folder), "--verify")
+    assert proc.returncode == 4, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert "line " in proc.stderr, proc.stderr
+    report = verify(folder)
+    assert not report.ok and report.line is not None and report.line <= 31, report.message
+
+
+def test_a_torn_last_line_is_reported_as_torn(logs, tmp_path):
+    data = (logs["saop"].run_dir / "events.jsonl").read_bytes()
+    lines = data.count(b"\n")
+    (tmp_path / "events.jsonl").write_bytes(data[:-40])  # the last line cut 39 bytes short
+    proc = cli("replay", str(tmp_path), "--verify")
+    assert proc.returncode == 0, proc.stderr
+    assert f"verified the first {lines - 1} lines" in proc.stdout
+    assert f"line {lines} is torn" in proc.stdout and "not verified" in proc.stdout
+
+
 def test_a_killed_mediator_leaves_a_verifiable_prefix_and_no_agent(tmp_path):
     out = tmp_path / "runs"
     args = [
@@ -127,9 +217,9 @@ def test_a_killed_mediator_leaves_a_verifiable_prefix_and_no_agent(tmp_path):
     events = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
     pids = [e["pid"] for e in events if e["event"] == "agent_joined"]
     gone = time.monotonic() + 5
-    while time.monotonic() < gone and any(_alive(p) for p in pids):
+    while time.monotonic() < gone and any(alive(p) for p in pids):
         time.sleep(0.1)
-    assert not any(_alive(p) for p in pids), "an agent survived its mediator"
+    assert not any(alive(p) for p in pids), "an agent survived its mediator"
     report = verify(log.parent)
     assert report.ok and not report.finished
     assert "did not finish" in report.message
@@ -137,13 +227,35 @@ def test_a_killed_mediator_leaves_a_verifiable_prefix_and_no_agent(tmp_path):
     assert proc2.returncode == 0 and "did not finish" in proc2.stdout
 
 
-def _alive(pid: int) -> bool:
+def test_the_log_of_a_failed_join_verifies(tmp_path):
+    """An agent killed while the others join: the run ends with ``join_failed`` (exit 3), and
+    its truthful log verifies and re-executes to the same end."""
+    from tests.conftest import children_of
+
+    out = tmp_path / "runs"
+    args = [sys.executable, str(ROOT / "run.py"), "run", str(PD), "--out", str(out)]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        deadline = time.monotonic() + 60
+        while not (kids := children_of(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert kids, "no agent started"
+        os.kill(kids[0], signal.SIGKILL)  # long before it can have joined (its imports take 0.5 s)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 3 and "exited before joining" in err.decode()
+    log = next(out.glob("*/events.jsonl"))
+    events = [json.loads(x) for x in log.read_text().splitlines()]
+    assert [e["event"] for e in events][-2:] == ["join_failed", "run_aborted"]
+    report = verify(log.parent, reexecute=True)
+    assert report.ok and not report.finished, report.message
+    forged = [*events[:-2], dict(events[-2], agents="col (exit -9)"), events[-1]]
+    # which agent died is a fact from outside the run, taken from the log: a forger who names
+    # another must also change the abort's reason, and then the chain breaks
+    assert not verify(rechained(forged, tmp_path / "forged")).ok
 
 
 def test_a_newer_protocol_version_is_refused(logs, tmp_path):
@@ -179,7 +291,7 @@ def test_timeline_lists_actions_with_what_they_were_worth(logs):
     assert proc.returncode == 0 and periods == [1, 2, 3]
 
 
-@pytest.mark.parametrize("name", ["default", "saop", "pd", "renegotiation", "faults"])
+@pytest.mark.parametrize("name", ALL)
 def test_reexecuted_agents_take_every_recorded_action(logs, name):
     report = verify(logs[name].run_dir, reexecute=True)
     assert report.ok, report.message

@@ -111,7 +111,7 @@ def test_a_silent_agent_forfeits_and_the_run_ends_clearly(runs_dir):
         DEFAULT,
         *SAOP_DEFAULT,
         "parties.jinyun.strategy='negotiator.testing:Silent'",
-        "negotiation.turn_timeout=0.2",
+        "negotiation.turn_timeout=1.0",  # wide enough for the others on a busy machine
         "negotiation.deadline=4",
     )
     result = run(config, RunOptions(out=runs_dir))
@@ -128,7 +128,7 @@ def test_an_always_invalid_agent_forfeits_each_turn_as_invalid(runs_dir):
     config = load(
         BUYER_SELLER,
         "parties.seller.strategy='negotiator.testing:AlwaysInvalid'",
-        "negotiation.turn_timeout=0.3",
+        "negotiation.turn_timeout=2.0",  # nobody is silent: a wide timeout costs nothing
         "negotiation.deadline=3",
     )
     result = run(config, RunOptions(out=runs_dir))
