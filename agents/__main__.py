@@ -20,12 +20,14 @@ _PR_SET_PDEATHSIG = 1
 
 
 def die_with_parent() -> int:
-    """Have the kernel send this process SIGTERM when its parent dies (Linux), and return the
-    pid of the parent to watch: the launcher's, from :data:`PARENT_ENV`, if it set it."""
+    """Have the kernel kill this process when its parent dies (Linux), and return the pid of
+    the parent to watch: the launcher's, from :data:`PARENT_ENV`, if it set it. SIGKILL, not
+    SIGTERM: with its parent gone, the agent has nobody to finish anything for, and a Python
+    handler would wait for the interpreter (and the socket's linger) on a busy machine."""
     if sys.platform.startswith("linux"):
         # without prctl, polling the parent's pid (every half second) still works
         with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     expected = os.environ.get(PARENT_ENV, "")
     return int(expected) if expected.isdigit() else os.getppid()
 
