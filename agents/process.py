@@ -422,10 +422,6 @@ def run_agent(
                 print(f"agent {name}: could not write its timing: {exc}", file=sys.stderr)
 
 
-#: Environment variable the launcher sets to its own pid: with ``--watch-parent`` an agent whose
-#: parent is no longer that process (the launcher died while the agent was starting) leaves.
-PARENT_ENV = "NEGOTIATOR_PARENT_PID"
-
 #: Environment variable naming a directory: every agent then writes, when it ends,
 #: ``<dir>/<party>-<pid>-<n>.json`` (n: the agent's number in its process, for inproc threads)
 #: with the microseconds it took for each request it answered (from receiving the message to

@@ -167,18 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
-    from negotiator.runner import Terminated
-
-    raise Terminated()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     import signal
 
     if threading_main():
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        from negotiator.interrupts import on_signal
+
+        signal.signal(signal.SIGTERM, on_signal)
     try:
         if args.command is None:
             args = build_parser().parse_args(["run", str(_default_config())])
@@ -216,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"negotiator: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return OutputError.exit_code
     except Exception as exc:
-        from negotiator.runner import Terminated
+        from negotiator.interrupts import Terminated
 
         if isinstance(exc, Terminated):
             print("negotiator: terminated", file=sys.stderr)
@@ -328,9 +324,9 @@ def _cmd_replay(args: argparse.Namespace) -> int:
             print_run_summary(summary)
         return 0
     if args.verify:
-        if args.plot:
-            _save_plots(*load_log(args.run), sys.stderr)
         report = verify(args.run, reexecute=args.reexecute)
+        if args.plot and report.ok:  # a log that fails verification is reported, not drawn
+            _save_plots(*load_log(args.run), sys.stderr)
         if args.json:
             print(json.dumps(report.to_json(), ensure_ascii=False, default=str))
         elif report.ok:

@@ -36,6 +36,7 @@ import orjson
 import structlog
 
 from negotiator.errors import OutputError
+from negotiator.interrupts import held
 
 #: Fields left out of the digest: wall clock, machine, process ids, paths, the digest itself.
 VOLATILE_FIELDS = frozenset({"ts", "pid", "host", "runtime", "wall_ms", "digest"})
@@ -211,17 +212,20 @@ class EventLog:
             # not plain data: the standard library decides whether (and how) it can be written
             # (it refuses an enum, a dataclass, a date: TypeError, as it always has)
             _CANONICAL.encode(fields)
-            self._make_lines()
-            self._line(event, fields, stamp)
+            with held():
+                self._make_lines()
+                self._line(event, fields, stamp)
             return
         self._queue.append((event, snapshot, stamp))
 
     def _make_lines(self) -> None:
-        """Turn every queued event into its line, in order."""
+        """Turn every queued event into its line, in order (Ctrl-C waits: a line numbered and
+        chained must be queued for writing, and made once)."""
         if self._queue:
-            for event, snapshot, stamp in self._queue:
-                self._line(event, msgpack.unpackb(snapshot, strict_map_key=False), stamp)
-            self._queue.clear()
+            with held():
+                for event, snapshot, stamp in self._queue:
+                    self._line(event, msgpack.unpackb(snapshot, strict_map_key=False), stamp)
+                self._queue.clear()
 
     def _line(self, event: str, fields: dict[str, Any], stamp: float) -> None:
         fields["event"] = event
@@ -260,6 +264,10 @@ class EventLog:
         if not self._pending or self.failed is not None:
             self._pending.clear()
             return
+        with held():  # a write that Ctrl-C cut in two would leave a torn line before the next
+            self._write()
+
+    def _write(self) -> None:
         pending, self._pending = self._pending, bytearray()
         data = memoryview(pending)
         size = len(data)
@@ -274,6 +282,10 @@ class EventLog:
             with contextlib.suppress(OSError):
                 self._stream.truncate(self._written)
             raise self.failed from None
+        except BaseException:  # anything else between two writes: keep the rest for later
+            self._written += size - len(data)
+            self._pending[:0] = data
+            raise
         self._written += size
 
     def close(self) -> None:

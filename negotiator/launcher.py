@@ -15,7 +15,8 @@ from types import TracebackType
 
 import zmq
 
-from agents.process import PARENT_ENV, run_agent
+from agents import PARENT_ENV
+from agents.process import run_agent
 
 #: Directory holding the ``negotiator`` and ``agents`` packages, put on the agents' PYTHONPATH.
 SOURCE_ROOT = Path(__file__).resolve().parent.parent

@@ -352,7 +352,7 @@ class Mediator:
             remaining = deadline - self.clock()
             if remaining <= 0:
                 missing = ", ".join(p for p in self.participants if p not in ready)
-                self.log.emit("join_timeout", missing=missing)
+                self.log.emit("join_timeout", missing=missing, seconds=self.join_timeout)
                 self.log.flush()
                 raise RunError(f"agents did not join within {self.join_timeout:g} s: {missing}")
             self._keepalive(list(hellos))

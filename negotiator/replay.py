@@ -34,6 +34,7 @@ from negotiator.eventlog import (
     GENESIS,
     VOLATILE_FIELDS,
     EventLog,
+    canonical,
     chain,
     read_events,
     verify_chain,
@@ -109,12 +110,16 @@ def _valid_action(event: dict[str, Any], session: int) -> tuple[str, dict[str, A
     return None
 
 
-class LogContentError(Exception):
-    """A line whose fields are not what its event needs; ``line`` is its 1-based number."""
+class LogContentError(NegotiatorError):
+    """A line whose fields are not what its event needs; ``line`` is its 1-based number
+    (exit code 4, as for a log that fails verification)."""
+
+    exit_code = 4
 
     def __init__(self, line: int, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(f"line {line}: its fields do not fit: {reason}")
         self.line = line
+        self.reason = reason
 
 
 @dataclass
@@ -129,6 +134,8 @@ class Script:
     """Parties that never joined (the join timed out without them, or agents died)."""
     dead: str | None = None
     """The agents the launcher reported dead before joining (``join_failed``), as logged."""
+    join_timeout: float = 30.0
+    """How long the join could take, when the log says it timed out (``join_timeout``)."""
 
 
 def script_from_log(events: list[dict[str, Any]]) -> Script:
@@ -172,6 +179,7 @@ def _script(events: list[dict[str, Any]]) -> Script:
             continue
         if current is None and kind == "join_timeout":
             script.withheld = {p.strip() for p in str(event["missing"]).split(",")}
+            script.join_timeout = float(event["seconds"])
             continue
         if kind == "round_start":
             session = event.get("session", 0)
@@ -265,12 +273,6 @@ class ReplayBus:
         self.codecs = {p: Codec(sender=p) for p in participants}
         self.reader = Codec("replay")
         self.queue: deque[tuple[bytes, bytes | Recorded, str | None]] = deque()
-        for inject in script.early:
-            self._inject(inject)
-        for p in sorted(participants):
-            if p not in script.withheld:
-                hello = self.codecs[p].pack("hello", {"pid": 0, "host": "replay"})
-                self.queue.append((p.encode(), hello, None))
         self.dead = script.dead
         """What the launcher's watchdog reported (``join_failed``), if it did."""
         self.pending: dict[str, Message] = {}
@@ -292,6 +294,12 @@ class ReplayBus:
         """Why re-execution stopped, if the mediator met what the log could not answer."""
         self.check_from = 0
         """Agents' decisions are compared from this log line on (a branch's own part)."""
+        for inject in script.early:  # the join as logged: refusals and errors, then the hellos
+            self._inject(inject)
+        for p in sorted(participants):
+            if p not in script.withheld:
+                hello = self.codecs[p].pack("hello", {"pid": 0, "host": "replay"})
+                self.queue.append((p.encode(), hello, None))
 
     def go_live(self) -> None:
         """From now on the in-process agents answer (a branch continues live). Each agent's
@@ -496,6 +504,8 @@ def scan_log(log: Path) -> Scan:
             return Scan(events, torn, (number, f"is not JSON ({exc.msg})"))
         except UnicodeDecodeError:
             return Scan(events, torn, (number, "is not UTF-8 text"))
+        except (ValueError, RecursionError) as exc:  # a huge integer, nesting too deep
+            return Scan(events, torn, (number, f"cannot be read ({type(exc).__name__})"))
         if not isinstance(event, dict):
             return Scan(events, torn, (number, "is not a JSON object"))
         if not isinstance(event.get("event"), str) or not isinstance(event.get("digest"), str):
@@ -654,8 +664,11 @@ def verify(path: Path, *, reexecute: bool = False) -> Report:
         return failed(
             1, f"line 1 ({events[0]['event']}): not an event log (it must begin with run_started)"
         )
-    _check_version(log, events)
-    broken = verify_chain(events)
+    try:
+        broken = verify_chain(events)
+    except (ValueError, TypeError, RecursionError) as exc:  # e.g. a lone surrogate in a string
+        line = _unhashable(events)
+        return failed(line, f"line {line} cannot be hashed: {type(exc).__name__}: {exc}")
     if broken is not None:
         previous = events[broken - 2]["digest"] if broken > 1 else GENESIS
         return failed(
@@ -666,6 +679,7 @@ def verify(path: Path, *, reexecute: bool = False) -> Report:
             recorded=events[broken - 1].get("digest"),
             recomputed=chain(previous, events[broken - 1]),
         )
+    _check_version(log, events)
     finished = events[-1]["event"] == "run_finished"
     other = model_version(events)
     if other is not None:
@@ -682,7 +696,7 @@ def verify(path: Path, *, reexecute: bool = False) -> Report:
         recomputed, bus = reexecute_mediator(events, with_agents=reexecute)
     except LogContentError as exc:
         event = events[exc.line - 1]["event"]
-        return failed(exc.line, f"line {exc.line} ({event}): its fields do not fit: {exc}")
+        return failed(exc.line, f"line {exc.line} ({event}): its fields do not fit: {exc.reason}")
     except NegotiatorError as exc:  # e.g. the recorded config is not valid
         return failed(1, f"line 1 (run_started): the run cannot be re-executed: {exc}")
     except Exception as exc:  # a log consistent in form but not in content
@@ -690,6 +704,14 @@ def verify(path: Path, *, reexecute: bool = False) -> Report:
     for i, recorded in enumerate(events):
         cut = i == len(events) - 1 and recorded["event"] in ENDINGS
         if cut and recorded["event"] != _at(recomputed, i):
+            if reexecute and bus.mismatches:
+                return Report(
+                    False,
+                    len(events),
+                    False,
+                    f"re-executed agents diverge: {bus.mismatches[0]}",
+                    field="action",
+                )
             reason = str(recorded.get("signal") or recorded.get("reason"))
             return Report(
                 True,
@@ -743,6 +765,16 @@ def verify(path: Path, *, reexecute: bool = False) -> Report:
     return Report(True, len(events), finished, message, last_event=last["event"])
 
 
+def _unhashable(events: list[dict[str, Any]]) -> int:
+    """The first line whose canonical form cannot be made (1-based)."""
+    for number, event in enumerate(events, start=1):
+        try:
+            canonical(event)
+        except (ValueError, TypeError, RecursionError):
+            return number
+    return 1
+
+
 def _at(events: list[dict[str, Any]], i: int) -> str | None:
     return events[i]["event"] if i < len(events) else None
 
@@ -768,7 +800,8 @@ def reexecute_mediator(
     participants = _participants(config)
     clock = VirtualClock()
     agents = _agents(participants) if with_agents else None
-    bus = ReplayBus(participants, script_from_log(events), clock, agents)
+    script = script_from_log(events)
+    bus = ReplayBus(participants, script, clock, agents)
     start = _start(events)
     assert start is not None
     runtime = dict(start.get("runtime", {}))
@@ -798,7 +831,7 @@ def reexecute_mediator(
                 bus,
                 _recorded_agents(bus),
                 runtime=runtime,
-                join_timeout=_join_timeout(runtime),
+                join_timeout=script.join_timeout,
                 clock=clock,
                 branch=point,
             )
@@ -849,12 +882,6 @@ def _recorded_agents(
         yield _Watchdog(bus)
 
     return launch
-
-
-def _join_timeout(runtime: dict[str, Any]) -> float:
-    """The join timeout the run had (logged in ``run_started.runtime``; 30 s before 0.2)."""
-    value = runtime.get("join_timeout")
-    return float(value) if isinstance(value, int | float) and value > 0 else 30.0
 
 
 def timeline(events: list[dict[str, Any]], until: int | None = None) -> list[dict[str, Any]]:

@@ -29,14 +29,11 @@ from negotiator.config import Config
 from negotiator.contract import Setting, build_setting
 from negotiator.errors import ConfigError, OutputError
 from negotiator.eventlog import EventLog
+from negotiator.interrupts import Terminated, installed
 from negotiator.launcher import AgentLauncher
 from negotiator.mediator import Branch, Mediator
 from negotiator.security import ephemeral, server_from_dir, write_client_keys
 from negotiator.summary import implementation_metrics, negotiation_metrics
-
-
-class Terminated(Exception):
-    """SIGTERM arrived (raised by the handler the command line installs)."""
 
 
 @dataclass(frozen=True)
@@ -139,26 +136,29 @@ def run_on(
     runtime = {
         "run_id": run_id,
         "transport": transport or options.transport,
-        "join_timeout": options.join_timeout,
         **(runtime_extra or {}),
         "config_path": options.config_path,
         "python": platform.python_version(),
         "started": datetime.now(UTC).isoformat(),
     }
     try:
-        metrics, mediator = execute(
-            config,
-            prepared,
-            log,
-            bus,
-            launch,
-            runtime=runtime,
-            join_timeout=options.join_timeout,
-            run_id=run_id,
-            on_waiting=on_waiting,
-        )
-    finally:
-        log.close()
+        with installed():  # Ctrl-C and SIGTERM wait while the log is being written
+            metrics, mediator = execute(
+                config,
+                prepared,
+                log,
+                bus,
+                launch,
+                runtime=runtime,
+                join_timeout=options.join_timeout,
+                run_id=run_id,
+                on_waiting=on_waiting,
+            )
+    except BaseException:
+        with contextlib.suppress(OutputError):  # the run's own error (or Ctrl-C) is the news
+            log.close()
+        raise
+    log.close()
     return _finish(config, prepared, metrics, mediator, log, run_id, run_dir, started)
 
 

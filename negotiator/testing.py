@@ -56,6 +56,19 @@ class Crashes(NegotiationStrategy):
         return self.inner.respond(obs)
 
 
+class BrokenAtStart(NegotiationStrategy):
+    """Cannot even be built: its agent reports the error when welcomed and leaves, so the run
+    ends at the join (``join_failed``)."""
+
+    name = "broken_at_start"
+
+    def __init__(self, ctx: AgentContext, params: object) -> None:
+        raise RuntimeError("a strategy that cannot start")
+
+    def respond(self, obs: TurnObservation) -> Action | RawAction | None:  # pragma: no cover
+        return None
+
+
 class AlwaysInvalid(NegotiationStrategy):
     """Answers every turn with an action the protocol rejects (an unknown kind), and every
     error with another invalid action, until the mediator forfeits its turn."""

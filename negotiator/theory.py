@@ -79,10 +79,11 @@ def expected_utility(g: StageGame, move: str, belief: Mapping[int, float]) -> fl
         raise ValueError("a belief needs some positive probability")
     total = 0.0
     for k, w in sorted(belief.items()):
-        if w > 0:
+        if w > 0:  # normalised first: a weight near the smallest float must not scale the value
             own, others, caught = expected_money(g, move, k)
-            total += w * ((1 + g.lam) * own - g.lam * others - g.lam * g.reputation * caught)
-    return total / weight
+            value = (1 + g.lam) * own - g.lam * others - g.lam * g.reputation * caught
+            total += (w / weight) * value
+    return total
 
 
 def expected_money(g: StageGame, move: str, k: int) -> tuple[float, float, float]:

@@ -47,6 +47,15 @@ def children_of(pid: int) -> list[int]:
     return out
 
 
+def default_sigint() -> None:
+    """``preexec_fn`` for a child that a test interrupts with SIGINT: a shell without job
+    control starts background jobs with SIGINT ignored, which the child would inherit (and so
+    never see the Ctrl-C); the child gets the default disposition, as at a terminal."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def alive(pid: int) -> bool:
     """Is process ``pid`` running (not gone, not a zombie)?"""
     try:

@@ -168,13 +168,15 @@ def test_intruders_are_refused_and_logged_and_change_nothing(procs, tmp_path, ke
     impostor, impostor_events = _client(
         context, endpoint, "jinyun", client_from_dir(keys, "wuyi"), server
     )
-    for sock, name in ((stranger, "yongkang"), (impostor, "jinyun")):
-        sock.send(hello(name))
-    assert _handshake(stranger_events) == zmq.EVENT_HANDSHAKE_FAILED_AUTH  # refused at the door
-    assert _handshake(impostor_events) == zmq.EVENT_HANDSHAKE_SUCCEEDED  # a valid key
-    for sock in (stranger, impostor, stranger_events, impostor_events):
-        sock.close(linger=-1 if sock is impostor else 0)
-    context.term()  # returns once the impostor's hello has been handed over
+    try:
+        for sock, name in ((stranger, "yongkang"), (impostor, "jinyun")):
+            sock.send(hello(name))
+        assert _handshake(stranger_events) == zmq.EVENT_HANDSHAKE_FAILED_AUTH  # refused
+        assert _handshake(impostor_events) == zmq.EVENT_HANDSHAKE_SUCCEEDED  # a valid key
+    finally:
+        for sock in (stranger, impostor, stranger_events, impostor_events):
+            sock.close(linger=10_000 if sock is impostor else 0)  # bounded, even on failure
+        context.term()  # returns once the impostor's hello has been handed over
     start_agents(procs, endpoint, keys, PARTIES)
     out, err = med.communicate(timeout=60)
     assert med.returncode == 0, err
@@ -220,9 +222,8 @@ def test_agents_welcomed_by_a_hub_that_dies_during_the_join_leave_after_their_id
         assert line, "the hub ended before the two agents joined"
     med.kill()
     med.wait(timeout=10)
-    killed = time.monotonic()
     codes = [a.wait(timeout=60) for a in agents]  # 2 s without heartbeats; generous if loaded
-    assert codes == [3, 3] and time.monotonic() - killed >= 1.5
+    assert codes == [3, 3]  # 3: they left because the mediator went silent
 
 
 def test_plain_tcp_needs_insecure_and_warns(tmp_path):
@@ -234,7 +235,7 @@ def test_plain_tcp_needs_insecure_and_warns(tmp_path):
     ("sig", "code", "name"), [(signal.SIGINT, 130, "SIGINT"), (signal.SIGTERM, 143, "SIGTERM")]
 )
 def test_an_interrupted_run_ends_its_children_and_logs_it(procs, tmp_path, sig, code, name):
-    from tests.conftest import SAOP_DEFAULT, alive, children_of
+    from tests.conftest import SAOP_DEFAULT, alive, children_of, default_sigint
 
     args = [
         "run",
@@ -247,7 +248,9 @@ def test_an_interrupted_run_ends_its_children_and_logs_it(procs, tmp_path, sig, 
         "--set",
         "negotiation.turn_timeout=0.5",
     ]
-    proc = procs.start(*args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = procs.start(
+        *args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=default_sigint
+    )
     wait_for_log(tmp_path, '"round_end"', 1, timeout=60)  # joined, and negotiating
     children = children_of(proc.pid)
     assert len(children) == 4
@@ -259,9 +262,14 @@ def test_an_interrupted_run_ends_its_children_and_logs_it(procs, tmp_path, sig, 
     while any(alive(c) for c in children) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(c) for c in children)
-    events = read_events(next(tmp_path.glob("*/events.jsonl")))
+    log = next(tmp_path.glob("*/events.jsonl"))
+    events = read_events(log)
     assert events[-1]["event"] == "run_interrupted" and events[-1]["signal"] == name
     assert verify_chain(events) is None
+    from negotiator.replay import verify
+
+    report = verify(log.parent, reexecute=True)  # an interrupted run's log re-executes
+    assert report.ok and not report.finished, report.message
 
 
 payloads = st.one_of(

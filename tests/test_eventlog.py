@@ -162,3 +162,34 @@ def test_values_that_are_not_plain_data_are_refused_or_written_as_the_standard_l
     assert canonical_json({"level": Level.HIGH}) == b'{"level":3}'
     events = read_events(tmp_path / "e.jsonl")
     assert len(events) == 1 and events[0]["level"] == 3 and verify_chain(events) is None
+
+
+def test_ctrl_c_while_lines_are_made_waits_until_they_are_made_once(tmp_path, monkeypatch):
+    """A SIGINT that lands while queued events are made into lines is raised after the last
+    one: no line numbered twice, none lost, and the log verifies."""
+    import signal
+
+    from negotiator import eventlog
+    from negotiator.interrupts import on_signal
+
+    log = EventLog(tmp_path / "events.jsonl")
+    for i in range(5):
+        log.emit("tick", i=i)
+    real = eventlog.DigestChain.__call__
+    calls = []
+
+    def interrupted(self, logger, method, event):
+        calls.append(event.get("i"))
+        if len(calls) == 2:
+            on_signal(signal.SIGINT, None)  # as if Ctrl-C arrived here
+        return real(self, logger, method, event)
+
+    monkeypatch.setattr(eventlog.DigestChain, "__call__", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        log.flush()
+    monkeypatch.setattr(eventlog.DigestChain, "__call__", real)
+    log.emit("run_interrupted", signal="SIGINT")
+    log.close()
+    events = read_events(tmp_path / "events.jsonl")
+    assert [e.get("i") for e in events] == [0, 1, 2, 3, 4, None] and calls == [0, 1, 2, 3, 4]
+    assert verify_chain(events) is None

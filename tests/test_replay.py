@@ -165,6 +165,21 @@ CORRUPTIONS = {  # every digest recomputed after the change, unless the lines ar
     "not-json": _write_lines(lambda lines: [*lines[:30], lines[30][:-9], *lines[31:]]),
     "blank-line": _write_lines(lambda lines: [*lines[:30], b"", *lines[30:]]),
     "not-utf8": _write_lines(lambda lines: [*lines[:30], b"\xff\xfe", *lines[30:]]),
+    "huge-integer": _write_lines(
+        lambda lines: [
+            *lines[:30],
+            lines[30].replace(b'"t":', b'"t":' + b"9" * 5000 + b',"u":', 1),
+            *lines[31:],
+        ]
+    ),
+    "deep-nesting": _write_lines(lambda lines: [*lines[:30], b"[" * 100_000, *lines[31:]]),
+    "lone-surrogate": _write_lines(
+        lambda lines: [
+            *lines[:30],
+            lines[30].replace(b'"event":', b'"x":"\\ud800","event":'),
+            *lines[31:],
+        ]
+    ),
 }
 
 
@@ -178,6 +193,22 @@ def test_a_corrupt_log_fails_in_one_line_naming_where(logs, tmp_path, corruption
     assert "line " in proc.stderr, proc.stderr
     report = verify(folder)
     assert not report.ok and report.line is not None and report.line <= 31, report.message
+
+
+def test_a_forger_who_changes_an_agents_decision_and_cuts_the_log_is_caught(logs, tmp_path):
+    """Re-execution of the agents also holds for a log that ends with ``run_interrupted``."""
+    events = [json.loads(x) for x in (logs["saop"].run_dir / "events.jsonl").open()]
+    offer = next(i for i, e in enumerate(events) if e["event"] == "offer" and e["round"] >= 2)
+    split = events[offer]["outcome"]["surplus_split"]
+    first, second = list(split)[:2]
+    split[first], split[second] = split[second], split[first]  # another offer than was made
+    cut = [*events[: offer + 3], {"event": "run_interrupted", "signal": "SIGINT"}]
+    for number, event in enumerate(cut, start=1):
+        event["line"] = number
+    folder = rechained(cut, tmp_path / "forged")
+    assert verify(folder).ok  # the mediator's part follows from the (forged) actions ...
+    report = verify(folder, reexecute=True)
+    assert not report.ok and "would send" in report.message  # ... the agents' does not
 
 
 def test_a_torn_last_line_is_reported_as_torn(logs, tmp_path):
@@ -227,6 +258,21 @@ def test_a_killed_mediator_leaves_a_verifiable_prefix_and_no_agent(tmp_path):
     assert proc2.returncode == 0 and "did not finish" in proc2.stdout
 
 
+def test_the_log_of_an_agent_that_fails_at_the_join_reexecutes(tmp_path):
+    """A strategy that cannot be built: its agent reports the error when welcomed, the run ends
+    with ``join_failed``, and the re-created agent must fail in the same way."""
+    config = load(
+        DEFAULT, *SAOP_DEFAULT, "parties.wuyi.strategy='negotiator.testing:BrokenAtStart'"
+    )
+    with pytest.raises(Exception, match="exited before joining"):
+        run(config, RunOptions(out=tmp_path, transport="inproc"))
+    log = next(tmp_path.glob("*/events.jsonl"))
+    kinds = [json.loads(x)["event"] for x in log.open()]
+    assert "agent_error" in kinds and kinds[-2:] == ["join_failed", "run_aborted"]
+    report = verify(log.parent, reexecute=True)
+    assert report.ok and not report.finished, report.message
+
+
 def test_the_log_of_a_failed_join_verifies(tmp_path):
     """An agent killed while the others join: the run ends with ``join_failed`` (exit 3), and
     its truthful log verifies and re-executes to the same end."""
@@ -259,11 +305,16 @@ def test_the_log_of_a_failed_join_verifies(tmp_path):
 
 
 def test_a_newer_protocol_version_is_refused(logs, tmp_path):
+    events = [json.loads(line) for line in (logs["pd"].run_dir / "events.jsonl").open()]
+    events[0]["versions"]["protocol"] = 99  # a genuine newer log: its chain holds
+    proc = cli("replay", str(rechained(events, tmp_path / "new")), "--verify")
+    assert proc.returncode == 2 and "protocol version 99" in proc.stderr
+    # the same change without the chain recomputed is an altered line, not a newer log
     copy = tamper(
-        logs["pd"].run_dir, tmp_path / "new", 1, lambda e: e["versions"].update(protocol=99)
+        logs["pd"].run_dir, tmp_path / "edited", 1, lambda e: e["versions"].update(protocol=99)
     )
     proc = cli("replay", str(copy), "--verify")
-    assert proc.returncode == 2 and "protocol version 99" in proc.stderr
+    assert proc.returncode == 4 and "line 1 (run_started) was altered" in proc.stderr
 
 
 def test_a_log_of_an_older_model_verifies_its_chain_and_says_it_was_not_re_executed(logs, tmp_path):

@@ -16,7 +16,7 @@ import pytest
 from negotiator.errors import ConfigError
 from negotiator.stats import difference_ci, mean_ci, t_quantile, verdict
 from negotiator.sweep import execute, load_experiment
-from tests.conftest import ROOT, cli
+from tests.conftest import ROOT, cli, default_sigint
 
 EXPERIMENTS = ROOT / "configs" / "experiments"
 SMALL = """
@@ -186,6 +186,7 @@ def test_a_sweep_interrupted_mid_run_with_logs_kept_resumes_to_the_same_results(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: a Ctrl-C reaches it and its workers
+        preexec_fn=default_sigint,
         cwd=ROOT,
     )
 
