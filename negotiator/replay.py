@@ -92,6 +92,8 @@ class Exchange:
     """Connections the allow-list refused (logged while this request was open)."""
     rejoined: set[str] = field(default_factory=set)
     """Parties whose restarted agent was welcomed again right after this request's round."""
+    unready: set[str] = field(default_factory=set)
+    """Of those, the ones that never said they were ready (``rejoin_failed``)."""
 
 
 def _valid_action(event: dict[str, Any], session: int) -> tuple[str, dict[str, Any]] | None:
@@ -196,6 +198,9 @@ def _script(events: list[dict[str, Any]]) -> Script:
             current.lost.add(event["party"])
         elif kind == "agent_rejoined":
             current.rejoined.add(event["party"])
+        elif kind == "rejoin_failed":  # welcomed again, never ready (e.g. a stolen identity)
+            current.rejoined.add(event["party"])
+            current.unready.add(event["party"])
         elif kind == "auth_refused":
             current.refused += int(event.get("new", 1))
         elif kind in ("invalid_action", "stale_action"):
@@ -286,6 +291,8 @@ class ReplayBus:
         """Who the log says was gone (the mediator asks instead of timing heartbeats)."""
         self.rejoining: set[str] = set()
         """Who the log says came back (welcomed again at the next round or period)."""
+        self.unready: set[str] = set()
+        """Of those, who the log says never got ready (``rejoin_failed``)."""
         self.authenticator = _ScriptedRefusals()
         """Stands in for the ZAP authenticator: refusals as the log records them."""
         self.ended: set[str] = set()
@@ -314,7 +321,9 @@ class ReplayBus:
         party = identity.decode()
         msg = self.reader.unpack(payload)
         if not self.live:
-            if msg.type == "welcome":
+            if msg.type == "welcome" and party in self.unready:
+                self.unready.discard(party)  # the log says it never got ready
+            elif msg.type == "welcome":
                 self._push(party, "event", {"kind": "ready"}, 0)
             elif msg.type == "request":
                 self.pending[party] = msg
@@ -385,6 +394,7 @@ class ReplayBus:
         exchange = self.script.popleft()
         self.lost |= exchange.lost
         self.rejoining |= exchange.rejoined
+        self.unready |= exchange.unready
         self.authenticator.refused += exchange.refused
         requests = {p: self.pending.pop(p) for p in exchange.parties}
         answered: set[str] = set()

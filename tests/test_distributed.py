@@ -596,3 +596,49 @@ def test_a_flood_of_refused_messages_leaves_the_hubs_memory_bounded(procs, tmp_p
     assert growth_mb < 25, f"peak RSS grew by {growth_mb:.0f} MB under the flood"
     events = read_events(Path(summary["log"]))
     assert verify_chain(events) is None and events[-1]["event"] == "run_finished"
+
+
+def test_a_stolen_identity_whose_rejoin_fails_is_replayed(tmp_path):
+    """A hello with sequence number 1 in Wuyi's name (its routing id taken over, as ipc allows)
+    starts a rejoin that never gets ready (``rejoin_failed``); the log still re-executes."""
+    from negotiator.bus import MediatorSocket
+    from negotiator.replay import verify
+
+    real_init = MediatorSocket.__init__
+    sockets: list[MediatorSocket] = []
+
+    def spy(self, *a, **kw):
+        real_init(self, *a, **kw)
+        sockets.append(self)
+
+    out = tmp_path / "runs"
+    stop = threading.Event()
+
+    def steal() -> None:
+        with contextlib.suppress(AssertionError):
+            wait_for_log(out, '"round_end"', 1, timeout=60)
+        if stop.is_set() or not sockets:
+            return
+        context = zmq.Context()
+        sock = context.socket(zmq.DEALER)
+        sock.setsockopt(zmq.ROUTING_ID, b"wuyi")
+        sock.connect(sockets[0].endpoint)
+        sock.send(hello("wuyi"))
+        stop.wait(30)  # hold the identity (and never say ready) until the run is over
+        sock.close(linger=0)
+        context.term()
+
+    config = load(DEFAULT, "implementation.periods=3", "implementation.shocks=[]")
+    MediatorSocket.__init__ = spy
+    thief = threading.Thread(target=steal, daemon=True)
+    thief.start()
+    try:
+        result = run(config, RunOptions(out=out, transport="ipc", join_timeout=2.0))
+    finally:
+        MediatorSocket.__init__ = real_init
+        stop.set()
+        thief.join(timeout=35)
+    events = read_events(result.run_dir / "events.jsonl")
+    assert "rejoin_failed" in [e["event"] for e in events]
+    report = verify(result.run_dir)  # the agents cannot be: Wuyi's replies went to the thief
+    assert report.ok and report.finished, report.message

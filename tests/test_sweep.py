@@ -181,10 +181,11 @@ def test_a_sweep_interrupted_mid_run_with_logs_kept_resumes_to_the_same_results(
     assert cli("sweep", str(path), "--out", str(reference), "--json", "--no-logs").returncode == 0
     out = tmp_path / "interrupted"
     args = ["sweep", str(path), "--out", str(out), "--json", "--workers", "2"]
+    errors = (tmp_path / "stderr.txt").open("w")
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "run.py"), *args],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=errors,
         start_new_session=True,  # its own process group: a Ctrl-C reaches it and its workers
         preexec_fn=default_sigint,
         cwd=ROOT,
@@ -198,16 +199,20 @@ def test_a_sweep_interrupted_mid_run_with_logs_kept_resumes_to_the_same_results(
         return folders - recorded if len(recorded) >= 2 else set()
 
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and not in_flight():
+        deadline = time.monotonic() + 300  # generous: a loaded machine
+        while time.monotonic() < deadline and not in_flight() and proc.poll() is None:
             time.sleep(0.01)
-        assert in_flight(), "no run was in flight"
+        status = "running" if proc.poll() is None else f"exit {proc.returncode}"
+        errors.flush()
+        said = (tmp_path / "stderr.txt").read_text()[-2000:]
+        assert in_flight(), f"no run was in flight (sweep {status}): {said}"
         os.killpg(proc.pid, sig)
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        errors.close()
     partial = rows(out / "results.csv")
     assert 2 <= len(partial) < 12
     resumed = cli("sweep", str(path), "--out", str(out), "--json")
