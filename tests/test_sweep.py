@@ -176,7 +176,10 @@ def test_a_killed_sweep_resumes_to_the_same_results(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])
 def test_a_sweep_interrupted_mid_run_with_logs_kept_resumes_to_the_same_results(tmp_path, sig):
-    path = write_small(tmp_path, **{"seeds = 3": "seeds = 6"})
+    # runs long enough (300 periods) that one is under way whenever the test looks, even when
+    # the machine is too busy to look often
+    longer = {'"implementation.periods" = 6': '"implementation.periods" = 300'}
+    path = write_small(tmp_path, **{"seeds = 3": "seeds = 6"}, **longer)
     reference = tmp_path / "reference"
     assert cli("sweep", str(path), "--out", str(reference), "--json", "--no-logs").returncode == 0
     out = tmp_path / "interrupted"
