@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from negotiator.eventlog import read_events, verify_chain
 from negotiator.runner import RunOptions, run
 from negotiator.security import client_from_dir, new_keypair
-from tests.conftest import DEFAULT, ROOT, cli, load, wait_for_log
+from tests.conftest import DEFAULT, ROOT, SAOP_DEFAULT, cli, load, wait_for_log
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_leftover_processes")]
 PARTIES = ["yongkang", "wuyi", "jinyun", "zhejiang"]
@@ -628,7 +628,15 @@ def test_a_stolen_identity_whose_rejoin_fails_is_replayed(tmp_path):
         sock.close(linger=0)
         context.term()
 
-    config = load(DEFAULT, "implementation.periods=3", "implementation.shocks=[]")
+    config = load(  # a silent Jinyun: rounds of 0.5 s, so a round boundary follows the theft
+        DEFAULT,
+        *SAOP_DEFAULT,
+        "parties.jinyun.strategy='negotiator.testing:Silent'",
+        "negotiation.turn_timeout=0.5",
+        "negotiation.deadline=10",
+        "implementation.periods=3",
+        "implementation.shocks=[]",
+    )
     MediatorSocket.__init__ = spy
     thief = threading.Thread(target=steal, daemon=True)
     thief.start()
