@@ -307,6 +307,25 @@ payloads = st.one_of(
 )
 
 
+@contextlib.contextmanager
+def _watching_sockets(sockets: list):
+    """While open, every mediator socket bound is appended to ``sockets``: a test's attacker,
+    in a thread beside the run, learns the endpoint from it."""
+    from negotiator.bus import MediatorSocket
+
+    real_init = MediatorSocket.__init__
+
+    def spy(self, *a, **kw):
+        real_init(self, *a, **kw)
+        sockets.append(self)
+
+    MediatorSocket.__init__ = spy
+    try:
+        yield sockets
+    finally:
+        MediatorSocket.__init__ = real_init
+
+
 @settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "6")),
     deadline=None,
@@ -316,14 +335,7 @@ payloads = st.one_of(
     st.lists(st.tuples(st.sampled_from(["wuyi", "stranger"]), payloads), min_size=5, max_size=40)
 )
 def test_fuzz_a_live_mediator(tmp_path, garbage):
-    from negotiator.bus import MediatorSocket
-
-    real_init = MediatorSocket.__init__
-    sockets: list[MediatorSocket] = []
-
-    def spy(self, *a, **kw):
-        real_init(self, *a, **kw)
-        sockets.append(self)
+    sockets: list = []  # the run's bound socket, once it exists (the attacker needs its address)
 
     stop = threading.Event()
 
@@ -368,15 +380,14 @@ def test_fuzz_a_live_mediator(tmp_path, garbage):
         "negotiation.turn_timeout=1.0",
         "implementation.decision_timeout=1.0",
     )
-    MediatorSocket.__init__ = spy
-    thread = threading.Thread(target=fuzz, daemon=True)
-    thread.start()
-    try:
-        result = run(config, RunOptions(out=out, transport="ipc"))
-    finally:
-        MediatorSocket.__init__ = real_init
-        stop.set()
-        thread.join(timeout=5)
+    with _watching_sockets(sockets):
+        thread = threading.Thread(target=fuzz, daemon=True)
+        thread.start()
+        try:
+            result = run(config, RunOptions(out=out, transport="ipc"))
+        finally:
+            stop.set()
+            thread.join(timeout=5)
     events = read_events(result.run_dir / "events.jsonl")
     assert verify_chain(events) is None and events[-1]["event"] == "run_finished"
     assert result.summary["agreement"] is not None
@@ -601,15 +612,9 @@ def test_a_flood_of_refused_messages_leaves_the_hubs_memory_bounded(procs, tmp_p
 def test_a_stolen_identity_whose_rejoin_fails_is_replayed(tmp_path):
     """A hello with sequence number 1 in Wuyi's name (its routing id taken over, as ipc allows)
     starts a rejoin that never gets ready (``rejoin_failed``); the log still re-executes."""
-    from negotiator.bus import MediatorSocket
     from negotiator.replay import verify
 
-    real_init = MediatorSocket.__init__
-    sockets: list[MediatorSocket] = []
-
-    def spy(self, *a, **kw):
-        real_init(self, *a, **kw)
-        sockets.append(self)
+    sockets: list = []  # the run's bound socket, once it exists (the thief needs its address)
 
     out = tmp_path / "runs"
     stop = threading.Event()
@@ -637,15 +642,14 @@ def test_a_stolen_identity_whose_rejoin_fails_is_replayed(tmp_path):
         "implementation.periods=3",
         "implementation.shocks=[]",
     )
-    MediatorSocket.__init__ = spy
-    thief = threading.Thread(target=steal, daemon=True)
-    thief.start()
-    try:
-        result = run(config, RunOptions(out=out, transport="ipc", join_timeout=2.0))
-    finally:
-        MediatorSocket.__init__ = real_init
-        stop.set()
-        thief.join(timeout=35)
+    with _watching_sockets(sockets):
+        thief = threading.Thread(target=steal, daemon=True)
+        thief.start()
+        try:
+            result = run(config, RunOptions(out=out, transport="ipc", join_timeout=2.0))
+        finally:
+            stop.set()
+            thief.join(timeout=35)
     events = read_events(result.run_dir / "events.jsonl")
     assert "rejoin_failed" in [e["event"] for e in events]
     report = verify(result.run_dir)  # the agents cannot be: Wuyi's replies went to the thief
