@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     security = None
     if args.keys:
         from negotiator.errors import NegotiatorError
-        from negotiator.security import client_from_dir
+        from negotiator.io.security import client_from_dir
 
         try:
             security = client_from_dir(Path(args.keys), args.name)

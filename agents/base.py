@@ -6,8 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from negotiator.actions import Accept, Action, EndNegotiation, Offer, RawAction
-from negotiator.domain import Domain, Outcome, Utility
+from negotiator.model.actions import Accept, Action, EndNegotiation, Offer, RawAction
+from negotiator.model.domain import Domain, Outcome, Utility
 from negotiator.seeding import rng_for
 
 __all__ = [

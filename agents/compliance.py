@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from agents.inference import PeriodReport
+from negotiator.model.stagegame import Move, StageGame
 from negotiator.seeding import rng_for
-from negotiator.stagegame import Move, StageGame
 
 __all__ = ["ComplianceStrategy", "Move", "NoParams", "PeriodObservation", "StageGame"]
 

@@ -2,7 +2,7 @@
 conditional cooperator (docs/model.md §6).
 
 Both optimise the decision utility the engine pays, u = payoff + λ·(payoff − mean of the others'
-payoffs − ω·[a published detection]), through :mod:`negotiator.theory`, the same functions the
+payoffs − ω·[a published detection]), through :mod:`negotiator.model.theory`, the same functions the
 summary uses for the theory beside the run.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.compliance import ComplianceStrategy, Move, PeriodObservation
-from negotiator.stagegame import StageGame
-from negotiator.theory import expected_utility, sustainable
+from negotiator.model.stagegame import StageGame
+from negotiator.model.theory import expected_utility, sustainable
 
 #: A move must be better by more than this (relative) to count as better: ties go to C.
 TIE = 1e-9
@@ -61,7 +61,7 @@ class ConditionalCooperator(ComplianceStrategy):
 
     It complies while cooperation is self-enforcing for it — δ ≥ δ*, its grim-trigger threshold
     from its own decision utility (λ, fines, the subsidy as paid, the budget, reputation:
-    :func:`negotiator.theory.delta_star`) — and no punishment phase is under way; if δ < δ* it
+    :func:`negotiator.model.theory.delta_star`) — and no punishment phase is under way; if δ < δ* it
     defects, knowing that the threat of punishment would not hold itself back. A defection seen
     or inferred in a cooperative period, another's or its own (a tremble), starts a punishment
     phase: it defects for the next ``punishment`` periods, then forgives. Defections during a

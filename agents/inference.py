@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from negotiator.stagegame import StageGame
+from negotiator.model.stagegame import StageGame
 
 #: Two stage payoffs closer than this (relative) are the same when there is no noise.
 EXACT = 1e-7

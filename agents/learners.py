@@ -4,7 +4,7 @@ Both learners are stochastic (seeded) and learn from their realised decision uti
 u = payoff + λ·(payoff − mean of the others' payoffs − ω·[a published detection]). A government
 sees its own payoff but not the others': it estimates their mean from the number of defectors it
 inferred (:mod:`agents.inference`) and its peers' mean stage game
-(:func:`negotiator.theory.expected_money`).
+(:func:`negotiator.model.theory.expected_money`).
 
 * ``roth_erev``: reinforcement learning, Roth & Erev (1995), in the three-parameter form of
   Erev & Roth (1998): propensities q_j, choice probability q_j / Σ q; after each period
@@ -27,8 +27,8 @@ from typing import Any
 
 from agents.compliance import ComplianceStrategy, Move, PeriodObservation
 from agents.inference import mode
-from negotiator.stagegame import StageGame
-from negotiator.theory import expected_money, expected_utility
+from negotiator.model.stagegame import StageGame
+from negotiator.model.theory import expected_money, expected_utility
 
 MOVES: tuple[Move, Move] = ("C", "D")
 

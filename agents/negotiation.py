@@ -32,7 +32,7 @@ from agents.base import (
     TurnObservation,
     VoteObservation,
 )
-from negotiator.domain import Domain, Outcome, Utility
+from negotiator.model.domain import Domain, Outcome, Utility
 
 #: Outcomes within this much normalised utility of the best candidate count as ties.
 TIE_BAND = 0.005

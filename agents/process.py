@@ -32,12 +32,12 @@ from agents.compliance import ComplianceStrategy, Move, PeriodObservation, Stage
 from agents.inference import PeriodReport, mode, posterior
 from agents.registry import resolve, resolve_compliance
 from agents.superior import Province
-from negotiator.actions import Accept, EndNegotiation, Offer, RawAction
-from negotiator.bus import AgentSocket
-from negotiator.domain import Domain, Utility
-from negotiator.security import ClientSecurity
+from negotiator.io.bus import AgentSocket
+from negotiator.io.security import ClientSecurity
+from negotiator.io.wire import Codec, Message, WireError
+from negotiator.model.actions import Accept, EndNegotiation, Offer, RawAction
+from negotiator.model.domain import Domain, Utility
 from negotiator.seeding import rng_for
-from negotiator.wire import Codec, Message, WireError
 
 POLL_S = 0.5
 #: Seconds between heartbeats when the agent has nothing else to say.
@@ -359,7 +359,7 @@ def run_agent(
     with ``watch_parent``, the process ``parent`` (default: this one's parent now) is no longer
     its parent.
 
-    With ``serve`` the agent plays one run after another (a :class:`negotiator.pool.Pool`):
+    With ``serve`` the agent plays one run after another (a :class:`negotiator.runtime.pool.Pool`):
     after ``end`` it forgets the run, says ``hello`` again and waits for the next welcome."""
     sock = AgentSocket(endpoint, name, context, security)
     agent = Agent(name)

@@ -43,10 +43,10 @@ from floor import floor  # noqa: E402
 from agents.process import RECORD_ENV, TIMING_ENV, Agent  # noqa: E402
 from negotiator import mediator as mediator_module  # noqa: E402
 from negotiator.config import load_config  # noqa: E402
-from negotiator.eventlog import EventLog  # noqa: E402
-from negotiator.pool import Pool  # noqa: E402
-from negotiator.runner import RunOptions, run  # noqa: E402
-from negotiator.wire import Codec  # noqa: E402
+from negotiator.io.eventlog import EventLog  # noqa: E402
+from negotiator.io.wire import Codec  # noqa: E402
+from negotiator.runtime.pool import Pool  # noqa: E402
+from negotiator.runtime.runner import RunOptions, run  # noqa: E402
 
 DEFAULT = ROOT / "configs/scenarios/yongkang_wuyi_jinyun.toml"
 NEGMAS = ROOT / "configs/bench/negmas_3x10.toml"

@@ -4,7 +4,7 @@ and all N replies, no logic — over ipc, tcp (loopback) and inproc.
 Usage: python bench/floor.py [--n 3 10 30 100] [--rounds 200] [--transports ipc tcp inproc]
 
 Peers are OS processes (ipc, tcp) or threads (inproc), as our agents are; inproc keeps the router
-and its peer threads on one CPU core, as inproc runs do (negotiator.affinity), and is also shown
+and its peer threads on one CPU core, as inproc runs do (runtime.affinity), and is also shown
 on all cores. Prints the median time per round (after warm-up) for each N and transport.
 """
 
@@ -23,7 +23,7 @@ import msgpack
 import zmq
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
-from negotiator.affinity import on_one_cpu, pick_cpu
+from negotiator.runtime.affinity import on_one_cpu, pick_cpu
 
 
 def echo(ctx: zmq.Context, endpoint: str, name: str) -> None:

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from negotiator.config import load_config  # noqa: E402
-from negotiator.eventlog import read_events  # noqa: E402
+from negotiator.io.eventlog import read_events  # noqa: E402
 from negotiator.replay import verify  # noqa: E402
-from negotiator.runner import RunOptions, run  # noqa: E402
+from negotiator.runtime.runner import RunOptions, run  # noqa: E402
 
 
 def main() -> None:

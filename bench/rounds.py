@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from floor import floor  # noqa: E402
 
 from negotiator.config import load_config  # noqa: E402
-from negotiator.eventlog import read_events  # noqa: E402
-from negotiator.runner import RunOptions, run  # noqa: E402
+from negotiator.io.eventlog import read_events  # noqa: E402
+from negotiator.runtime.runner import RunOptions, run  # noqa: E402
 
 DEFAULT = ROOT / "configs/scenarios/yongkang_wuyi_jinyun.toml"
 

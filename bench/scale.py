@@ -34,8 +34,8 @@ from floor import floor  # noqa: E402
 
 from agents.process import TIMING_ENV  # noqa: E402
 from negotiator.config import config_from_dict  # noqa: E402
-from negotiator.eventlog import read_events  # noqa: E402
-from negotiator.runner import RunOptions, run  # noqa: E402
+from negotiator.io.eventlog import read_events  # noqa: E402
+from negotiator.runtime.runner import RunOptions, run  # noqa: E402
 
 LEVELS = ["l1", "l2", "l3", "l4", "l5"]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from negotiator.sweep import execute, load_experiment  # noqa: E402
+from negotiator.experiments.sweep import execute, load_experiment  # noqa: E402
 
 EXPERIMENT = """
 name = "bench"

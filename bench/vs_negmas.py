@@ -19,11 +19,11 @@ all alike; the figure is the median over the batches of negotiations per second)
 
 * ``negmas``: NegMAS, everything in this process (mechanism and negotiators made per negotiation,
   outcome space and utility functions once);
-* ``inproc``: ``negotiator.pool.Pool`` over inproc, agents as threads started once and reused,
+* ``inproc``: ``runtime.pool.Pool`` over inproc, agents as threads started once and reused,
   one event log per negotiation;
-* ``pool``: ``negotiator.pool.Pool`` over ipc, agents as separate processes started once (in the
+* ``pool``: ``runtime.pool.Pool`` over ipc, agents as separate processes started once (in the
   warm-up) and reused by every negotiation, as in a sweep;
-* ``ipc`` (not run by default): ``negotiator.runner.run`` over ipc, fresh agent processes for
+* ``ipc`` (not run by default): ``runtime.runner.run`` over ipc, fresh agent processes for
   every negotiation.
 
 Mean rounds, agreement rate and mean welfare are printed beside the speed so a reader can see
@@ -53,10 +53,10 @@ sys.path.insert(0, str(ROOT))
 from agents.negotiation import TimeDependent  # noqa: E402
 from agents.registry import resolve  # noqa: E402
 from negotiator.config import Config, load_config  # noqa: E402
-from negotiator.contract import Setting, build_setting  # noqa: E402
 from negotiator.errors import ConfigError  # noqa: E402
-from negotiator.pool import Pool  # noqa: E402
-from negotiator.runner import RunOptions, RunResult, run  # noqa: E402
+from negotiator.model.contract import Setting, build_setting  # noqa: E402
+from negotiator.runtime.pool import Pool  # noqa: E402
+from negotiator.runtime.runner import RunOptions, RunResult, run  # noqa: E402
 
 DEFAULT = ROOT / "configs/bench/negmas_3x10.toml"
 MODES = ("negmas", "inproc", "pool", "ipc")
@@ -328,9 +328,9 @@ def main() -> None:
             try:
                 sides[mode] = stack.enter_context(ours(mode, config, Path(tmp) / mode))
             except ModuleNotFoundError as exc:
-                if mode != "pool" or exc.name != "negotiator.pool":
+                if mode != "pool" or exc.name != "negotiator.runtime.pool":
                     raise
-                skipped[mode] = Measured(mode, skipped="negotiator.pool does not exist yet")
+                skipped[mode] = Measured(mode, skipped="negotiator.runtime.pool does not exist yet")
         measured = measure(sides, args.negotiations, args.repeats, args.warmup)
     results = {mode: measured.get(mode) or skipped[mode] for mode in modes}
 

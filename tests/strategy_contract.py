@@ -16,12 +16,12 @@ from typing import Any, ClassVar
 from agents.base import AgentContext, NegotiationStrategy, TurnObservation, make_params
 from agents.compliance import ComplianceStrategy, PeriodObservation, StageGame
 from agents.registry import resolve, resolve_compliance
-from negotiator.actions import Accept, Offer
-from negotiator.contract import Setting, build_setting
-from negotiator.domain import Outcome
+from negotiator.model.actions import Accept, Offer
+from negotiator.model.contract import Setting, build_setting
+from negotiator.model.domain import Outcome
+from negotiator.model.stagegame import Dilemma, Terms
 from negotiator.protocols import StackedAlternatingOffers
 from negotiator.protocols.compliance import settle
-from negotiator.stagegame import Dilemma, Terms
 from tests.conftest import BUYER_SELLER, load
 
 

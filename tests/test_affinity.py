@@ -9,11 +9,11 @@ import threading
 
 import pytest
 
-from negotiator import sweep
-from negotiator.affinity import allowed_cpus, current_cpu, on_one_cpu, pick_cpu
-from negotiator.mediator import Mediator
-from negotiator.pool import Pool
-from negotiator.runner import RunOptions, run
+from negotiator.experiments import sweep
+from negotiator.mediator.coordinator import Mediator
+from negotiator.runtime.affinity import allowed_cpus, current_cpu, on_one_cpu, pick_cpu
+from negotiator.runtime.pool import Pool
+from negotiator.runtime.runner import RunOptions, run
 from tests.conftest import DEFAULT, load
 
 needs_two_cpus = pytest.mark.skipif(

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from negotiator import analysis
-from negotiator.analysis import analyze
-from negotiator.domain import Domain, Issue, Utility
 from negotiator.errors import AnalysisTooLarge
+from negotiator.model import analysis
+from negotiator.model.analysis import analyze
+from negotiator.model.domain import Domain, Issue, Utility
 
 TOL = 1e-9
 PARTY_SETS = [("a", "b"), ("a", "b", "c"), ("a", "b", "c", "d")]

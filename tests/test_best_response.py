@@ -4,7 +4,7 @@ Over random stage games (any ordering, different for every government), detectio
 (with graduated sanctions and every government's record of offences), subsidies s with or
 without a binding budget, promotion weights λ,
 reputation ω and beliefs about how many others defect, the expected decision utility the agent
-computes (:func:`negotiator.theory.expected_utility`) equals the one the engine pays, found by
+computes (:func:`negotiator.model.theory.expected_utility`) equals the one the engine pays, found by
 enumerating every profile of the others' moves and every set of detections through the engine's
 own settlement (:func:`negotiator.protocols.compliance.settle`); and ``best_response`` picks the
 move with the larger one.
@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from agents.compliance import PeriodObservation
 from agents.incentives import BestResponse
+from negotiator.model.stagegame import Dilemma, StageGame, Terms
 from negotiator.protocols.compliance import settle
-from negotiator.stagegame import Dilemma, StageGame, Terms
 
 money = st.floats(-50.0, 50.0, allow_nan=False)
 
@@ -119,7 +119,7 @@ def engine_utility(parties, games, terms, lam, offences, belief, move) -> float:
 @given(situations())
 def test_the_agents_expectation_is_the_engines(case):
     parties, games, terms, lam, offences, belief = case
-    from negotiator.theory import expected_utility
+    from negotiator.model.theory import expected_utility
 
     g = view(parties, games, terms, lam, offences)
     for move in ("C", "D"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from negotiator.runner import RunOptions, run
+from negotiator.runtime.runner import RunOptions, run
 from tests.conftest import CONFIGS, load
 
 CASES: dict[str, tuple[str, list[str], str]] = {

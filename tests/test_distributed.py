@@ -18,9 +18,9 @@ import zmq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from negotiator.eventlog import read_events, verify_chain
-from negotiator.runner import RunOptions, run
-from negotiator.security import client_from_dir, new_keypair
+from negotiator.io.eventlog import read_events, verify_chain
+from negotiator.io.security import client_from_dir, new_keypair
+from negotiator.runtime.runner import RunOptions, run
 from tests.conftest import DEFAULT, ROOT, SAOP_DEFAULT, cli, load, wait_for_log
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_leftover_processes")]
@@ -244,7 +244,7 @@ def test_an_interrupted_run_ends_its_children_and_logs_it(procs, tmp_path, sig, 
         str(tmp_path),
         *[x for o in SAOP_DEFAULT for x in ("--set", o)],
         "--set",
-        "parties.jinyun.strategy='negotiator.testing:Silent'",
+        "parties.jinyun.strategy='agents.testing:Silent'",
         "--set",
         "negotiation.turn_timeout=0.5",
     ]
@@ -311,7 +311,7 @@ payloads = st.one_of(
 def _watching_sockets(sockets: list):
     """While open, every mediator socket bound is appended to ``sockets``: a test's attacker,
     in a thread beside the run, learns the endpoint from it."""
-    from negotiator.bus import MediatorSocket
+    from negotiator.io.bus import MediatorSocket
 
     real_init = MediatorSocket.__init__
 
@@ -449,7 +449,7 @@ def test_a_party_that_keeps_misbehaving_is_expelled(tmp_path):
 
     config = load(
         BUYER_SELLER,
-        "parties.seller.strategy='negotiator.testing:AlwaysInvalid'",
+        "parties.seller.strategy='agents.testing:AlwaysInvalid'",
         "mediator.expel_after=6",
         "negotiation.deadline=8",
     )
@@ -464,10 +464,10 @@ def test_a_party_that_keeps_misbehaving_is_expelled(tmp_path):
 
 
 def test_replayed_sequence_numbers_are_rejected(tmp_path):
-    from negotiator.bus import MediatorSocket
-    from negotiator.eventlog import EventLog
-    from negotiator.mediator import Mediator
-    from negotiator.wire import Codec
+    from negotiator.io.bus import MediatorSocket
+    from negotiator.io.eventlog import EventLog
+    from negotiator.io.wire import Codec
+    from negotiator.mediator.coordinator import Mediator
 
     config = load(DEFAULT)
     bus = MediatorSocket("inproc")
@@ -636,7 +636,7 @@ def test_a_stolen_identity_whose_rejoin_fails_is_replayed(tmp_path):
     config = load(  # a silent Jinyun: rounds of 0.5 s, so a round boundary follows the theft
         DEFAULT,
         *SAOP_DEFAULT,
-        "parties.jinyun.strategy='negotiator.testing:Silent'",
+        "parties.jinyun.strategy='agents.testing:Silent'",
         "negotiation.turn_timeout=0.5",
         "negotiation.deadline=10",
         "implementation.periods=3",

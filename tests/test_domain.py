@@ -5,9 +5,9 @@ import itertools
 import numpy as np
 import pytest
 
-from negotiator.contract import build_setting
-from negotiator.domain import Domain, Issue, Utility, compositions
 from negotiator.errors import DomainError
+from negotiator.model.contract import build_setting
+from negotiator.model.domain import Domain, Issue, Utility, compositions
 from tests.conftest import BUYER_SELLER, DEFAULT, load
 
 

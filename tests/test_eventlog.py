@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from negotiator.eventlog import (
+from negotiator.io.eventlog import (
     VOLATILE_FIELDS,
     EventLog,
     canonical,
@@ -121,7 +121,7 @@ def test_values_orjson_cannot_write_exactly_are_written_by_the_standard_library(
 
 
 def test_an_orjson_that_writes_numbers_its_own_way_is_not_used(monkeypatch):
-    from negotiator import eventlog
+    from negotiator.io import eventlog
 
     assert eventlog._orjson_agrees() and eventlog._FAST
     real = eventlog.orjson.dumps
@@ -169,8 +169,8 @@ def test_ctrl_c_while_lines_are_made_waits_until_they_are_made_once(tmp_path, mo
     one: no line numbered twice, none lost, and the log verifies."""
     import signal
 
-    from negotiator import eventlog
     from negotiator.interrupts import on_signal
+    from negotiator.io import eventlog
 
     log = EventLog(tmp_path / "events.jsonl")
     for i in range(5):

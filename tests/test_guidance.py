@@ -8,8 +8,8 @@ from statistics import mean
 import pytest
 
 from negotiator.config import apply_overrides, config_from_dict
-from negotiator.eventlog import read_events
-from negotiator.runner import RunOptions, run
+from negotiator.io.eventlog import read_events
+from negotiator.runtime.runner import RunOptions, run
 from tests.conftest import DEFAULT, cli
 
 pytestmark = pytest.mark.slow
@@ -94,7 +94,7 @@ def test_a_misreporter_gains_under_public_and_is_caught_under_audited(runs_dir):
 @pytest.mark.parametrize("faulty", ["StaleVoter", "ImpostorVoter"])
 def test_bad_votes_get_an_error_and_change_nothing(runs_dir, faulty):
     clean = run(phase1(), RunOptions(out=runs_dir, transport="inproc"))
-    config = phase1(f"parties.jinyun.strategy='negotiator.testing:{faulty}'")
+    config = phase1(f"parties.jinyun.strategy='agents.testing:{faulty}'")
     result = run(config, RunOptions(out=runs_dir, transport="inproc"))
     events = read_events(result.run_dir / "events.jsonl")
     invalid = [e for e in events if e["event"] == "invalid_action"]

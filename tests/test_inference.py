@@ -14,12 +14,12 @@ import random
 import pytest
 
 from agents.inference import PeriodReport, mode, posterior
-from negotiator.game import stage_games
+from negotiator.mediator.transparency import Transparency
+from negotiator.model.game import stage_games
+from negotiator.model.stagegame import Terms
 from negotiator.protocols.compliance import ComplianceGame
-from negotiator.runner import RunOptions, run
-from negotiator.runner import prepare as prepare_run
-from negotiator.stagegame import Terms
-from negotiator.transparency import Transparency
+from negotiator.runtime.runner import RunOptions, run
+from negotiator.runtime.runner import prepare as prepare_run
 from tests.conftest import DEFAULT, ROOT, load
 from tests.test_best_response import view
 
@@ -135,7 +135,7 @@ def test_private_play_without_detection_equals_public_play_with_full_detection(
 
 def test_an_agent_takes_its_next_fine_and_published_figures_from_the_report():
     from agents.process import Agent
-    from negotiator.stagegame import StageGame
+    from negotiator.model.stagegame import StageGame
 
     agent = Agent("a")
     agent.game = StageGame(3.0, 0.0, 5.0, 1.0, 3, 0.5, 10.0, 2.0, 0.0, budget=100.0, graduated=1.0)

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from negotiator.errors import ConfigError
-from negotiator.sweep import execute, load_experiment, plot_metrics
+from negotiator.experiments.sweep import execute, load_experiment, plot_metrics
 from tests.conftest import DEFAULT
 
 MAP = f"""

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from agents.base import StrategyError, TurnObservation
 from agents.negotiation import OutcomeSpace
 from agents.registry import negotiation_strategies, resolve, validate_strategy
-from negotiator.actions import Accept, Offer
-from negotiator.contract import build_setting
+from negotiator.model.actions import Accept, Offer
+from negotiator.model.contract import build_setting
 from negotiator.protocols import StackedAlternatingOffers
 from tests.conftest import BUYER_SELLER, DEFAULT, ROOT, RUBINSTEIN, load
 from tests.strategy_contract import NegotiationStrategyContract, make_strategy
@@ -219,7 +219,7 @@ def test_registry_lists_the_documented_strategies_and_rejects_others():
 
 def test_an_agent_process_sorts_each_outcome_space_once_and_keeps_those_used_again():
     from agents.negotiation import SpaceCache
-    from negotiator.domain import Utility
+    from negotiator.model.domain import Utility
 
     setting = build_setting(load(BUYER_SELLER))
     buyer, seller = setting.utilities["buyer"], setting.utilities["seller"]

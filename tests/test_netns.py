@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from negotiator.runner import RunOptions, run
+from negotiator.runtime.runner import RunOptions, run
 from tests.conftest import BUYER_SELLER, ROOT, cli, load
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_leftover_processes")]

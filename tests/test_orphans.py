@@ -81,7 +81,7 @@ def test_agents_leave_when_the_mediator_dies_during_the_join(tmp_path, delay):
             DEFAULT,
             (
                 *SAOP_DEFAULT,
-                "parties.jinyun.strategy='negotiator.testing:Silent'",
+                "parties.jinyun.strategy='agents.testing:Silent'",
                 "negotiation.turn_timeout=2",
             ),
             '"round_start"',

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from negotiator.errors import OutputError
-from negotiator.eventlog import EventLog, read_events, verify_chain
+from negotiator.io.eventlog import EventLog, read_events, verify_chain
 from negotiator.replay import verify
 from tests.conftest import ROOT, alive, cli
 

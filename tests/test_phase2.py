@@ -8,10 +8,10 @@ from statistics import mean
 
 import pytest
 
-from negotiator.eventlog import read_events, verify_chain
-from negotiator.game import Dilemma, Terms
+from negotiator.io.eventlog import read_events, verify_chain
+from negotiator.model.game import Dilemma, Terms
 from negotiator.protocols.compliance import ComplianceGame
-from negotiator.runner import RunOptions, run
+from negotiator.runtime.runner import RunOptions, run
 from tests.conftest import DEFAULT, ROOT, cli, load
 
 PD = ROOT / "configs" / "scenarios" / "prisoners_dilemma.toml"

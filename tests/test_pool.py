@@ -9,8 +9,8 @@ import time
 import pytest
 
 from negotiator.errors import ConfigError
-from negotiator.pool import Pool
-from negotiator.runner import RunOptions, run
+from negotiator.runtime.pool import Pool
+from negotiator.runtime.runner import RunOptions, run
 from tests.conftest import BUYER_SELLER, DEFAULT, load
 
 pytestmark = pytest.mark.usefixtures("no_leftover_processes")
@@ -61,7 +61,7 @@ def test_a_pool_over_tcp_is_refused():
 
 
 def test_after_a_failed_run_the_pool_starts_afresh(tmp_path, monkeypatch):
-    from negotiator.mediator import Mediator
+    from negotiator.mediator.coordinator import Mediator
 
     real = Mediator._vote_round
     calls = {"n": 0}

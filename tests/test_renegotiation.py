@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from negotiator.eventlog import read_events
-from negotiator.runner import RunOptions, run
-from negotiator.summary import survival_of
+from negotiator.io.eventlog import read_events
+from negotiator.runtime.runner import RunOptions, run
+from negotiator.runtime.summary import survival_of
 from tests.conftest import DEFAULT, load
 
 COLLAPSE = (
@@ -115,8 +115,8 @@ def test_the_threshold_trigger_still_works(tmp_path):
 
 
 def test_transfers_in_force_are_the_status_quo_of_the_next_renegotiation():
-    from negotiator.renegotiation import reopen
-    from negotiator.runner import prepare
+    from negotiator.model.renegotiation import reopen
+    from negotiator.runtime.runner import prepare
 
     setting = prepare(load(DEFAULT)).setting
     parties = setting.domain.parties

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from negotiator.eventlog import GENESIS, chain
+from negotiator.io.eventlog import GENESIS, chain
 from negotiator.replay import timeline, verify
-from negotiator.runner import RunOptions, run
+from negotiator.runtime.runner import RunOptions, run
 from tests.conftest import DEFAULT, ROOT, SAOP_DEFAULT, alive, cli, load, wait_for_log
 from tests.test_renegotiation import COLLAPSE
 
@@ -31,12 +31,12 @@ def logs(tmp_path_factory):
         "pd": load(PD),
         "renegotiation": load(DEFAULT, *COLLAPSE, "implementation.renegotiation='always'"),
         "faults": load(
-            DEFAULT, *SAOP_DEFAULT, "parties.wuyi.strategy='negotiator.testing:InvalidOnce'"
+            DEFAULT, *SAOP_DEFAULT, "parties.wuyi.strategy='agents.testing:InvalidOnce'"
         ),
         "crash": load(  # wuyi's strategy raises: an agent_error, then wuyi is lost
             DEFAULT,
             *SAOP_DEFAULT,
-            "parties.wuyi.strategy='negotiator.testing:Crashes'",
+            "parties.wuyi.strategy='agents.testing:Crashes'",
             "mediator.heartbeat_timeout=1",
             "negotiation.turn_timeout=0.5",
         ),
@@ -232,7 +232,7 @@ def test_a_killed_mediator_leaves_a_verifiable_prefix_and_no_agent(tmp_path):
         str(out),
         *[x for o in SAOP_DEFAULT for x in ("--set", o)],
         "--set",
-        "parties.jinyun.strategy='negotiator.testing:Silent'",
+        "parties.jinyun.strategy='agents.testing:Silent'",
         "--set",
         "negotiation.turn_timeout=0.3",
     ]
@@ -261,9 +261,7 @@ def test_a_killed_mediator_leaves_a_verifiable_prefix_and_no_agent(tmp_path):
 def test_the_log_of_an_agent_that_fails_at_the_join_reexecutes(tmp_path):
     """A strategy that cannot be built: its agent reports the error when welcomed, the run ends
     with ``join_failed``, and the re-created agent must fail in the same way."""
-    config = load(
-        DEFAULT, *SAOP_DEFAULT, "parties.wuyi.strategy='negotiator.testing:BrokenAtStart'"
-    )
+    config = load(DEFAULT, *SAOP_DEFAULT, "parties.wuyi.strategy='agents.testing:BrokenAtStart'")
     with pytest.raises(Exception, match="exited before joining"):
         run(config, RunOptions(out=tmp_path, transport="inproc"))
     log = next(tmp_path.glob("*/events.jsonl"))
@@ -329,7 +327,7 @@ def test_a_log_of_an_older_model_verifies_its_chain_and_says_it_was_not_re_execu
 
 
 def test_timeline_lists_actions_with_what_they_were_worth(logs):
-    from negotiator.eventlog import read_events
+    from negotiator.io.eventlog import read_events
 
     events = read_events(logs["saop"].run_dir / "events.jsonl")
     rows = timeline(events, until=2)
@@ -377,7 +375,7 @@ def _content(event):
     ],
 )
 def test_a_branch_repeats_the_parent_then_differs(logs, tmp_path, point, override, phase, step):
-    from negotiator.eventlog import read_events
+    from negotiator.io.eventlog import read_events
     from negotiator.replay import branch
 
     parent_dir = logs["saop"].run_dir

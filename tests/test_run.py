@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from negotiator.eventlog import read_events, verify_chain
-from negotiator.runner import RunOptions, run
+from negotiator.io.eventlog import read_events, verify_chain
+from negotiator.runtime.runner import RunOptions, run
 from tests.conftest import BUYER_SELLER, DEFAULT, RUBINSTEIN, SAOP_DEFAULT, cli, load
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_leftover_processes")]
@@ -90,7 +90,7 @@ def test_json_summary_has_the_documented_fields(runs_dir):
 
 
 def test_an_invalid_action_gets_an_error_and_the_run_goes_on(runs_dir):
-    config = load(DEFAULT, *SAOP_DEFAULT, "parties.wuyi.strategy='negotiator.testing:InvalidOnce'")
+    config = load(DEFAULT, *SAOP_DEFAULT, "parties.wuyi.strategy='agents.testing:InvalidOnce'")
     result = run(config, RunOptions(out=runs_dir))
     events = read_events(result.run_dir / "events.jsonl")
     invalid = [e for e in events if e["event"] == "invalid_action"]
@@ -110,7 +110,7 @@ def test_a_silent_agent_forfeits_and_the_run_ends_clearly(runs_dir):
     config = load(
         DEFAULT,
         *SAOP_DEFAULT,
-        "parties.jinyun.strategy='negotiator.testing:Silent'",
+        "parties.jinyun.strategy='agents.testing:Silent'",
         "negotiation.turn_timeout=1.0",  # wide enough for the others on a busy machine
         "negotiation.deadline=4",
     )
@@ -127,7 +127,7 @@ def test_a_silent_agent_forfeits_and_the_run_ends_clearly(runs_dir):
 def test_an_always_invalid_agent_forfeits_each_turn_as_invalid(runs_dir):
     config = load(
         BUYER_SELLER,
-        "parties.seller.strategy='negotiator.testing:AlwaysInvalid'",
+        "parties.seller.strategy='agents.testing:AlwaysInvalid'",
         "negotiation.turn_timeout=2.0",  # nobody is silent: a wide timeout costs nothing
         "negotiation.deadline=3",
     )

@@ -2,8 +2,8 @@
 
 import pytest
 
-from negotiator.actions import Accept, EndNegotiation, Forfeit, Offer
-from negotiator.domain import Domain, Issue
+from negotiator.model.actions import Accept, EndNegotiation, Forfeit, Offer
+from negotiator.model.domain import Domain, Issue
 from negotiator.protocols import InvalidAction, StackedAlternatingOffers
 
 DOMAIN = Domain((Issue("x", "ordinal", labels=("a", "b", "c")),), ("p", "q", "r"))

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from negotiator.scenario import economy
+from negotiator.model.scenario import economy
 from tests.conftest import DEFAULT, load
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from negotiator.domain import Domain, Issue
+from negotiator.model.domain import Domain, Issue
 from negotiator.protocols import InvalidAction
 from negotiator.protocols.single_text import SingleTextProtocol, mutate, neutral_text
 from negotiator.seeding import rng_for

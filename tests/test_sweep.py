@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from negotiator.errors import ConfigError
-from negotiator.stats import difference_ci, mean_ci, t_quantile, verdict
-from negotiator.sweep import execute, load_experiment
+from negotiator.experiments.stats import difference_ci, mean_ci, t_quantile, verdict
+from negotiator.experiments.sweep import execute, load_experiment
 from tests.conftest import ROOT, cli, default_sigint
 
 EXPERIMENTS = ROOT / "configs" / "experiments"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from negotiator.runner import RunOptions, run
-from negotiator.stagegame import StageGame
-from negotiator.theory import delta_star, gain_and_loss, sustainable
+from negotiator.model.stagegame import StageGame
+from negotiator.model.theory import delta_star, gain_and_loss, sustainable
+from negotiator.runtime.runner import RunOptions, run
 from tests.conftest import ROOT, load
 
 PD = ROOT / "configs" / "scenarios" / "prisoners_dilemma.toml"  # R, S, T, P = 3, 0, 5, 1

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from negotiator.tournament import play_tournament, ranking
+from negotiator.experiments.tournament import play_tournament, ranking
 from tests.conftest import ROOT, cli, load
 
 PD = ROOT / "configs" / "scenarios" / "prisoners_dilemma.toml"

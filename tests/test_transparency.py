@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from agents.process import RECORD_ENV
-from negotiator.contract import build_setting
-from negotiator.eventlog import read_events
-from negotiator.runner import RunOptions, run
+from negotiator.io.eventlog import read_events
+from negotiator.model.contract import build_setting
+from negotiator.runtime.runner import RunOptions, run
 from tests.conftest import DEFAULT, SAOP_DEFAULT, load
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_leftover_processes")]
@@ -132,7 +132,7 @@ def test_every_offer_reaches_the_others_even_across_heartbeats(tmp_path, monkeyp
     config = load(
         DEFAULT,
         *SAOP_DEFAULT,
-        "parties.jinyun.strategy='negotiator.testing:Silent'",
+        "parties.jinyun.strategy='agents.testing:Silent'",
         "negotiation.deadline=2",
         "negotiation.turn_timeout=2.5",
         "mediator.heartbeat_timeout=30",

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from negotiator import PROTOCOL_VERSION
-from negotiator.wire import Codec, WireError
+from negotiator.io.wire import Codec, WireError
 
 
 def test_round_trip_and_sequence_numbers():

@@ -13,9 +13,9 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from negotiator.model.stagegame import Dilemma, Terms
 from negotiator.protocols.base import ProtocolEvent, state_digest
 from negotiator.seeding import rng_for
-from negotiator.stagegame import Dilemma, Terms
 
 
 @dataclass(frozen=True)

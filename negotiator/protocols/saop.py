@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from negotiator.actions import Accept, EndNegotiation, Forfeit, Offer
-from negotiator.domain import Domain, Outcome
+from negotiator.model.actions import Accept, EndNegotiation, Forfeit, Offer
+from negotiator.model.domain import Domain, Outcome
 from negotiator.protocols.base import InvalidAction, ProtocolEvent, state_digest
 
 Status = Literal["open", "agreed", "ended", "deadline"]

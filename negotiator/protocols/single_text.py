@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
-from negotiator.domain import Domain, Issue, Outcome
+from negotiator.model.domain import Domain, Issue, Outcome
 from negotiator.protocols.base import InvalidAction, ProtocolEvent, state_digest
 from negotiator.seeding import rng_for
 

@@ -22,18 +22,18 @@ from typing import Any
 import zmq
 
 from negotiator import PROTOCOL_VERSION, __version__
-from negotiator.affinity import on_one_cpu, pick_cpu
-from negotiator.analysis import Analysis, analyze
-from negotiator.bus import Bus, MediatorSocket, Transport
 from negotiator.config import Config
-from negotiator.contract import Setting, build_setting
 from negotiator.errors import ConfigError, OutputError
-from negotiator.eventlog import EventLog
 from negotiator.interrupts import Terminated, installed
-from negotiator.launcher import AgentLauncher
-from negotiator.mediator import Branch, Mediator
-from negotiator.security import ephemeral, server_from_dir, write_client_keys
-from negotiator.summary import implementation_metrics, negotiation_metrics
+from negotiator.io.bus import Bus, MediatorSocket, Transport
+from negotiator.io.eventlog import EventLog
+from negotiator.io.security import ephemeral, server_from_dir, write_client_keys
+from negotiator.mediator.coordinator import Branch, Mediator
+from negotiator.model.analysis import Analysis, analyze
+from negotiator.model.contract import Setting, build_setting
+from negotiator.runtime.affinity import on_one_cpu, pick_cpu
+from negotiator.runtime.launcher import AgentLauncher
+from negotiator.runtime.summary import implementation_metrics, negotiation_metrics
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class RunOptions:
     insecure: bool = False
     """tcp without CURVE (only on a trusted network; a warning is printed)."""
     one_cpu: bool = True
-    """inproc: run the mediator and its agent threads on one CPU core (:mod:`negotiator.affinity`;
+    """inproc: run the mediator and its agent threads on one CPU core (:mod:`runtime.affinity`;
     about twice as fast where cores are more than one)."""
 
 
@@ -120,7 +120,7 @@ def run_on(
     on_waiting: Callable[[list[str]], None] | None = None,
 ) -> RunResult:
     """One run over a bound ``bus`` whose agents ``launch`` provides (started for this run,
-    already running in a :class:`negotiator.pool.Pool`, or elsewhere in a distributed run): log,
+    already running in a :class:`runtime.pool.Pool`, or elsewhere in a distributed run): log,
     negotiate, write the summary."""
     started = time.monotonic()
     run_id = options.run_id or new_run_id(config)

@@ -27,13 +27,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from negotiator import maps, screening
 from negotiator.config import Config, config_from_dict, format_validation_error, set_key
 from negotiator.errors import ConfigError
-from negotiator.maps import MapSpec, label
-from negotiator.screening import ScreeningSpec
+from negotiator.experiments import maps, screening
+from negotiator.experiments.maps import MapSpec, label
+from negotiator.experiments.screening import ScreeningSpec
+from negotiator.experiments.stats import Estimate, difference_ci, mean_ci, verdict
 from negotiator.seeding import derive_seed
-from negotiator.stats import Estimate, difference_ci, mean_ci, verdict
 
 
 def _impl(s: dict[str, Any]) -> dict[str, Any]:
@@ -281,7 +281,7 @@ def tasks(experiment: Experiment, seeds: int | None = None) -> list[Task]:
 
 def run_task(experiment_path: str, task: Task, logs: str | None, transport: str) -> dict[str, Any]:
     """Run one cell × seed and return its flat result row (used by every executor)."""
-    from negotiator.runner import RunOptions, run
+    from negotiator.runtime.runner import RunOptions, run
 
     experiment = _cached_experiment(experiment_path)
     config = experiment.config(task.params, task.seed)
@@ -332,8 +332,8 @@ def _pool(transport: str) -> Any:
         import atexit
         from multiprocessing import util
 
-        from negotiator.affinity import pick_cpu
-        from negotiator.pool import Pool
+        from negotiator.runtime.affinity import pick_cpu
+        from negotiator.runtime.pool import Pool
 
         if not _POOLS:
             atexit.register(close_pools)

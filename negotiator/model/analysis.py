@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from negotiator.domain import Domain, Outcome, Utility
 from negotiator.errors import AnalysisTooLarge
+from negotiator.model.domain import Domain, Outcome, Utility
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -38,10 +38,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from negotiator.config import Config
-from negotiator.contract import Setting, cash_flows
-from negotiator.domain import Domain, Issue, Outcome, Utility
-from negotiator.stagegame import StageGame
-from negotiator.theory import delta_star, sustainable
+from negotiator.model.contract import Setting, cash_flows
+from negotiator.model.domain import Domain, Issue, Outcome, Utility
+from negotiator.model.stagegame import StageGame
+from negotiator.model.theory import delta_star, sustainable
 
 #: Issues the mediator's proposal may change besides the transfer (when the domain has them).
 PACKAGE = ("infra_cost_split", "enforcement", "penalty", "env_standard")
@@ -156,7 +156,7 @@ def cash_tables(
     """Each government's cash value of a contract as additive tables: an offset (the value of
     the contract of first options) and, per issue and option, the change from it. Cash values
     are additive over issues, so offset + Σ tables = R_g of
-    :func:`negotiator.contract.cash_flows` for every contract."""
+    :func:`negotiator.model.contract.cash_flows` for every contract."""
     domain = setting.domain
     parties = domain.parties
     tables: dict[str, list[tuple[float, ...]]] = {p: [] for p in parties}

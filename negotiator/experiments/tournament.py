@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from negotiator.bus import Transport
 from negotiator.config import Config, PayoffSpec, config_from_dict
 from negotiator.errors import ConfigError
-from negotiator.runner import RunOptions, run
+from negotiator.io.bus import Transport
+from negotiator.runtime.runner import RunOptions, run
 
 
 @dataclass(frozen=True)

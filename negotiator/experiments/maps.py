@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from negotiator.errors import ConfigError
-from negotiator.stats import difference_ci
+from negotiator.experiments.stats import difference_ci
 
 
 class MapSpec(BaseModel):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from negotiator.config import Config, ContractSection
-from negotiator.domain import Domain, Issue, Outcome, Utility
-from negotiator.scenario import Economy, economy
+from negotiator.model.domain import Domain, Issue, Outcome, Utility
+from negotiator.model.scenario import Economy, economy
 
 ENV_LEVELS = ("basic", "strict", "strictest")
 ENFORCEMENT_LEVELS = ("none", "self_report", "third_party_audit")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from negotiator.analysis import Analysis
 from negotiator.config import Config
-from negotiator.contract import Setting, superior_cofunding
-from negotiator.domain import Outcome
+from negotiator.model.analysis import Analysis
+from negotiator.model.contract import Setting, superior_cofunding
+from negotiator.model.domain import Outcome
 
 if TYPE_CHECKING:
-    from negotiator.implementation import ImplementationPhase
+    from negotiator.mediator.implementation import ImplementationPhase
 
 
 def negotiation_metrics(

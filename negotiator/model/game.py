@@ -1,6 +1,6 @@
 """The phase-2 stage game of a run (docs/model.md §6), from the config and the signed contract.
 
-Every government's payoffs are cash flows (:func:`negotiator.contract.cash_flows`): R_g is what
+Every government's payoffs are cash flows (:func:`model.contract.cash_flows`): R_g is what
 the contract pays it when everyone keeps it. What a government gains by defecting comes from the
 acts of defecting (``implementation.stage_game = "acts"``, the default), documented in
 docs/model.md §6:
@@ -24,9 +24,9 @@ from __future__ import annotations
 import math
 
 from negotiator.config import Config, ImplementationSection, PayoffSpec
-from negotiator.contract import CashFlows, Setting, cash_flows
-from negotiator.domain import Outcome
-from negotiator.stagegame import NO_CONTRACT, Dilemma, StageGame, Terms
+from negotiator.model.contract import CashFlows, Setting, cash_flows
+from negotiator.model.domain import Outcome
+from negotiator.model.stagegame import NO_CONTRACT, Dilemma, StageGame, Terms
 
 __all__ = ["NO_CONTRACT", "Dilemma", "Terms", "contract_terms", "stage_games", "views"]
 

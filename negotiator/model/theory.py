@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from negotiator.stagegame import StageGame
+from negotiator.model.stagegame import StageGame
 
 
 def gain_and_loss(g: StageGame) -> tuple[float, float]:

@@ -7,13 +7,13 @@ starting agent processes once rather than once per run::
         for seed in range(100):
             result = pool.run(load_config(path, seed=seed))
 
-Each run is exactly what :func:`negotiator.runner.run` does (same log, same final digest); only
+Each run is exactly what :func:`runtime.runner.run` does (same log, same final digest); only
 its agents are not new. They are started with ``serve`` (after ``end`` they say ``hello`` again
 and wait for the next run) and their state is rebuilt from each run's welcome. An agent that has
 died is started again before the next run; after a run that failed, or when a run has other
 parties than the last one, all agents are replaced. Pools run over ipc or inproc (tcp's CURVE
 allow-list is fixed per bus). An inproc pool runs each run and its agent threads on one CPU core
-(:mod:`negotiator.affinity`): the one given (``cpu``), else the one the calling thread is on when
+(:mod:`runtime.affinity`): the one given (``cpu``), else the one the calling thread is on when
 the run starts.
 """
 
@@ -26,12 +26,12 @@ from types import TracebackType
 
 import zmq
 
-from negotiator.affinity import on_one_cpu, pick_cpu, pin_threads
-from negotiator.bus import MediatorSocket, Transport
 from negotiator.config import Config
 from negotiator.errors import ConfigError
-from negotiator.launcher import AgentLauncher
-from negotiator.runner import RunOptions, RunResult, run_on
+from negotiator.io.bus import MediatorSocket, Transport
+from negotiator.runtime.affinity import on_one_cpu, pick_cpu, pin_threads
+from negotiator.runtime.launcher import AgentLauncher
+from negotiator.runtime.runner import RunOptions, RunResult, run_on
 
 
 class Pool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from negotiator.domain import Outcome
+from negotiator.model.domain import Outcome
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ transparency level lets it see. Shocks are SimPy processes that fire half-way
 between periods (fixed periods or a seeded Poisson process). Before each period a renegotiable
 contract is reopened when it has stopped being self-enforcing for some government (or, with the
 ``threshold`` trigger, after a shock moved some R_g by more than ``renegotiation_threshold``);
-the renegotiation itself is described in :mod:`negotiator.renegotiation`.
+the renegotiation itself is described in :mod:`negotiator.model.renegotiation`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from negotiator.config import Config, ShockSpec
-from negotiator.contract import Setting, cash_flows
-from negotiator.domain import Outcome
-from negotiator.game import Dilemma, Terms, contract_terms, stage_games, views
-from negotiator.protocols.compliance import ComplianceGame, ComplianceState, PeriodResult
-from negotiator.renegotiation import (
+from negotiator.mediator.transparency import Transparency
+from negotiator.model.contract import Setting, cash_flows
+from negotiator.model.domain import Outcome
+from negotiator.model.game import Dilemma, Terms, contract_terms, stage_games, views
+from negotiator.model.renegotiation import (
     admissible,
     breakdown_values,
     cash_tables,
@@ -34,13 +34,13 @@ from negotiator.renegotiation import (
     reopen,
     troubled,
 )
+from negotiator.model.stagegame import NO_CONTRACT, StageGame
+from negotiator.model.theory import delta_star, sustainable
+from negotiator.protocols.compliance import ComplianceGame, ComplianceState, PeriodResult
 from negotiator.seeding import rng_for
-from negotiator.stagegame import NO_CONTRACT, StageGame
-from negotiator.theory import delta_star, sustainable
-from negotiator.transparency import Transparency
 
 if TYPE_CHECKING:
-    from negotiator.mediator import Mediator
+    from negotiator.mediator.coordinator import Mediator
 
 
 class ImplementationPhase:
@@ -180,7 +180,7 @@ class ImplementationPhase:
         return {"game": self.stage_game(party).to_spec()}
 
     def stage_game(self, party: str) -> StageGame:
-        """What ``party`` is told of its game now (:func:`negotiator.game.views`)."""
+        """What ``party`` is told of its game now (:func:`negotiator.model.game.views`)."""
         return self.views()[party]
 
     def views(
@@ -418,7 +418,7 @@ class ImplementationPhase:
         return seen
 
     def _renegotiate(self, period: int, now: float) -> None:
-        """Reopen the contract from the disagreement point (:mod:`negotiator.renegotiation`): the
+        """Reopen the contract from the disagreement point (:mod:`model.renegotiation`): the
         breakdown values when the contract has stopped being self-enforcing for someone (a
         rejection means its collapse), the status quo's values when it has not (a threshold
         trigger: a rejection leaves it standing); the mediator's proposal, the governments'

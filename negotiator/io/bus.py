@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 
 import zmq
 
-from negotiator.security import ClientSecurity, PartyAuthenticator, ServerSecurity
+from negotiator.io.security import ClientSecurity, PartyAuthenticator, ServerSecurity
 
 Transport = Literal["ipc", "tcp", "inproc"]
 #: Flags as plain ints (combining pyzmq's enum flags costs more than the send itself).

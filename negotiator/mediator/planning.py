@@ -18,14 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from negotiator.analysis import analyze
 from negotiator.config import Config, config_from_dict
-from negotiator.contract import build_setting
-from negotiator.domain import Outcome
 from negotiator.errors import DomainError
+from negotiator.model.analysis import analyze
+from negotiator.model.contract import build_setting
+from negotiator.model.domain import Outcome
 
 if TYPE_CHECKING:
-    from negotiator.mediator import Mediator
+    from negotiator.mediator.coordinator import Mediator
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Verification has two layers:
 
 1. **The digest chain**, line by line: an edited line breaks it there.
-2. **Re-execution of the mediator**: the run's own code path (:func:`negotiator.runner.execute`,
+2. **Re-execution of the mediator**: the run's own code path (:func:`runtime.runner.execute`,
    the protocols, enforcement, shocks, renegotiation, the summary) runs again from the config in
    the first event, over a :class:`ReplayBus` that answers every request with the actions the log
    records (and re-sends the rejected ones), on a virtual clock (a silent party costs no wall
@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from negotiator import PROTOCOL_VERSION, __version__
-from negotiator.bus import Recorded
 from negotiator.config import Config, config_from_dict
 from negotiator.errors import ConfigError, NegotiatorError
-from negotiator.eventlog import (
+from negotiator.io.bus import Recorded
+from negotiator.io.eventlog import (
     GENESIS,
     VOLATILE_FIELDS,
     EventLog,
@@ -39,7 +39,7 @@ from negotiator.eventlog import (
     read_events,
     verify_chain,
 )
-from negotiator.wire import Codec, Message
+from negotiator.io.wire import Codec, Message
 
 Template = dict[str, Any] | None
 """A recorded response body (None: the party stayed silent)."""
@@ -604,7 +604,7 @@ def config_of(events: list[dict[str, Any]]) -> Config:
 def _branch_of(events: list[dict[str, Any]], bus: ReplayBus | None) -> Any:
     """The branch a branched log records (re-applied at the same point on replay)."""
     from negotiator.config import apply_overrides
-    from negotiator.mediator import Branch
+    from negotiator.mediator.coordinator import Branch
 
     first = events[0]
     if first.get("event") != "branched_from":
@@ -804,7 +804,7 @@ def reexecute_mediator(
     """Run the mediator again over the recorded actions; return the events it logs (and the bus,
     whose ``mismatches`` list, with ``with_agents``, what the re-created agents would have done
     differently)."""
-    from negotiator.runner import execute, prepare
+    from negotiator.runtime.runner import execute, prepare
 
     config = config_of(events)
     participants = _participants(config)
@@ -818,7 +818,7 @@ def reexecute_mediator(
     point = _branch_of(events, bus)
     if point is not None and agents is not None:
         # a branch's agents played the child config after the branch point
-        from negotiator.mediator import Mediator
+        from negotiator.mediator.coordinator import Mediator
 
         welcomer = Mediator(point.config, prepare(point.config).setting, bus, EventLog.null())
         bus.welcomes = {p: welcomer._welcome(p) for p in participants}
@@ -897,7 +897,7 @@ def _recorded_agents(
 def timeline(events: list[dict[str, Any]], until: int | None = None) -> list[dict[str, Any]]:
     """Who did what, when, who could see it, and what it was worth to each party (normalised
     utility of every offer, text and agreement), from a log alone."""
-    from negotiator.contract import build_setting
+    from negotiator.model.contract import build_setting
 
     config = config_of(events)
     setting = build_setting(config) if (config.scenario or config.domain) else None
@@ -1030,8 +1030,8 @@ def branch(
     import time as _time
 
     from negotiator.config import apply_overrides
-    from negotiator.mediator import Branch, Mediator
-    from negotiator.runner import execute, new_run_id, prepare
+    from negotiator.mediator.coordinator import Branch, Mediator
+    from negotiator.runtime.runner import execute, new_run_id, prepare
 
     started = _time.monotonic()
     log_path, events = load_log(path)

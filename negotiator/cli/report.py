@@ -294,7 +294,7 @@ def print_sweep(
     summary: dict[str, Any], out: Any, plots: list[Any], console: Console | None = None
 ) -> None:
     console = console or Console()
-    from negotiator.sweep import cell_label
+    from negotiator.experiments.sweep import cell_label
 
     runs = summary["runs"]
     rate = runs["runs_per_second"]
@@ -345,7 +345,7 @@ def print_sweep(
 
 
 def _print_map(entry: dict[str, Any], console: Console) -> None:
-    from negotiator.maps import label
+    from negotiator.experiments.maps import label
 
     title = entry.get("title") or entry["metric"]
     table = Table(

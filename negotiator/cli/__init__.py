@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from negotiator.config import load_config
-    from negotiator.runner import RunOptions, run
+    from negotiator.runtime.runner import RunOptions, run
 
     config = load_config(args.config, args.overrides, args.seed)
     options = RunOptions(
@@ -237,7 +237,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.summary, ensure_ascii=False))
     else:
-        from negotiator.report import plot_compliance, print_run_summary
+        from negotiator.cli.report import plot_compliance, print_run_summary
 
         summary = dict(result.summary)
         if summary.get("implementation"):
@@ -249,9 +249,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from negotiator.analysis import analyze
     from negotiator.config import load_config
-    from negotiator.contract import build_setting
+    from negotiator.model.analysis import analyze
+    from negotiator.model.contract import build_setting
 
     config = load_config(args.config, args.overrides)
     if config.scenario is None and config.domain is None:
@@ -264,7 +264,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
-        from negotiator.report import print_analysis
+        from negotiator.cli.report import print_analysis
 
         print_analysis(out)
     return 0
@@ -272,7 +272,11 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def _cmd_tournament(args: argparse.Namespace) -> int:
     from negotiator.config import load_config
-    from negotiator.tournament import check_tournament_config, play_tournament, plot_pair_scores
+    from negotiator.experiments.tournament import (
+        check_tournament_config,
+        play_tournament,
+        plot_pair_scores,
+    )
 
     config = load_config(args.config, args.overrides)
     check_tournament_config(config)
@@ -293,7 +297,7 @@ def _cmd_tournament(args: argparse.Namespace) -> int:
         result = play_tournament(
             config, turns=args.turns, transport=args.transport, out=args.out, progress=advance
         )
-    from negotiator.report import print_tournament
+    from negotiator.cli.report import print_tournament
 
     plot = plot_pair_scores(result, Path(result["folder"]) / "pair_scores.png")
     print_tournament(result, plot)
@@ -314,7 +318,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(summary, ensure_ascii=False, default=str))
         else:
-            from negotiator.report import print_run_summary
+            from negotiator.cli.report import print_run_summary
 
             print(
                 f"branched from {summary['branched_from']} after "
@@ -349,7 +353,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
         return 0
-    from negotiator.report import print_timeline
+    from negotiator.cli.report import print_timeline
 
     print_timeline(rows)
     return 0
@@ -357,7 +361,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 def _save_plots(log_path: Path, events: list[dict[str, Any]], stream: Any) -> None:
     """The negotiation dance and the compliance heat map, next to the log."""
-    from negotiator.plots import compliance_heatmap, negotiation_dance
+    from negotiator.cli.plots import compliance_heatmap, negotiation_dance
     from negotiator.replay import config_of
 
     folder = log_path.parent
@@ -370,7 +374,7 @@ def _save_plots(log_path: Path, events: list[dict[str, Any]], stream: Any) -> No
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from negotiator.sweep import execute, load_experiment, plot_metrics
+    from negotiator.experiments.sweep import execute, load_experiment, plot_metrics
 
     experiment = load_experiment(args.experiment)
     if args.workers < 1:
@@ -426,7 +430,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
         return 0
-    from negotiator.report import print_sweep
+    from negotiator.cli.report import print_sweep
 
     print_sweep(summary, out, plots)
     return 0
@@ -443,7 +447,7 @@ def _insecure_warning(flag: bool, address: str) -> None:
 
 def _cmd_mediator(args: argparse.Namespace) -> int:
     from negotiator.config import load_config
-    from negotiator.runner import serve
+    from negotiator.runtime.runner import serve
 
     config = load_config(args.config, args.overrides, args.seed)
     if not args.bind.startswith("tcp://"):
@@ -467,7 +471,7 @@ def _cmd_mediator(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.summary, ensure_ascii=False))
     else:
-        from negotiator.report import print_run_summary
+        from negotiator.cli.report import print_run_summary
 
         print_run_summary(result.summary)
     return 0
@@ -476,7 +480,7 @@ def _cmd_mediator(args: argparse.Namespace) -> int:
 def _cmd_agent(args: argparse.Namespace) -> int:
     from agents.process import run_agent
     from negotiator.config import load_config
-    from negotiator.security import client_from_dir
+    from negotiator.io.security import client_from_dir
 
     config = load_config(args.config)
     names = list(config.party_names) + ([config.superior_name] if config.superior_name else [])
@@ -503,7 +507,7 @@ def _cmd_agent(args: argparse.Namespace) -> int:
 
 
 def _cmd_keys(args: argparse.Namespace) -> int:
-    from negotiator.security import MEDIATOR_KEY, write_keys
+    from negotiator.io.security import MEDIATOR_KEY, write_keys
 
     names = list(dict.fromkeys([MEDIATOR_KEY, *args.names]))
     written = write_keys(args.dir, names)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from negotiator.analysis import analyze
 from negotiator.config import Config
-from negotiator.contract import build_setting
+from negotiator.model.analysis import analyze
+from negotiator.model.contract import build_setting
 
 
 def _pyplot() -> Any:

@@ -1,6 +1,6 @@
 """Helpers for people who test agents and mediators: deliberately faulty strategies.
 
-Name them in a config as ``negotiator.testing:Silent`` etc. They run in real agent processes, so a
+Name them in a config as ``agents.testing:Silent`` etc. They run in real agent processes, so a
 test exercises the mediator's handling of bad parties end to end.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from agents.base import AgentContext, NegotiationStrategy, TurnObservation
 from agents.negotiation import Linear
-from negotiator.actions import Action, RawAction
+from negotiator.model.actions import Action, RawAction
 
 
 class Silent(NegotiationStrategy):

@@ -5,7 +5,7 @@ phase 1 and each period of phase 2 is a SimPy timeout of one time unit, so simul
 depends on the wall clock; inside a turn the mediator waits for the acting party until a
 wall-clock deadline (``negotiation.turn_timeout``). An invalid action gets an error message and an
 ``invalid_action`` event, and the party may try again before the deadline; a party that stays
-silent or invalid forfeits its turn. Phase 2 lives in :mod:`negotiator.implementation`.
+silent or invalid forfeits its turn. Phase 2 lives in :mod:`negotiator.mediator.implementation`.
 """
 
 from __future__ import annotations
@@ -19,20 +19,22 @@ from typing import Any
 
 import simpy
 
-from negotiator.actions import Accept, EndNegotiation, Forfeit, Offer
-from negotiator.bus import Bus, Recorded
 from negotiator.config import Config
-from negotiator.contract import Setting
-from negotiator.domain import Domain, Outcome, Utility
 from negotiator.errors import DomainError, RunError
-from negotiator.eventlog import EventLog
-from negotiator.planning import (
+from negotiator.io.bus import Bus, Recorded
+from negotiator.io.eventlog import EventLog
+from negotiator.io.wire import Codec, Message, WireError
+from negotiator.mediator.planning import (
     Declarations,
     Plan,
     ask_superior,
     collect_declarations,
     planning_brief,
 )
+from negotiator.mediator.transparency import Transparency
+from negotiator.model.actions import Accept, EndNegotiation, Forfeit, Offer
+from negotiator.model.contract import Setting
+from negotiator.model.domain import Domain, Outcome, Utility
 from negotiator.protocols import (
     InvalidAction,
     ProtocolEvent,
@@ -41,8 +43,6 @@ from negotiator.protocols import (
 )
 from negotiator.protocols.saop import SaopAction
 from negotiator.protocols.single_text import SingleTextProtocol, SingleTextState
-from negotiator.transparency import Transparency
-from negotiator.wire import Codec, Message, WireError
 
 MEDIATOR = "mediator"
 #: Seconds between heartbeats on an otherwise quiet connection (both ways).
@@ -471,7 +471,7 @@ class Mediator:
             else:
                 yield from self._negotiation(env)
         if self.config.implementation is not None:
-            from negotiator.implementation import ImplementationPhase
+            from negotiator.mediator.implementation import ImplementationPhase
 
             self.implementation = ImplementationPhase(self, self.result.agreement)
             yield from self.implementation.process(env)

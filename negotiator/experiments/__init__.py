@@ -1,0 +1,3 @@
+"""Experiments over many runs: sweeps (spec, executors, results, statistics), screening, maps and
+tournaments.
+"""
