@@ -480,7 +480,7 @@ def test_replayed_sequence_numbers_are_rejected(tmp_path):
     first = codec.pack("heartbeat", {})
     sock.send(first)
     sock.send(first)  # the same message again
-    results = [mediator.receive(2.0) for _ in range(2)]
+    results = [mediator.channel.receive(2.0) for _ in range(2)]
     sock.close()
     log.close()
     bus.close()

@@ -121,17 +121,17 @@ def test_values_orjson_cannot_write_exactly_are_written_by_the_standard_library(
 
 
 def test_an_orjson_that_writes_numbers_its_own_way_is_not_used(monkeypatch):
-    from negotiator.io import eventlog
+    from negotiator import canonical
 
-    assert eventlog._orjson_agrees() and eventlog._FAST
-    real = eventlog.orjson.dumps
+    assert canonical._orjson_agrees() and canonical._FAST
+    real = canonical.orjson.dumps
 
     def unsigned_exponents(value, option=None):  # as orjson wrote them before 3.11.7
         return real(value, option=option).replace(b"e+", b"e")
 
-    monkeypatch.setattr(eventlog.orjson, "dumps", unsigned_exponents)
-    assert not eventlog._orjson_agrees()
-    monkeypatch.setattr(eventlog, "_FAST", False)
+    monkeypatch.setattr(canonical.orjson, "dumps", unsigned_exponents)
+    assert not canonical._orjson_agrees()
+    monkeypatch.setattr(canonical, "_FAST", False)
     assert canonical_json({"x": 1e16}) == b'{"x":1e+16}'
 
 

@@ -61,9 +61,9 @@ def test_a_pool_over_tcp_is_refused():
 
 
 def test_after_a_failed_run_the_pool_starts_afresh(tmp_path, monkeypatch):
-    from negotiator.mediator.coordinator import Mediator
+    from negotiator.mediator.negotiation import SingleText
 
-    real = Mediator._vote_round
+    real = SingleText.round
     calls = {"n": 0}
 
     def failing(self, *args):
@@ -72,7 +72,7 @@ def test_after_a_failed_run_the_pool_starts_afresh(tmp_path, monkeypatch):
             raise RuntimeError("the mediator failed")
         return real(self, *args)
 
-    monkeypatch.setattr(Mediator, "_vote_round", failing)
+    monkeypatch.setattr(SingleText, "round", failing)
     with Pool("ipc") as pool:
         with pytest.raises(RuntimeError, match="mediator failed"):
             pool.run(load(DEFAULT), RunOptions(out=tmp_path))

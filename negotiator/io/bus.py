@@ -13,7 +13,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import zmq
 
@@ -34,10 +34,21 @@ class Recorded:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
+class RefusalCount(Protocol):
+    """Counts connections the ZAP allow-list refused (unknown CURVE keys)."""
+
+    refused: int
+
+
 class Bus(Protocol):
     """What the mediator needs of its socket (a :class:`MediatorSocket`, or replay's stand-in)."""
 
     endpoint: str
+
+    @property
+    def authenticator(self) -> RefusalCount | None:
+        """Refusals by the allow-list, if there is one (CURVE)."""
+        ...
 
     def recv(self, timeout_s: float) -> tuple[bytes, bytes | Recorded, str | None] | None:
         """(routing identity, payload, authenticated party or None without CURVE); replay's
@@ -49,7 +60,14 @@ class Bus(Protocol):
     def close(self) -> None: ...
 
 
-TRANSPORTS: tuple[Transport, ...] = ("ipc", "tcp", "inproc")
+@runtime_checkable
+class Scripted(Protocol):
+    """Replay's optional hooks: a bus that answers from a log also says which parties the run
+    being replayed lost (``agent_lost``) and which rejoined (``agent_rejoined``) by now. The
+    mediator asks the bus instead of its own clock and connections when the bus has them."""
+
+    lost: set[str]
+    rejoining: set[str]
 
 
 class MediatorSocket:

@@ -7,15 +7,7 @@ and the same config and seed give the same final digest on every transport and m
 Lines are made and written when the mediator waits for messages (:meth:`EventLog.idle`), at
 least once per round, so a crash leaves a valid prefix of whole lines.
 
-The canonical JSON is the standard library's (sorted keys, ``(",", ":")`` separators, no ASCII
-escaping). orjson (3.11.7 or later, which writes ``1e+16`` as the standard library does) writes
-the same bytes more than ten times faster except for a few values — a float below 1e-4 in
-magnitude, NaN and infinities (it writes ``null``), an integer beyond 64 bits, a key that is not
-a string — so :func:`canonical_json` uses orjson and falls back to the standard library whenever
-its output could hold one of them (``tests/test_eventlog.py`` checks the two agree on arbitrary
-values). Values of other types than JSON's — subclasses, dataclasses, dates, which orjson would
-write its own way — go to the standard library too (which refuses most of them, as before), and
-at import a sample of values decides whether orjson may be used at all.
+The canonical JSON and the lines' own JSON are made by :mod:`negotiator.canonical`.
 """
 
 from __future__ import annotations
@@ -25,39 +17,21 @@ import errno
 import hashlib
 import json
 import os
-import re
 import time
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
 import msgpack
-import orjson
 import structlog
 
+from negotiator.canonical import CANONICAL, canonical_json, readable_json
 from negotiator.errors import OutputError
 from negotiator.interrupts import held
 
 #: Fields left out of the digest: wall clock, machine, process ids, paths, the digest itself.
 VOLATILE_FIELDS = frozenset({"ts", "pid", "host", "runtime", "wall_ms", "digest"})
 GENESIS = "0" * 64
-
-
-#: Encoders built once (``json.dumps`` with options builds a new encoder on every call).
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-_READABLE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-#: Types orjson would write but the standard library writes otherwise or refuses: given back
-#: (``TypeError``), so that the standard library decides.
-_PASS = (
-    orjson.OPT_PASSTHROUGH_DATACLASS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_SUBCLASS
-)
-_SORTED = orjson.OPT_SORT_KEYS | _PASS
-#: A one-digit negative exponent, where orjson writes ``e-7`` for the standard library's ``e-07``.
-_SHORT_EXPONENT = re.compile(rb"e-\d(?!\d)")
 
 
 def canonical(event: dict[str, Any]) -> bytes:
@@ -67,63 +41,9 @@ def canonical(event: dict[str, Any]) -> bytes:
     return canonical_json({k: v for k, v in event.items() if k not in VOLATILE_FIELDS})
 
 
-def canonical_json(value: Any) -> bytes:
-    """``value`` as canonical JSON — ``json.dumps(value, sort_keys=True, separators=(",", ":"),
-    ensure_ascii=False)`` encoded in UTF-8 — by orjson where it writes the same bytes."""
-    if not _FAST:
-        return _CANONICAL.encode(value).encode()
-    try:
-        out = orjson.dumps(value, option=_SORTED)
-    except TypeError:  # an integer beyond 64 bits, a key that is not a string, another type
-        return _CANONICAL.encode(value).encode()
-    # where the two may differ: ``null`` (also NaN and the infinities), a decimal below 1e-4
-    # (``0.00001`` for ``1e-05``), a one-digit negative exponent; in a string, this only costs
-    # the slower encoder
-    if (
-        b"null" in out
-        or b"0.0000" in out
-        or (b"e-" in out and _SHORT_EXPONENT.search(out) is not None)
-    ):
-        return _CANONICAL.encode(value).encode()
-    return out
-
-
 def chain(previous: str, event: dict[str, Any]) -> str:
     """The digest of ``event`` following the line whose digest is ``previous``."""
     return hashlib.sha256(previous.encode() + canonical(event)).hexdigest()
-
-
-def _readable(event: Any, **_: Any) -> bytes:
-    """structlog's JSONRenderer serializer: one line, fields in the order given. orjson unless
-    the line could hold NaN or an infinity (orjson writes ``null``: the line would no longer
-    verify) or a value orjson cannot write."""
-    if not _FAST:
-        return _READABLE.encode(event).encode()
-    try:
-        out = orjson.dumps(event, option=_PASS)
-    except TypeError:
-        return _READABLE.encode(event).encode()
-    if b"null" in out:
-        return _READABLE.encode(event).encode()
-    return out
-
-
-def _orjson_agrees() -> bool:
-    """Does this orjson write a sample of awkward values as the standard library does, through
-    :func:`canonical_json`'s checks? (Older releases wrote ``1e16`` for ``1e+16``.)"""
-    sample: list[Any] = [
-        1e16, 1.5e22, -1e300, 1e-4, 1.5e-7, 1e-5, 5e-324, -0.0, 0.1, 2.5, 100.0,
-        2**63 - 1, -(2**63), 2**64 - 1, True, None, "\x00\x1f\u2028é😀",
-        {"b": 1, "a": [1.0, "e-5"]},
-    ]  # fmt: skip
-    try:
-        return all(canonical_json(v) == _CANONICAL.encode(v).encode() for v in sample)
-    except Exception:  # any surprise means: do not use it
-        return False
-
-
-_FAST = True  # on while the sample goes through canonical_json, which reads it
-_FAST = _orjson_agrees()
 
 
 class DigestChain:
@@ -178,7 +98,7 @@ class EventLog:
         bytes, which orjson allocates with kilobytes to spare.)"""
         self._due = False
         self._chain = DigestChain()
-        self._render = structlog.processors.JSONRenderer(serializer=_readable)
+        self._render = structlog.processors.JSONRenderer(serializer=readable_json)
         self._packer = msgpack.Packer(use_bin_type=True)
         self._second = -1
         self._stamp = ""
@@ -211,7 +131,7 @@ class EventLog:
         except (TypeError, ValueError, OverflowError):
             # not plain data: the standard library decides whether (and how) it can be written
             # (it refuses an enum, a dataclass, a date: TypeError, as it always has)
-            _CANONICAL.encode(fields)
+            CANONICAL.encode(fields)
             with held():
                 self._make_lines()
                 self._line(event, fields, stamp)

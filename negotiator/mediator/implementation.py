@@ -9,6 +9,11 @@ between periods (fixed periods or a seeded Poisson process). Before each period 
 contract is reopened when it has stopped being self-enforcing for some government (or, with the
 ``threshold`` trigger, after a shock moved some R_g by more than ``renegotiation_threshold``);
 the renegotiation itself is described in :mod:`negotiator.model.renegotiation`.
+
+Longer than 400 lines: one class, because periods, shocks and renegotiation all read and change the
+same terms, games, contract and budget; its sections follow those three. The rules of a move are in
+:mod:`negotiator.mediator.rules`, what a government is told in
+:mod:`negotiator.mediator.transparency`, the games and their theory in :mod:`negotiator.model`.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ import math
 import time
 from collections.abc import Generator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
 from negotiator.config import Config, ShockSpec
+from negotiator.mediator import rules
+from negotiator.mediator.channel import Channel, Host
+from negotiator.mediator.planning import Plan
 from negotiator.mediator.transparency import Transparency
 from negotiator.model.contract import Setting, cash_flows
 from negotiator.model.domain import Outcome
@@ -36,27 +44,30 @@ from negotiator.model.renegotiation import (
 )
 from negotiator.model.stagegame import NO_CONTRACT, StageGame
 from negotiator.model.theory import delta_star, sustainable
+from negotiator.protocols import InvalidAction
 from negotiator.protocols.compliance import ComplianceGame, ComplianceState, PeriodResult
 from negotiator.seeding import rng_for
-
-if TYPE_CHECKING:
-    from negotiator.mediator.coordinator import Mediator
 
 
 class ImplementationPhase:
     """The state and I/O of phase 2 for one run."""
 
-    def __init__(self, mediator: Mediator, contract: Outcome | None) -> None:
-        config = mediator.config
+    def __init__(
+        self, host: Host, channel: Channel, contract: Outcome | None, plan: Plan | None
+    ) -> None:
+        config = host.config
         assert config.implementation is not None
-        self.m = mediator
+        self.host = host
+        self.channel = channel
+        self.log = channel.log
+        self.plan = plan
         self.config = config
         self.impl = config.implementation
-        self.parties = mediator.parties
+        self.parties = host.parties
         self.contract = contract
         self.contract_at_start = contract
         self.surplus_factor = 1.0
-        self.setting: Setting | None = mediator.setting
+        self.setting: Setting | None = host.setting
         self.lam = {p: config.parties[p].promotion for p in self.parties}
         self.strategies = {p: config.parties[p].compliance for p in self.parties}
         self.terms: Terms = self._with_superior(contract_terms(config, self.setting, contract))
@@ -103,7 +114,7 @@ class ImplementationPhase:
 
     def _with_superior(self, terms: Terms) -> Terms:
         """The superior's committed subsidy and budget (plan_and_subsidy) replace the config's."""
-        plan = self.m.plan
+        plan = self.plan
         if plan is None or not terms.in_force or plan.guidance != "plan_and_subsidy":
             return terms
         return replace(terms, subsidy=plan.subsidy, budget=plan.budget)
@@ -118,11 +129,11 @@ class ImplementationPhase:
             env.process(self._shock(env, index, spec, t0))
         for period in range(1, self.impl.periods + 1):
             yield env.timeout(1)
-            self.m.checkpoint(2, period, env.now)
+            self.host.checkpoint(2, period, env.now)
             if self._reopen(period, env.now):
                 self._renegotiate(period, env.now)
             self._period(period, env.now)
-        self.m.log.emit(
+        self.log.emit(
             "implementation_end",
             periods=self.impl.periods,
             state=self.state.digest(),
@@ -146,7 +157,7 @@ class ImplementationPhase:
                 "sustainable": dict(self.sustainable),
             }
         )
-        self.m.log.emit(
+        self.log.emit(
             event,
             contract_in_force=self.terms.in_force,
             terms={
@@ -166,7 +177,7 @@ class ImplementationPhase:
         )
         for p in self.parties:
             self.tell_terms(p, fresh_start)
-        self.m.log.flush()
+        self.log.flush()
 
     def tell_terms(self, party: str, fresh_start: bool = False) -> None:
         """Send ``party`` its stage game and the terms in force (also to a rejoined agent).
@@ -174,7 +185,7 @@ class ImplementationPhase:
         body = {"kind": "stage_game", **self._game_spec(party), "periods": self.impl.periods}
         if fresh_start:
             body["fresh_start"] = True
-        self.m.send(party, "event", body)
+        self.channel.send(party, "event", body)
 
     def _game_spec(self, party: str) -> dict[str, Any]:
         return {"game": self.stage_game(party).to_spec()}
@@ -213,8 +224,8 @@ class ImplementationPhase:
         )
         self.results.append(result)
         for event in events:
-            self.m.log.emit(event.kind, t=now, **event.data)
-        self.m.log.emit(
+            self.log.emit(event.kind, t=now, **event.data)
+        self.log.emit(
             "period_end",
             period=period,
             t=now,
@@ -227,53 +238,39 @@ class ImplementationPhase:
             self.state.budget_left if terms.subsidy > 0 else None,
         )
         for p in self.parties:
-            self.m.send(p, "event", self.transparency.period_report(p, result, *money), period)
-        self.m.log.flush_later()
+            self.channel.send(
+                p, "event", self.transparency.period_report(p, result, *money), period
+            )
+        self.log.flush_later()
 
     def _collect(self, period: int, now: float) -> tuple[dict[str, str], frozenset[str]]:
         """Ask every government for its move; wait for all (or the deadline). Returns the
         moves and who chose theirs (a forfeit counts as D and does not tremble)."""
-        present = [p for p in self.parties if p not in self.m.absent]
-        self.m.log.emit("request", kind="compliance", period=period, parties=present, t=now)
-        self.m.send_all(present, "request", {"kind": "compliance", "period": period}, period)
+        present = [p for p in self.parties if p not in self.channel.absent]
+        self.log.emit("request", kind="compliance", period=period, parties=present, t=now)
+        self.channel.send_all(present, "request", {"kind": "compliance", "period": period}, period)
         moves: dict[str, str] = {}
-        for sender, msg in self.m.actions(
+        for sender, msg in self.channel.actions(
             self.impl.decision_timeout, lambda: len(moves) < len(present)
         ):
-            body = msg.body
-            if body.get("period") != period or sender in moves or sender in self.m.absent:
-                self.m.reject(
-                    sender,
-                    "stale",
-                    f"no move expected now (period {period})",
-                    period,
-                    period,
-                    body=body,
-                    sent_round=msg.round,
+            taken = sender in moves or sender in self.channel.absent
+            try:
+                moves[sender] = rules.move(msg.body, sender, period, taken)
+            except InvalidAction as exc:
+                code = "stale" if isinstance(exc, rules.Stale) else "invalid_action"
+                self.channel.reject(
+                    sender, code, str(exc), period, period, body=msg.body, sent_round=msg.round
                 )
                 continue
-            move = body.get("move")
-            if move not in ("C", "D"):
-                self.m.reject(
-                    sender,
-                    "invalid_action",
-                    f"a move is 'C' or 'D', not {move!r}",
-                    period,
-                    period,
-                    body=body,
-                    sent_round=msg.round,
-                )
-                continue
-            moves[sender] = move
-            self.m.accepted(sender)
+            self.channel.accepted(sender)
         chosen = frozenset(moves)
         for p in self.parties:
             if p not in moves:  # silent or gone: treated as not complying
                 self.forfeits[p] += 1
-                reason = "absent" if p in self.m.absent else "silent"
-                self.m.log.emit("forfeit", party=p, period=period, reason=reason, t=now)
-                if reason == "silent" and self.m.is_lost(p):
-                    self.m.mark_absent(p, now)
+                reason = rules.forfeit_reason(p, self.channel.absent)
+                self.log.emit("forfeit", party=p, period=period, reason=reason, t=now)
+                if reason == "silent" and self.channel.is_lost(p):
+                    self.channel.mark_absent(p, now)
                 moves[p] = "D"
         return {p: moves[p] for p in self.parties}, chosen
 
@@ -314,12 +311,12 @@ class ImplementationPhase:
                 "R_after": after,
                 "max_change": change,
             }
-            self.m.log.emit("shock", **event)
+            self.log.emit("shock", **event)
             threshold = self.impl.renegotiation_trigger == "threshold"
             reopenable = self.terms.renegotiable and self.impl.payoffs is None
             if threshold and reopenable and change > self.impl.renegotiation_threshold:
                 self.renegotiate_next = True
-                self.m.log.emit(
+                self.log.emit(
                     "renegotiation_triggered",
                     period=period,
                     trigger="threshold",
@@ -335,8 +332,8 @@ class ImplementationPhase:
             if spec.compliance is not None:
                 self.strategies[target] = spec.compliance
             event |= {"promotion": self.lam[target], "compliance": self.strategies[target]}
-            self.m.log.emit("shock", **event)
-            self.m.send(
+            self.log.emit("shock", **event)
+            self.channel.send(
                 target,
                 "event",
                 {
@@ -355,7 +352,7 @@ class ImplementationPhase:
             mitigation = self.impl.incident_mitigation[self.terms.env_level]
         cost = spec.damage * (1.0 - mitigation)
         self.pending_incidents[target] = self.pending_incidents.get(target, 0.0) + cost
-        self.m.log.emit("shock", **event, damage=spec.damage, mitigation=mitigation, cost=cost)
+        self.log.emit("shock", **event, damage=spec.damage, mitigation=mitigation, cost=cost)
 
     def _games_now(self) -> dict[str, Dilemma]:
         return stage_games(
@@ -393,7 +390,7 @@ class ImplementationPhase:
             return False
         seen = self.views()
         breakdown = self._breakdown()
-        self.m.log.emit(
+        self.log.emit(
             "renegotiation_triggered",
             period=period,
             trigger="self_enforcing",
@@ -439,7 +436,7 @@ class ImplementationPhase:
         status_quo = reopened.join(self.contract, self.transfers)
         proposal = propose(reopened, self.contract, self._judge, delta, self.transfers)
         domain = reopened.domain
-        self.m.log.emit(
+        self.log.emit(
             "renegotiation_start",
             period=period,
             breakdown=breakdown,
@@ -456,7 +453,7 @@ class ImplementationPhase:
             def check(outcome: Outcome) -> bool:
                 return admissible(reopened, outcome, self._judge, delta) is not None
 
-            new = self.m.renegotiate(
+            new = self.host.renegotiate(
                 domain,
                 reopened.utilities,
                 proposal,
@@ -487,7 +484,7 @@ class ImplementationPhase:
             "transfers": dict(self.transfers),
         }
         self.renegotiations.append(record)
-        self.m.log.emit("renegotiation", **record, t=now)
+        self.log.emit("renegotiation", **record, t=now)
         self._judged = {}
         self._announce_terms(now, "terms", fresh_start=changed and impl.fresh_start)
         self.acknowledged = self._troubled()

@@ -16,16 +16,14 @@ brief is computed from the true utilities.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from negotiator.config import Config, config_from_dict
 from negotiator.errors import DomainError
+from negotiator.mediator.channel import Channel, Host
 from negotiator.model.analysis import analyze
 from negotiator.model.contract import build_setting
 from negotiator.model.domain import Outcome
-
-if TYPE_CHECKING:
-    from negotiator.mediator.coordinator import Mediator
 
 
 @dataclass
@@ -50,29 +48,31 @@ class Declarations:
     misreports: list[str] = field(default_factory=list)
 
 
-def collect_declarations(m: Mediator, now: float) -> Declarations:
+def collect_declarations(host: Host, channel: Channel, now: float) -> Declarations:
     """Ask every government for its data and handle the answers per transparency."""
-    config = m.config
+    config = host.config
+    parties = host.parties
     assert config.scenario is not None
     truth = config.scenario.resources
     level = config.mediator.transparency
     out = Declarations()
-    m.log.emit("request", kind="declare", parties=list(m.parties), t=now)
-    for p in m.parties:
-        m.send(p, "request", {"kind": "declare", "fields": ["resources"], "truth": truth[p]})
-    answers = m.collect(
+    log = channel.log
+    log.emit("request", kind="declare", parties=list(parties), t=now)
+    for p in parties:
+        channel.send(p, "request", {"kind": "declare", "fields": ["resources"], "truth": truth[p]})
+    answers = channel.collect(
         "declaration",
-        set(m.parties),
-        m.config.negotiation.turn_timeout,
+        set(parties),
+        config.negotiation.turn_timeout,
         _valid_declaration(set(config.scenario.elasticities)),
     )
-    for p in m.parties:  # in name order for the log
+    for p in parties:  # in name order for the log
         claimed = answers.get(p)
         if claimed is None:
-            m.log.emit("forfeit", party=p, stage="declaration", reason="silent", t=now)
+            log.emit("forfeit", party=p, stage="declaration", reason="silent", t=now)
             claimed = dict(truth[p])
         out.claimed[p] = claimed
-        m.log.emit("declaration", party=p, resources=claimed, t=now)
+        log.emit("declaration", party=p, resources=claimed, t=now)
         off = any(
             abs(claimed[r] - truth[p][r]) > config.mediator.audit_tolerance * max(truth[p][r], 1e-9)
             for r in truth[p]
@@ -81,20 +81,16 @@ def collect_declarations(m: Mediator, now: float) -> Declarations:
             out.used[p] = dict(truth[p])
             if off:
                 out.misreports.append(p)
-                m.log.emit(
+                log.emit(
                     "misreport_detected", party=p, claimed=claimed, verified=dict(truth[p]), t=now
                 )
         else:
             out.used[p] = claimed
-    if level != "private":
-        published = out.used if level == "audited" else out.claimed
-        for p in m.parties:
-            m.send(
-                p,
-                "event",
-                {"kind": "declarations", "verified": level == "audited", "resources": published},
-            )
-    m.log.flush()
+    published = host.transparency.declarations(out.claimed, out.used)
+    if published is not None:
+        for p in parties:
+            channel.send(p, "event", published)
+    log.flush()
     return out
 
 
@@ -129,13 +125,17 @@ def planning_brief(config: Config, declared: dict[str, dict[str, float]] | None)
     }
 
 
-def ask_superior(m: Mediator, brief: dict[str, Any], based_on: str, now: float) -> Plan:
+def ask_superior(
+    host: Host, channel: Channel, brief: dict[str, Any], based_on: str, now: float
+) -> Plan:
     """Send the brief to the superior agent and take its decision (no answer: no plan)."""
-    assert m.superior is not None and m.config.superior is not None
-    plan = Plan(superior=m.superior, guidance=m.config.superior.guidance, based_on=based_on)
-    m.log.emit("request", kind="plan", party=m.superior, t=now)
-    m.send(m.superior, "request", {"kind": "plan", "brief": brief})
-    domain = m.setting.domain if m.setting is not None else None
+    config = host.config
+    superior = config.superior_name
+    assert superior is not None and config.superior is not None
+    plan = Plan(superior=superior, guidance=config.superior.guidance, based_on=based_on)
+    channel.log.emit("request", kind="plan", party=superior, t=now)
+    channel.send(superior, "request", {"kind": "plan", "brief": brief})
+    domain = host.setting.domain if host.setting is not None else None
 
     def check(sender: str, body: dict[str, Any]) -> dict[str, Any]:
         text = body.get("text")
@@ -147,16 +147,16 @@ def ask_superior(m: Mediator, brief: dict[str, Any], based_on: str, now: float) 
                 raise DomainError(f"{key}: a number ≥ 0")
         return body
 
-    answers = m.collect("plan", {m.superior}, m.config.negotiation.turn_timeout, check)
-    body = answers.get(m.superior)
+    answers = channel.collect("plan", {superior}, config.negotiation.turn_timeout, check)
+    body = answers.get(superior)
     if body is not None:
-        spec = m.config.superior
+        spec = config.superior
         plan.text = domain.encode(body["text"]) if body.get("text") and domain else None
         # the superior cannot commit more than its configured means
         plan.cofunding = min(float(body.get("cofunding", 0.0)), spec.cofunding)
         plan.subsidy = min(float(body.get("subsidy", 0.0)), spec.subsidy)
         plan.budget = min(float(body.get("budget", 0.0)), spec.budget)
-    m.log.emit(
+    channel.log.emit(
         "plan",
         superior=plan.superior,
         guidance=plan.guidance,
@@ -167,5 +167,5 @@ def ask_superior(m: Mediator, brief: dict[str, Any], based_on: str, now: float) 
         based_on=based_on,
         t=now,
     )
-    m.log.flush()
+    channel.log.flush()
     return plan

@@ -1,4 +1,5 @@
-"""The one place that decides what each party receives (docs/model.md §8).
+"""What each party receives: welcome, turn requests, protocol events, period reports
+(docs/model.md §8).
 
 | level | phase 2 report to each government |
 | --- | --- |
@@ -17,10 +18,55 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
+from negotiator.config import Config
+from negotiator.model.domain import Domain, Utility
 from negotiator.protocols.base import ProtocolEvent
 from negotiator.protocols.compliance import PeriodResult
+from negotiator.protocols.saop import SaopState
 
 Level = Literal["private", "public", "audited"]
+
+
+def welcome(config: Config, party: str, negotiation: dict[str, Any] | None) -> dict[str, Any]:
+    """The ``welcome`` body ``party`` receives when it joins or rejoins: its own role, the
+    public order of the governments, the seed and its own strategies; a government also gets
+    its private ``negotiation`` context (:func:`negotiation_context`), if there is phase 1."""
+    if party == config.superior_name:
+        assert config.superior is not None
+        return {
+            "party": party,
+            "role": "superior",
+            "order": list(config.party_names),
+            "seed": config.run.seed,
+            "superior": config.superior.model_dump(mode="json"),
+        }
+    spec = config.parties[party]
+    return {
+        "party": party,
+        "role": "government",
+        "order": list(config.party_names),
+        "seed": config.run.seed,
+        "negotiation": negotiation,
+        "compliance": {"name": spec.compliance, "params": dict(spec.compliance_params)},
+        "declaration": {"mode": spec.declaration, "exaggeration": spec.exaggeration},
+    }
+
+
+def negotiation_context(
+    config: Config, party: str, domain: Domain, utility: Utility, session: int
+) -> dict[str, Any]:
+    """A government's private negotiation context: its own utility and the public rules only
+    (every government's discount factor is public)."""
+    spec = config.parties[party]
+    return {
+        "domain": domain.to_spec(),
+        "utility": utility.to_spec(),
+        "protocol": config.negotiation.protocol,
+        "deadline": config.negotiation.deadline,
+        "discounts": {p: config.parties[p].discount for p in config.party_names},
+        "strategy": {"name": spec.strategy, "params": dict(spec.params)},
+        "session": session,
+    }
 
 
 class Transparency:
@@ -37,6 +83,40 @@ class Transparency:
     def publishes_offers(self) -> bool:
         """Phase 1: every offer and vote, with its author, goes to every government."""
         return self.level in ("public", "audited")
+
+    def declarations(
+        self, claimed: dict[str, dict[str, float]], verified: dict[str, dict[str, float]]
+    ) -> dict[str, Any] | None:
+        """The ``declarations`` event every government receives before phase 1: the verified
+        figures under ``audited``, the claims as made under ``public``, nothing under
+        ``private``."""
+        if self.level == "private":
+            return None
+        published = verified if self.level == "audited" else claimed
+        return {
+            "kind": "declarations",
+            "verified": self.level == "audited",
+            "resources": published,
+        }
+
+    def turn_request(
+        self, domain: Domain, state: SaopState, party: str, deadline: int, session: int
+    ) -> dict[str, Any]:
+        """The SAOP ``request`` asking ``party`` to act: the standing offer, and who proposed it
+        where offers are published (else only whether it is ``party``'s own)."""
+        request: dict[str, Any] = {
+            "kind": "saop_turn",
+            "session": session,
+            "round": state.round,
+            "turn": state.turn,
+            "deadline": deadline,
+            "standing": domain.decode(state.standing) if state.standing is not None else None,
+        }
+        if self.publishes_offers:
+            request["proposer"] = state.proposer
+        else:  # not who proposed it, only whether it is the recipient's own offer
+            request["own_offer"] = state.standing is not None and state.proposer == party
+        return request
 
     def protocol_event(
         self, event: ProtocolEvent, parties: tuple[str, ...]

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from negotiator.io.eventlog import canonical_json
+from negotiator.canonical import canonical_json
 
 
 class InvalidAction(ValueError):

@@ -821,7 +821,7 @@ def reexecute_mediator(
         from negotiator.mediator.coordinator import Mediator
 
         welcomer = Mediator(point.config, prepare(point.config).setting, bus, EventLog.null())
-        bus.welcomes = {p: welcomer._welcome(p) for p in participants}
+        bus.welcomes = {p: welcomer.welcome(p) for p in participants}
         bus.check_from = next(
             (e["line"] for e in events if e["event"] == "branch_applied"), len(events) + 1
         )
@@ -1077,7 +1077,7 @@ def branch(
     log = EventLog(run_dir / "events.jsonl")
     # the agents start from the child config (e.g. another strategy), fed the parent's history
     welcomer = Mediator(child, prepare(child).setting, bus, log)
-    bus.welcomes = {p: welcomer._welcome(p) for p in participants}
+    bus.welcomes = {p: welcomer.welcome(p) for p in participants}
     log.emit(
         "branched_from",
         parent=events[0].get("runtime", {}).get("run_id"),

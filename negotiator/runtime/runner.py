@@ -247,9 +247,9 @@ def execute(
             config, setting, bus, log, join_timeout=join_timeout, run_id=run_id, clock=clock
         )
         mediator.branch = branch
-        mediator.on_waiting = on_waiting
+        mediator.channel.on_waiting = on_waiting
         with launch(mediator.participants) as launched:
-            mediator.watchdog = getattr(launched, "dead", None)
+            mediator.channel.watchdog = getattr(launched, "dead", None)
             result = mediator.run()
         metrics: dict[str, Any] = {}
         if config.negotiates:
