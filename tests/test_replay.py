@@ -73,6 +73,18 @@ def test_the_crash_log_records_the_error_and_the_loss(logs):
     assert kinds.index("agent_error") < kinds.index("agent_lost")
 
 
+def test_an_error_report_from_a_party_that_takes_no_part_fails_in_one_line(logs, tmp_path):
+    events = [json.loads(x) for x in (logs["crash"].run_dir / "events.jsonl").open()]
+    error = next(e for e in events if e["event"] == "agent_error")
+    error["party"] = "nobody"
+    report = verify(rechained(events, tmp_path / "forged"))
+    assert not report.ok and report.line == error["line"]
+    assert report.message == (
+        f"line {error['line']} (agent_error): its fields do not fit: an error report from "
+        "'nobody', who takes no part"
+    )
+
+
 def test_the_renegotiation_log_has_a_renegotiation(logs):
     impl = logs["renegotiation"].summary["implementation"]
     assert impl["renegotiations"] == 1 and impl["renegotiation_log"][0]["changed"]
