@@ -1,12 +1,19 @@
 """The timeline of a run (``replay`` without ``--verify``): who did what, when, who saw it, and
-what it was worth to each party, from the log alone."""
+what it was worth to each party, from the log alone.
+
+Who saw an event is decided where the mediator's sends are
+(:func:`negotiator.mediator.transparency.visible_to`), under the transparency level in force (a
+branch may change it).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from negotiator.mediator.transparency import Level, visible_to
 from negotiator.model.contract import build_setting
-from negotiator.replay.logfile import config_of
+from negotiator.replay.logfile import config_of, participants
+from negotiator.replay.reexecution import branch_of
 
 
 def timeline(events: list[dict[str, Any]], until: int | None = None) -> list[dict[str, Any]]:
@@ -15,6 +22,8 @@ def timeline(events: list[dict[str, Any]], until: int | None = None) -> list[dic
     config = config_of(events)
     setting = build_setting(config) if (config.scenario or config.domain) else None
     level = config.mediator.transparency
+    everyone = participants(config)
+    point = branch_of(events)
 
     def worth(outcome: Any) -> dict[str, float] | None:
         if setting is None or outcome is None:
@@ -22,18 +31,9 @@ def timeline(events: list[dict[str, Any]], until: int | None = None) -> list[dic
         o = setting.domain.encode(outcome)
         return {p: round(u.normalize(u(o)), 4) for p, u in setting.utilities.items()}
 
-    def seen_by(party: str | None, kind: str) -> str:
-        if kind in ("invalid_action", "forfeit", "declaration"):
-            return f"mediator, {party}" if party else "mediator"
-        if kind in ("misreport_detected", "plan"):
-            return "mediator" if level == "private" else "everyone"
-        if level != "private":
-            return "everyone"
-        if kind in ("offer", "accept"):
-            return "the next party to act only"
-        if kind in ("votes", "period"):
-            return "each government its own part"
-        return "mediator" if party is None else party
+    def seen_by(event: dict[str, Any], level: Level) -> str:
+        seen = visible_to(event, config.party_names, level)
+        return ", ".join(["mediator", *(p for p in everyone if p in seen)])
 
     rows: list[dict[str, Any]] = []
     phase = 1
@@ -41,6 +41,8 @@ def timeline(events: list[dict[str, Any]], until: int | None = None) -> list[dic
         kind = event["event"]
         if kind == "implementation_start":
             phase = 2
+        if kind == "branch_applied" and point is not None:  # what the mediator sends changes
+            level = point.config.mediator.transparency
         step = event.get("period") if phase == 2 else event.get("round")
         if until is not None and isinstance(step, int) and step > until:
             break
@@ -111,7 +113,7 @@ def timeline(events: list[dict[str, Any]], until: int | None = None) -> list[dic
             "phase": phase,
             "step": step,
             **row,
-            "visible_to": seen_by(party, kind),
+            "visible_to": seen_by(event, level),
             "line": event["line"],
         }
         rows.append({k: v for k, v in row.items() if v is not None})
