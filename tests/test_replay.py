@@ -73,6 +73,18 @@ def test_the_crash_log_records_the_error_and_the_loss(logs):
     assert kinds.index("agent_error") < kinds.index("agent_lost")
 
 
+def test_an_error_report_from_a_party_that_takes_no_part_fails_in_one_line(logs, tmp_path):
+    events = [json.loads(x) for x in (logs["crash"].run_dir / "events.jsonl").open()]
+    error = next(e for e in events if e["event"] == "agent_error")
+    error["party"] = "nobody"
+    report = verify(rechained(events, tmp_path / "forged"))
+    assert not report.ok and report.line == error["line"]
+    assert report.message == (
+        f"line {error['line']} (agent_error): its fields do not fit: an error report from "
+        "'nobody', who takes no part"
+    )
+
+
 def test_the_renegotiation_log_has_a_renegotiation(logs):
     impl = logs["renegotiation"].summary["implementation"]
     assert impl["renegotiations"] == 1 and impl["renegotiation_log"][0]["changed"]
@@ -416,3 +428,96 @@ def test_plots_are_written_next_to_the_log(logs):
     assert cli("replay", str(rub.run_dir), "--plot").returncode == 0
     assert (rub.run_dir / "negotiation_dance.png").exists()
     assert not (rub.run_dir / "compliance_heatmap.png").exists()  # no phase 2
+
+
+GOVERNMENTS = ("yongkang", "wuyi", "jinyun")
+SHORT = ("implementation.periods=3", "implementation.shocks=[]")
+
+
+@pytest.mark.parametrize("level", ["public", "audited", "private"])
+def test_timeline_says_who_saw_each_declaration(tmp_path, level):
+    """Declarations are published to every government under ``public`` and ``audited``; under
+    ``private`` only their author (and the mediator) saw them."""
+    from negotiator.io.eventlog import read_events
+
+    config = load(DEFAULT, *SHORT, f"mediator.transparency='{level}'")
+    assert config.superior is not None  # so that the governments declare
+    result = run(config, RunOptions(out=tmp_path, transport="inproc"))
+    rows = timeline(read_events(result.run_dir / "events.jsonl"))
+    declared = [r for r in rows if r["action"] == "declaration"]
+    assert {r["party"] for r in declared} == set(GOVERNMENTS)
+    for row in declared:
+        seen = set(row["visible_to"].split(", "))
+        if level == "private":
+            assert seen == {"mediator", row["party"]}
+        else:
+            assert seen == {"mediator", *GOVERNMENTS}
+
+
+def _reports(event: dict, message: dict) -> bool:
+    """Does ``message`` (as an agent recorded it) report the logged ``event``?"""
+    body, kind = message["body"], event["event"]
+    if kind == "request":
+        if message["type"] != "request" or body.get("kind") != event.get("kind", "saop_turn"):
+            return False
+        keys = ("round", "turn") if "turn" in event else ("period",) if "period" in event else ()
+        return all(body.get(k) == event[k] for k in keys)
+    if message["type"] != "event":
+        welcome = message["type"] == "welcome" and kind == "agent_joined"
+        return welcome and body["party"] == event["party"]
+    if kind in ("offer", "accept"):
+        same = ("kind", "party", "round", "turn")
+        return all(body.get(k) == ({**event, "kind": kind}).get(k) for k in same)
+    if kind == "declaration":
+        return body.get("kind") == "declarations" and event["party"] in body["resources"]
+    if kind == "period":
+        return body.get("kind") == "period_report" and body["period"] == event["period"]
+    if kind in ("implementation_start", "terms"):
+        return body.get("kind") == "stage_game"
+    return body.get("kind") == kind  # negotiation_end
+
+
+@pytest.mark.parametrize("level", ["public", "private"])
+def test_visible_to_agrees_with_what_each_agent_received(tmp_path, monkeypatch, level):
+    """In a SAOP run every agent records each message it receives: a party saw a logged event
+    (:func:`visible_to`) exactly when it made it or was sent a message reporting it."""
+    from agents.process import RECORD_ENV
+    from negotiator.io.eventlog import read_events
+    from negotiator.mediator.transparency import visible_to
+
+    folder = tmp_path / "received"
+    monkeypatch.setenv(RECORD_ENV, str(folder))
+    overrides = [*SHORT, *SAOP_DEFAULT, "negotiation.deadline=6"]
+    config = load(DEFAULT, *overrides, f"mediator.transparency='{level}'")
+    result = run(config, RunOptions(out=tmp_path / "runs", transport="inproc"))
+    events = read_events(result.run_dir / "events.jsonl")
+    everyone = [*GOVERNMENTS, "zhejiang"]
+    received = {
+        p: [json.loads(x) for x in (folder / f"{p}.jsonl").read_text().splitlines()]
+        for p in everyone
+    }
+    kinds = {
+        "request",
+        "offer",
+        "accept",
+        "declaration",
+        "negotiation_end",
+        "period",
+        "agent_joined",
+    }
+    checked = set()
+    for event in events:
+        if event["event"] not in kinds:
+            continue
+        seen = visible_to(event, GOVERNMENTS, level)
+        author = event.get("party")
+        for party in everyone:
+            sent = any(_reports(event, m) for m in received[party])
+            was_seen = sent or party == author
+            assert (party in seen) == was_seen, (party, event)
+        checked.add(event["event"])
+    assert checked == kinds
+    for party in GOVERNMENTS:  # one stage game per announcement of the terms
+        terms = [e for e in events if e["event"] in ("implementation_start", "terms")]
+        games = [m for m in received[party] if m["body"].get("kind") == "stage_game"]
+        assert len(games) == len([e for e in terms if party in visible_to(e, GOVERNMENTS, level)])

@@ -16,6 +16,7 @@ receive another party's utility, reservation value or payoff.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from negotiator.config import Config
@@ -177,3 +178,83 @@ class Transparency:
             if budget_left is not None:
                 body["budget_left"] = budget_left
         return body
+
+
+#: Logged events whose ``party`` made them or is their subject: it knows of them whatever it is
+#: sent (an action, a declaration, a silence, an error, its own join or return).
+_AUTHORED = frozenset(
+    {
+        "offer",
+        "accept",
+        "end_negotiation",
+        "forfeit",
+        "invalid_action",
+        "stale_action",
+        "declaration",
+        "misreport_detected",
+        "agent_error",
+        "agent_joined",
+        "agent_rejoined",
+        "rejoin_failed",
+    }
+)
+
+#: Logged events every government is sent a message about at every level: the end of a
+#: negotiation, its report of each period (its own part; the detected defectors too where
+#: detections are published) and its stage game whenever the terms are (re)announced.
+_TO_EVERY_GOVERNMENT = frozenset({"negotiation_end", "period", "implementation_start", "terms"})
+
+
+def visible_to(event: Mapping[str, Any], parties: Sequence[str], level: Level) -> frozenset[str]:
+    """The parties that saw a logged ``event`` of a run with governments ``parties`` under
+    transparency ``level``: those the mediator sent a message reporting it, and its author.
+
+    This follows the sends of the mediator (:class:`Transparency`, ``mediator/planning.py``,
+    ``mediator/coordinator.py``, ``mediator/implementation.py``) event kind by event kind:
+
+    * a ``request`` reaches the party or parties it names (the superior for ``plan``);
+    * offers and acceptances (SAOP) and the votes on a single text reach every government
+      where offers are published (``public``, ``audited``); under ``private`` an offer reaches
+      the others only as the standing offer of their next turn (that ``request``, which does not
+      say whose offer it is) and each voter knows only its own vote;
+    * a ``declaration`` reaches every government where declarations are published (under
+      ``audited`` as verified: a misreport is corrected before it is sent), its author only
+      under ``private``; a ``misreport_detected`` is told to no one;
+    * ``negotiation_end``, each ``period`` (each government its own report), and
+      ``implementation_start`` and ``terms`` (each government its own stage game) reach every
+      government at every level; so does ``renegotiation_start`` when a proposal is put to a
+      vote (the reopened context);
+    * a ``rotation`` shock reaches the government rotated; a refused message answered with an
+      ``error`` (``rejected_message`` with a ``reply``) reaches its sender; a join or rejoin
+      (``agent_joined``, ``agent_rejoined``, ``rejoin_failed``) reaches the party welcomed;
+    * what the mediator only logs (the superior's ``plan`` as decided, a ratification's votes,
+      an agreement, a text, a renegotiation's result, the other shocks, ...) is seen by its
+      author alone, if it has one: what follows from it reaches the parties in another event
+      (an agreement in ``negotiation_end``, new terms in ``terms``).
+
+    The mediator itself sees every event; it is not a party and is not in the result."""
+    kind = event.get("event")
+    party = event.get("party")
+    author = frozenset({party}) if kind in _AUTHORED and isinstance(party, str) else frozenset()
+    published = Transparency(level).publishes_offers
+    if kind == "request":
+        return frozenset({party}) if isinstance(party, str) else frozenset(event["parties"])
+    if kind in ("offer", "accept") and event.get("turn", -1) >= 0 and published:
+        return frozenset(parties)
+    if kind == "votes":
+        return frozenset(parties) if published else frozenset(event["votes"])
+    if kind == "ratify_votes":
+        return frozenset(event["votes"])
+    if kind == "declaration" and published:
+        return frozenset(parties)
+    if kind == "plan":
+        return frozenset({event["superior"]})
+    if kind in _TO_EVERY_GOVERNMENT:
+        return frozenset(parties)
+    if kind == "renegotiation_start":
+        return frozenset(parties) if event.get("proposal") is not None else frozenset()
+    if kind == "shock" and event.get("kind") == "rotation":
+        return frozenset({event["government"]})
+    if kind == "rejected_message" and isinstance(party, str) and "reply" in event:
+        return frozenset({party})
+    return author
