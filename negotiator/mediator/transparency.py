@@ -1,5 +1,6 @@
-"""What each party receives: welcome, turn requests, protocol events, period reports
-(docs/model.md §8).
+"""The one place that decides what each party sees (docs/model.md §8): the welcome and its
+negotiation context, SAOP turn requests, phase-1 protocol events, declarations, period reports,
+and, from a logged event alone, who saw it (:func:`visible_to`, used by ``replay --until``).
 
 | level | phase 2 report to each government |
 | --- | --- |
