@@ -1,5 +1,5 @@
-"""The typed message bodies (negotiator/io/messages.py): every class round-trips, malformed bodies
-are refused with a reason, and every body real runs send parses and is sent again byte for byte
+"""The typed message bodies (negotiator.io.messages): every class round-trips, malformed bodies are
+refused with a reason, and every body real runs send parses and is sent again byte for byte
 as it was."""
 
 from __future__ import annotations
