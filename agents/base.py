@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from negotiator.io.messages import VoteAction
 from negotiator.model.actions import Accept, Action, EndNegotiation, Offer, RawAction
 from negotiator.model.domain import Domain, Outcome, Utility
 from negotiator.seeding import rng_for
@@ -104,10 +105,10 @@ class NegotiationStrategy:
         """Single text: accept the final text? Iff it beats my reservation value."""
         return self.ctx.utility(text) > self.ctx.utility.reservation
 
-    def vote_message(self, body: dict[str, Any], retry: bool) -> dict[str, Any]:
-        """The vote or ratification message as sent (fault injection overrides this; ``retry``
-        is true when the mediator rejected the previous one)."""
-        return body
+    def vote_message(self, vote: VoteAction, retry: bool) -> VoteAction:
+        """The vote or ratification as sent (fault injection overrides this; ``retry`` is true
+        when the mediator rejected the previous one)."""
+        return vote
 
     def observe_offer(self, party: str, outcome: Outcome) -> None:
         """Hook: another party's offer, seen because the transparency level publishes it."""

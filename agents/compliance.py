@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from agents.inference import PeriodReport
+from negotiator.io.messages import PeriodReport
 from negotiator.model.stagegame import Move, StageGame
 from negotiator.seeding import rng_for
 

@@ -20,63 +20,12 @@ The point estimate is the posterior mode (ties: the smallest count).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
 
+from negotiator.io.messages import PeriodReport
 from negotiator.model.stagegame import StageGame
 
 #: Two stage payoffs closer than this (relative) are the same when there is no noise.
 EXACT = 1e-7
-
-
-@dataclass(frozen=True)
-class PeriodReport:
-    """A ``period_report`` event as a government receives it."""
-
-    period: int
-    my_move: str
-    payoff: float
-    fines_paid: float = 0.0
-    fines_received: float = 0.0
-    subsidy: float = 0.0
-    incident_cost: float = 0.0
-    detected: tuple[str, ...] | None = None
-    """Published detected defectors (None under ``private``)."""
-    next_fine: float | None = None
-    """Its own fine for its next detected offence (graduated sanctions)."""
-    peer_fine: float | None = None
-    """Where detections are published: the others' mean fine for their next offence."""
-    budget_left: float | None = None
-    """Where detections are published: the superior's subsidy budget left."""
-
-    @classmethod
-    def from_body(cls, body: dict[str, Any]) -> PeriodReport:
-        detected = body.get("detected")
-
-        def number(key: str) -> float | None:
-            value = body.get(key)
-            return float(value) if value is not None else None
-
-        return cls(
-            period=int(body.get("period", 0)),
-            my_move="D" if body.get("my_move") == "D" else "C",
-            payoff=float(body.get("payoff", 0.0)),
-            fines_paid=float(body.get("fines_paid", 0.0)),
-            fines_received=float(body.get("fines_received", 0.0)),
-            subsidy=float(body.get("subsidy", 0.0)),
-            incident_cost=float(body.get("incident_cost", 0.0)),
-            detected=tuple(str(d) for d in detected) if detected is not None else None,
-            next_fine=number("next_fine"),
-            peer_fine=number("peer_fine"),
-            budget_left=number("budget_left"),
-        )
-
-    @property
-    def stage_plus_noise(self) -> float:
-        """The realised payoff without the transfers: stage payoff + market noise."""
-        return (
-            self.payoff + self.fines_paid - self.fines_received - self.subsidy + self.incident_cost
-        )
 
 
 def _binomial_pmf(k: int, j: int, p: float) -> float:

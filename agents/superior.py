@@ -15,7 +15,8 @@ analysis §7 lets the mediator send to an agent — and decides, as messages lik
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from negotiator.io.messages import PlanAction, PlanningBrief, SuperiorSpec
 
 
 @dataclass(frozen=True)
@@ -28,31 +29,19 @@ class Province:
     budget: float
 
     @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> Province:
-        return cls(
-            guidance=str(spec["guidance"]),
-            cofunding=float(spec["cofunding"]),
-            subsidy=float(spec["subsidy"]),
-            budget=float(spec["budget"]),
-        )
+    def from_spec(cls, spec: SuperiorSpec) -> Province:
+        return cls(spec.guidance, spec.cofunding, spec.subsidy, spec.budget)
 
-    def decide(self, brief: dict[str, Any]) -> dict[str, Any]:
-        """The ``plan`` action body answering a planning brief."""
+    def decide(self, brief: PlanningBrief) -> PlanAction:
+        """The ``plan`` action answering a planning brief."""
         if self.guidance == "none":
-            return {"kind": "plan", "text": None, "cofunding": 0.0, "subsidy": 0.0, "budget": 0.0}
+            return PlanAction(text=None, cofunding=0.0, subsidy=0.0, budget=0.0)
         if self.guidance == "cofunding":
-            return {
-                "kind": "plan",
-                "text": None,
-                "cofunding": self.cofunding,
-                "subsidy": 0.0,
-                "budget": 0.0,
-            }
+            return PlanAction(text=None, cofunding=self.cofunding, subsidy=0.0, budget=0.0)
         with_money = self.guidance == "plan_and_subsidy"
-        return {
-            "kind": "plan",
-            "text": brief.get("asymmetric_nash"),
-            "cofunding": self.cofunding,
-            "subsidy": self.subsidy if with_money else 0.0,
-            "budget": self.budget if with_money else 0.0,
-        }
+        return PlanAction(
+            text=brief.asymmetric_nash,
+            cofunding=self.cofunding,
+            subsidy=self.subsidy if with_money else 0.0,
+            budget=self.budget if with_money else 0.0,
+        )

@@ -6,10 +6,11 @@ test exercises the mediator's handling of bad parties end to end.
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
 
 from agents.base import AgentContext, NegotiationStrategy, TurnObservation
 from agents.negotiation import Linear
+from negotiator.io.messages import VoteAction
 from negotiator.model.actions import Action, RawAction
 
 
@@ -102,8 +103,8 @@ class StaleVoter(NegotiationStrategy):
     name = "stale_voter"
     protocols = ("single_text",)
 
-    def vote_message(self, body: dict[str, Any], retry: bool) -> dict[str, Any]:
-        return body if retry else {**body, "text_id": "0" * 16}
+    def vote_message(self, vote: VoteAction, retry: bool) -> VoteAction:
+        return vote if retry else dataclasses.replace(vote, text_id="0" * 16)
 
 
 class ImpostorVoter(NegotiationStrategy):
@@ -113,8 +114,8 @@ class ImpostorVoter(NegotiationStrategy):
     name = "impostor_voter"
     protocols = ("single_text",)
 
-    def vote_message(self, body: dict[str, Any], retry: bool) -> dict[str, Any]:
+    def vote_message(self, vote: VoteAction, retry: bool) -> VoteAction:
         if retry:
-            return body
+            return vote
         other = next(p for p in self.ctx.order if p != self.ctx.party)
-        return {**body, "voter": other}
+        return dataclasses.replace(vote, voter=other)

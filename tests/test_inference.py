@@ -13,7 +13,8 @@ import random
 
 import pytest
 
-from agents.inference import PeriodReport, mode, posterior
+from agents.inference import mode, posterior
+from negotiator.io.messages import PeriodReport, StrategySpec
 from negotiator.mediator.transparency import Transparency
 from negotiator.model.game import stage_games
 from negotiator.model.stagegame import Terms
@@ -59,7 +60,7 @@ def play_and_infer(noise: float, level: str, detection: float, seed: int = 3, pe
         for p in parties:
             g = view((p, *[q for q in parties if q != p]), games, terms, {p: 0.0}, 0)
             g = dataclasses.replace(g, noise=noise)
-            report = PeriodReport.from_body(transparency.period_report(p, result))
+            report = PeriodReport.from_wire(transparency.period_report(p, result))
             truth = sum(result.moves[q] == "D" for q in parties if q != p)
             pairs.append((truth, mode(posterior(g, report, p))))
     return pairs
@@ -134,28 +135,29 @@ def test_private_play_without_detection_equals_public_play_with_full_detection(
 
 
 def test_an_agent_takes_its_next_fine_and_published_figures_from_the_report():
-    from agents.process import Agent
+    from agents.conduct import Conduct
     from negotiator.model.stagegame import StageGame
 
-    agent = Agent("a")
-    agent.game = StageGame(3.0, 0.0, 5.0, 1.0, 3, 0.5, 10.0, 2.0, 0.0, budget=100.0, graduated=1.0)
-    body = {
-        "kind": "period_report",
-        "period": 1,
-        "my_move": "D",
-        "payoff": 0.0,
-        "fines_paid": 10.0,
-        "next_fine": 20.0,  # its second offence costs twice the first
-        "detected": ["a"],
-        "peer_fine": 15.0,
-        "budget_left": 96.0,  # two were paid 2, the one caught nothing
-    }
-    agent._on_event(body)
-    assert agent.game.penalty == 20.0 and agent.game.base_penalty == 15.0
-    assert agent.game.budget == 96.0
-    agent._on_event({**body, "period": 2, "next_fine": 30.0})
-    assert agent.game.penalty == 30.0
+    conduct = Conduct("a", 0, StrategySpec("tit_for_tat"))
+    conduct.game = StageGame(
+        3.0, 0.0, 5.0, 1.0, 3, 0.5, 10.0, 2.0, 0.0, budget=100.0, graduated=1.0
+    )
+    report = PeriodReport(
+        period=1,
+        my_move="D",
+        payoff=0.0,
+        fines_paid=10.0,
+        next_fine=20.0,  # its second offence costs twice the first
+        detected=("a",),
+        peer_fine=15.0,
+        budget_left=96.0,  # two were paid 2, the one caught nothing
+    )
+    conduct.observe(report)
+    assert conduct.game.penalty == 20.0 and conduct.game.base_penalty == 15.0
+    assert conduct.game.budget == 96.0
+    conduct.observe(dataclasses.replace(report, period=2, next_fine=30.0))
+    assert conduct.game.penalty == 30.0
     # under private nothing is published: the budget is projected as if all were paid
-    private = {k: v for k, v in body.items() if k not in ("detected", "peer_fine", "budget_left")}
-    agent._on_event({**private, "period": 3})
-    assert agent.game.budget == 96.0 - 3 * 2.0 and agent.game.base_penalty == 15.0
+    private = dataclasses.replace(report, period=3, detected=None, peer_fine=None, budget_left=None)
+    conduct.observe(private)
+    assert conduct.game.budget == 96.0 - 3 * 2.0 and conduct.game.base_penalty == 15.0
