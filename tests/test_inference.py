@@ -60,7 +60,7 @@ def play_and_infer(noise: float, level: str, detection: float, seed: int = 3, pe
         for p in parties:
             g = view((p, *[q for q in parties if q != p]), games, terms, {p: 0.0}, 0)
             g = dataclasses.replace(g, noise=noise)
-            report = PeriodReport.from_wire(transparency.period_report(p, result))
+            report = transparency.period_report(p, result)
             truth = sum(result.moves[q] == "D" for q in parties if q != p)
             pairs.append((truth, mode(posterior(g, report, p))))
     return pairs

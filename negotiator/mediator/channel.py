@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from negotiator.config import Config
 from negotiator.io.eventlog import EventLog
+from negotiator.io.messages import Body
 from negotiator.io.wire import Message
 from negotiator.mediator.transparency import Transparency
 from negotiator.model.contract import Setting
@@ -44,11 +45,9 @@ class Channel(Protocol):
     absent: set[str]
     tally: Tally
 
-    def send(self, party: str, type_: str, body: dict[str, Any], round_: int = 0) -> None: ...
+    def send(self, party: str, body: Body, round_: int = 0) -> None: ...
 
-    def send_all(
-        self, parties: Iterable[str], type_: str, body: dict[str, Any], round_: int = 0
-    ) -> None: ...
+    def send_all(self, parties: Iterable[str], body: Body, round_: int = 0) -> None: ...
 
     def actions(
         self, timeout: float, wanted: Callable[[], bool] = ...

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import simpy
@@ -24,6 +24,12 @@ import simpy
 from negotiator.config import Config
 from negotiator.io.bus import Bus
 from negotiator.io.eventlog import EventLog
+from negotiator.io.messages import (
+    GovernmentWelcome,
+    NegotiationContext,
+    RenegotiationEvent,
+    Welcome,
+)
 from negotiator.mediator import joining
 from negotiator.mediator import transparency as views
 from negotiator.mediator.implementation import ImplementationPhase
@@ -120,7 +126,7 @@ class Mediator:
         self.discount_exponent: int | None = None
         self.implementation: ImplementationPhase | None = None
         self.branch: Branch | None = None
-        self.contexts: dict[str, dict[str, Any]] = {}
+        self.contexts: dict[str, NegotiationContext] = {}
         """Each government's negotiation context as last sent (welcome or renegotiation)."""
 
     @property
@@ -190,14 +196,14 @@ class Mediator:
             based_on = "verified" if config.mediator.transparency == "audited" else "declared"
             self.plan = ask_superior(self, self.channel, brief, based_on if used else "true", now)
 
-    def welcome(self, party: str) -> dict[str, Any]:
+    def welcome(self, party: str) -> Welcome:
         """``party``'s welcome, its negotiation context (if any) remembered as last sent."""
         context = None
         if party != self.superior and self.config.negotiates and self.setting is not None:
             context = self._context(party, self.setting.domain, self.setting.utilities[party])
         return views.welcome(self.config, party, context)
 
-    def _context(self, party: str, domain: Domain, utility: Utility) -> dict[str, Any]:
+    def _context(self, party: str, domain: Domain, utility: Utility) -> NegotiationContext:
         context = views.negotiation_context(self.config, party, domain, utility, self.session)
         self.contexts[party] = context
         return context
@@ -233,20 +239,19 @@ class Mediator:
         pending = joining.rejoiners(self.channel)
         for party in pending:
             body = self.welcome(party)
-            if party in self.contexts:
-                body["negotiation"] = self.contexts[party]
+            if party in self.contexts and isinstance(body, GovernmentWelcome):
+                body = replace(body, negotiation=self.contexts[party])
             hello = joining.rejoin(self.channel, party, body)
             if hello is None:
                 self.log.emit("rejoin_failed", party=party, phase=phase, step=step, t=now)
                 continue
-            pid = hello.get("pid") if isinstance(hello.get("pid"), int) else None
             self.log.emit(
                 "agent_rejoined",
                 party=party,
                 phase=phase,
                 step=step,
                 session=self.session,
-                pid=pid,
+                pid=hello.pid,
                 t=now,
             )
             if phase == 2 and self.implementation is not None:
@@ -272,9 +277,11 @@ class Mediator:
         admissible ones only, and ratification. Returns the agreement, if any."""
         self.session += 1
         for party in self.parties:
-            context = self._context(party, domain, utilities[party])
-            context["protocol"] = "single_text"
-            self.channel.send(party, "event", {"kind": "renegotiation", **context})
+            context = replace(
+                self._context(party, domain, utilities[party]), protocol="single_text"
+            )
+            self.contexts[party] = context
+            self.channel.send(party, RenegotiationEvent(context))
         mechanism = SingleText(
             self,
             self.channel,

@@ -27,6 +27,7 @@ from typing import Any
 import simpy
 
 from negotiator.config import Config, ShockSpec
+from negotiator.io.messages import ComplianceRequest, RotationEvent, StageGameEvent, StrategySpec
 from negotiator.mediator import rules
 from negotiator.mediator.channel import Channel, Host
 from negotiator.mediator.planning import Plan
@@ -182,13 +183,8 @@ class ImplementationPhase:
     def tell_terms(self, party: str, fresh_start: bool = False) -> None:
         """Send ``party`` its stage game and the terms in force (also to a rejoined agent).
         ``fresh_start``: a new contract begins and past conduct is forgiven."""
-        body = {"kind": "stage_game", **self._game_spec(party), "periods": self.impl.periods}
-        if fresh_start:
-            body["fresh_start"] = True
-        self.channel.send(party, "event", body)
-
-    def _game_spec(self, party: str) -> dict[str, Any]:
-        return {"game": self.stage_game(party).to_spec()}
+        event = StageGameEvent(self.stage_game(party), self.impl.periods, fresh_start)
+        self.channel.send(party, event)
 
     def stage_game(self, party: str) -> StageGame:
         """What ``party`` is told of its game now (:func:`negotiator.model.game.views`)."""
@@ -238,9 +234,7 @@ class ImplementationPhase:
             self.state.budget_left if terms.subsidy > 0 else None,
         )
         for p in self.parties:
-            self.channel.send(
-                p, "event", self.transparency.period_report(p, result, *money), period
-            )
+            self.channel.send(p, self.transparency.period_report(p, result, *money), period)
         self.log.flush_later()
 
     def _collect(self, period: int, now: float) -> tuple[dict[str, str], frozenset[str]]:
@@ -248,7 +242,7 @@ class ImplementationPhase:
         moves and who chose theirs (a forfeit counts as D and does not tremble)."""
         present = [p for p in self.parties if p not in self.channel.absent]
         self.log.emit("request", kind="compliance", period=period, parties=present, t=now)
-        self.channel.send_all(present, "request", {"kind": "compliance", "period": period}, period)
+        self.channel.send_all(present, ComplianceRequest(period), period)
         moves: dict[str, str] = {}
         for sender, msg in self.channel.actions(
             self.impl.decision_timeout, lambda: len(moves) < len(present)
@@ -333,17 +327,8 @@ class ImplementationPhase:
                 self.strategies[target] = spec.compliance
             event |= {"promotion": self.lam[target], "compliance": self.strategies[target]}
             self.log.emit("shock", **event)
-            self.channel.send(
-                target,
-                "event",
-                {
-                    "kind": "rotation",
-                    "compliance": {"name": self.strategies[target], "params": {}}
-                    if spec.compliance is not None
-                    else None,
-                    **self._game_spec(target),
-                },
-            )
+            told = StrategySpec(self.strategies[target]) if spec.compliance is not None else None
+            self.channel.send(target, RotationEvent(told, self.stage_game(target)))
             if spec.promotion is not None:  # λ enters the theory: δ* is recomputed
                 self._announce_terms(now, "terms")
             return

@@ -9,18 +9,18 @@ watchdog, the rejoin's replay from a log).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from negotiator.errors import RunError
 from negotiator.io.bus import Recorded
+from negotiator.io.messages import Hello, Welcome
 from negotiator.io.wire import Message, WireError
 from negotiator.mediator.session import Session
 
 
-def join(session: Session, welcome: Callable[[str], dict[str, Any]]) -> None:
+def join(session: Session, welcome: Callable[[str], Welcome]) -> None:
     """Wait for every party's hello, welcome each with ``welcome(party)``, then wait until
     every agent has set up its strategy (its ``ready`` event) before the first round."""
-    hellos: dict[str, dict[str, Any]] = {}
+    hellos: dict[str, Hello] = {}
     ready: set[str] = set()
     deadline = session.clock() + session.join_timeout
     shown: list[str] | None = None
@@ -54,8 +54,8 @@ def join(session: Session, welcome: Callable[[str], dict[str, Any]]) -> None:
             # the newest hello counts: a restarted agent's numbering starts again, and the
             # welcome sent to the connection it replaced may have been lost
             session.last_seq[party] = msg.seq
-            hellos[party] = msg.body
-            session.send(party, "welcome", welcome(party))
+            hellos[party] = Hello.from_wire(msg.body)
+            session.send(party, welcome(party))
             continue
         if msg.seq > session.last_seq.get(party, 0):
             session.last_seq[party] = msg.seq
@@ -64,11 +64,10 @@ def join(session: Session, welcome: Callable[[str], dict[str, Any]]) -> None:
         elif msg.type == "error":  # logged; a dead agent is caught by the watchdog/timeout
             session.log.emit("agent_error", party=party, message=str(msg.body.get("message")))
     for party in sorted(hellos):  # log in name order: arrival order is not deterministic
-        body = hellos[party]
-        pid = body.get("pid") if isinstance(body.get("pid"), int) else None
-        if pid is not None:
-            session.tally.pids[party] = pid
-        session.log.emit("agent_joined", party=party, pid=pid, host=str(body.get("host", "")))
+        hello = hellos[party]
+        if hello.pid is not None:
+            session.tally.pids[party] = hello.pid
+        session.log.emit("agent_joined", party=party, pid=hello.pid, host=hello.host)
     session.log.flush()
     session.joined = True
 
@@ -110,15 +109,15 @@ def rejoiners(session: Session) -> list[str]:
     return sorted(session.rejoining)
 
 
-def rejoin(session: Session, party: str, welcome: dict[str, Any]) -> dict[str, Any] | None:
+def rejoin(session: Session, party: str, welcome: Welcome) -> Hello | None:
     """Welcome ``party``'s new process with ``welcome`` and wait for it to be ready; its
     hello (None if it never got ready). What its old process missed stays missed."""
-    hello = session.rejoining.pop(party, {})
+    hello = session.rejoining.pop(party, Hello(None, ""))
     if session.scripted is not None:
         session.scripted.rejoining.discard(party)
         session.scripted.lost.discard(party)
     session.outbox.pop(party, None)
-    session.send(party, "welcome", welcome)
+    session.send(party, welcome)
     if not _ready(session, party):
         return None
     session.absent.discard(party)

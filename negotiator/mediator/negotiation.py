@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 import simpy
 
 from negotiator.errors import DomainError
+from negotiator.io.messages import NegotiationEndEvent, RatifyRequest, VoteRequest
 from negotiator.mediator import rules
 from negotiator.mediator.channel import Channel, Host, Tally
 from negotiator.model.actions import Forfeit
@@ -117,25 +118,15 @@ class Mechanism(ABC, Generic[S]):
         for event in events:
             self.log.emit(event.kind, t=now, **event.data)
             recipients, body = self.host.transparency.protocol_event(event, self.parties)
-            if recipients:
-                self.channel.send_all(recipients, "event", body, rnd)
+            if recipients and body is not None:
+                self.channel.send_all(recipients, body, rnd)
 
     def _announce(self, state: S, now: float) -> None:
         agreed = state.agreement
         agreement = self.domain.decode(agreed) if agreed is not None else None
         for party in self.parties:
-            self.channel.send(
-                party,
-                "event",
-                {
-                    "kind": "negotiation_end",
-                    "session": self.session,
-                    "status": state.status,
-                    "agreement": agreement,
-                    "round": state.round,
-                },
-                state.round,
-            )
+            end = NegotiationEndEvent(self.session, state.status, agreement, state.round)
+            self.channel.send(party, end, state.round)
         self.log.emit(
             "negotiation_end",
             session=self.session,
@@ -195,7 +186,7 @@ class Saop(Mechanism[SaopState]):
             channel.tally.forfeits[party] += 1
             return Forfeit("absent")
         self.log.emit("request", party=party, round=state.round, turn=state.turn, t=now)
-        channel.send(party, "request", request, state.round)
+        channel.send(party, request, state.round)
         invalid = False
         attempts = rules.Attempts(config.negotiation.invalid_limit)
         for sender, msg in channel.actions(config.negotiation.turn_timeout):
@@ -285,15 +276,14 @@ class SingleText(Mechanism[SingleTextState]):
     def round(self, state: SingleTextState, now: float) -> SingleTextState:
         rnd = state.round
         assert state.proposal is not None
-        request = {
-            "kind": "vote",
-            "session": self.session,
-            "round": rnd,
-            "text_id": state.text_id,
-            "text": self.domain.decode(state.text),
-            "proposal": self.domain.decode(state.proposal),
-        }
-        votes = self._ballot("vote", request, state, now)
+        request = VoteRequest(
+            session=self.session,
+            round=rnd,
+            text_id=state.text_id,
+            text=self.domain.decode(state.text),
+            proposal=self.domain.decode(state.proposal),
+        )
+        votes = self._ballot(request, state, now)
         before = state.accepted
         state, events = self.protocol.vote(state, votes)
         if state.accepted > before and self.record is not None:
@@ -303,14 +293,13 @@ class SingleText(Mechanism[SingleTextState]):
 
     def conclude(self, state: SingleTextState, now: float) -> SingleTextState:
         """Ratification of the final text, logged as the last round's second stage."""
-        request = {
-            "kind": "ratify",
-            "session": self.session,
-            "round": state.round,
-            "text_id": state.text_id,
-            "text": self.domain.decode(state.text),
-        }
-        votes = self._ballot("ratify", request, state, now)
+        request = RatifyRequest(
+            session=self.session,
+            round=state.round,
+            text_id=state.text_id,
+            text=self.domain.decode(state.text),
+        )
+        votes = self._ballot(request, state, now)
         state, events = self.protocol.ratify(state, votes)
         for event in events:
             self.log.emit(event.kind, t=now, **event.data)
@@ -326,14 +315,14 @@ class SingleText(Mechanism[SingleTextState]):
         return state
 
     def _ballot(
-        self, kind: str, request: dict[str, Any], state: SingleTextState, now: float
+        self, request: VoteRequest | RatifyRequest, state: SingleTextState, now: float
     ) -> dict[str, bool]:
         """Send ``request`` to every government and collect their votes (barrier); a missing
         vote is a forfeit (a rejection). Votes are logged in party-name order."""
-        channel = self.channel
+        channel, kind = self.channel, request.kind
         present = [p for p in self.parties if p not in channel.absent]
         self.log.emit("request", kind=kind, round=state.round, parties=present, t=now)
-        channel.send_all(present, "request", request, state.round)
+        channel.send_all(present, request, state.round)
 
         def check(sender: str, body: dict[str, Any]) -> bool:
             return rules.vote(sender, body, state, self.session)

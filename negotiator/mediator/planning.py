@@ -20,6 +20,7 @@ from typing import Any
 
 from negotiator.config import Config, config_from_dict
 from negotiator.errors import DomainError
+from negotiator.io.messages import DeclareRequest, PlanningBrief, PlanRequest
 from negotiator.mediator.channel import Channel, Host
 from negotiator.model.analysis import analyze
 from negotiator.model.contract import build_setting
@@ -59,7 +60,7 @@ def collect_declarations(host: Host, channel: Channel, now: float) -> Declaratio
     log = channel.log
     log.emit("request", kind="declare", parties=list(parties), t=now)
     for p in parties:
-        channel.send(p, "request", {"kind": "declare", "fields": ["resources"], "truth": truth[p]})
+        channel.send(p, DeclareRequest(truth=truth[p]))
     answers = channel.collect(
         "declaration",
         set(parties),
@@ -89,7 +90,7 @@ def collect_declarations(host: Host, channel: Channel, now: float) -> Declaratio
     published = host.transparency.declarations(out.claimed, out.used)
     if published is not None:
         for p in parties:
-            channel.send(p, "event", published)
+            channel.send(p, published)
     log.flush()
     return out
 
@@ -109,7 +110,7 @@ def _valid_declaration(resources: set[str]) -> Any:
     return check
 
 
-def planning_brief(config: Config, declared: dict[str, dict[str, float]] | None) -> dict[str, Any]:
+def planning_brief(config: Config, declared: dict[str, dict[str, float]] | None) -> PlanningBrief:
     """The asymmetric-Nash outcome of the economy described by ``declared`` (or the true one)."""
     planned = config
     if declared is not None and config.scenario is not None:
@@ -119,14 +120,14 @@ def planning_brief(config: Config, declared: dict[str, dict[str, float]] | None)
     setting = build_setting(planned)
     analysis = analyze(setting.domain, setting.utilities, setting.power)
     point = analysis.asymmetric_nash
-    return {
-        "asymmetric_nash": setting.domain.decode(point.outcome) if point is not None else None,
-        "power": dict(setting.power),
-    }
+    return PlanningBrief(
+        asymmetric_nash=setting.domain.decode(point.outcome) if point is not None else None,
+        power=dict(setting.power),
+    )
 
 
 def ask_superior(
-    host: Host, channel: Channel, brief: dict[str, Any], based_on: str, now: float
+    host: Host, channel: Channel, brief: PlanningBrief, based_on: str, now: float
 ) -> Plan:
     """Send the brief to the superior agent and take its decision (no answer: no plan)."""
     config = host.config
@@ -134,7 +135,7 @@ def ask_superior(
     assert superior is not None and config.superior is not None
     plan = Plan(superior=superior, guidance=config.superior.guidance, based_on=based_on)
     channel.log.emit("request", kind="plan", party=superior, t=now)
-    channel.send(superior, "request", {"kind": "plan", "brief": brief})
+    channel.send(superior, PlanRequest(brief))
     domain = host.setting.domain if host.setting is not None else None
 
     def check(sender: str, body: dict[str, Any]) -> dict[str, Any]:

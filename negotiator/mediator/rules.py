@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from negotiator.io.messages import ErrorNotice
 from negotiator.model.actions import Accept, EndNegotiation, Offer
 from negotiator.protocols import InvalidAction, SaopState, StackedAlternatingOffers
 from negotiator.protocols.single_text import SingleTextState
@@ -109,13 +110,11 @@ class Streaks:
         self.in_row[party] = 0
 
 
-def rejection(code: str, reason: str, turn: Any) -> dict[str, Any]:
-    """The ``error`` body a rejected action earns. Only ``invalid_action`` invites another try
+def rejection(code: str, reason: str, turn: Any) -> ErrorNotice:
+    """The ``error`` a rejected action earns. Only ``invalid_action`` invites another try
     within the same turn; ``invalid_action`` and ``forfeited`` name the turn, if it was one."""
-    error: dict[str, Any] = {"code": code, "message": reason}
-    if code in ("invalid_action", "forfeited"):
-        error["turn"] = turn if isinstance(turn, int) and not isinstance(turn, bool) else None
-    return error
+    named = turn if isinstance(turn, int) and not isinstance(turn, bool) else None
+    return ErrorNotice(code, reason, named)
 
 
 def forfeit_reason(party: str, absent: set[str]) -> str:

@@ -19,13 +19,23 @@ from negotiator.config import Config
 from negotiator.errors import DomainError
 from negotiator.io.bus import Bus, Recorded, Scripted
 from negotiator.io.eventlog import EventLog
+from negotiator.io.messages import (
+    END,
+    EVENT,
+    HEARTBEAT_S,
+    REQUEST,
+    Body,
+    End,
+    ErrorNotice,
+    Event,
+    Heartbeat,
+    HeldEvent,
+    Hello,
+)
 from negotiator.io.wire import Codec, Message, WireError
 from negotiator.mediator import rules
 from negotiator.mediator.channel import MEDIATOR, Tally
 from negotiator.protocols import InvalidAction
-
-#: Seconds between heartbeats on an otherwise quiet connection (both ways).
-HEARTBEAT_S = 1.0
 
 
 class Session:
@@ -57,10 +67,10 @@ class Session:
         """Parties found gone (silent past ``mediator.heartbeat_timeout``) or expelled: their
         turns are forfeited at once, and in phase 2 they count as not complying."""
         self.joined = False
-        self.rejoining: dict[str, dict[str, Any]] = {}
+        self.rejoining: dict[str, Hello] = {}
         """Parties whose agent was restarted (a new process said hello under their key): their
         old connection is gone; they are welcomed again at the next round or period."""
-        self.outbox: dict[str, list[dict[str, Any]]] = {}
+        self.outbox: dict[str, list[HeldEvent]] = {}
         """Events held back for each party until its next request (see :meth:`send`)."""
         self.last_heard: dict[str, float] = {}
         self.last_sent: dict[str, float] = {}
@@ -70,7 +80,7 @@ class Session:
         """Told who is still missing whenever that changes during the join (a live display)."""
         self.watchdog: Callable[[], str | None] | None = None
         """Reports agent processes that died before joining (set by the launcher's owner)."""
-        self._nextkeepalive = 0.0
+        self._next_keepalive = 0.0
         self.deferred: deque[tuple[str, Message]] = deque()
         """Messages received while waiting for a rejoining agent, handed out again later."""
         self.scripted = socket if isinstance(socket, Scripted) else None
@@ -78,40 +88,41 @@ class Session:
 
     # -- sending -------------------------------------------------------------------------------
 
-    def send(self, party: str, type_: str, body: dict[str, Any], round_: int = 0) -> None:
-        """Send one message. An ``event`` for a present party is held back and delivered inside
-        its next ``request`` (field ``events``), or as ``event`` messages just before ``end``:
+    def send(self, party: str, body: Body, round_: int = 0) -> None:
+        """Send one message. An event for a present party is held back and delivered inside
+        its next request (field ``events``), or as ``event`` messages just before ``end``:
         agents only act on requests, so they see the same things in the same order, and every
         party gets one message per request instead of several (docs/protocol.md §5)."""
-        if type_ == "event" and self.joined and party not in self.absent:
-            self.outbox.setdefault(party, []).append({"round": round_, "body": body})
+        type_ = body.message_type
+        if isinstance(body, Event) and self.joined and party not in self.absent:
+            self.outbox.setdefault(party, []).append(HeldEvent(round_, body))
             return
-        if type_ == "request":
+        wire = body.to_wire()
+        if type_ == REQUEST:
             held = self.outbox.pop(party, None)
             if held:
-                body = {**body, "events": held}
-        elif type_ in ("event", "end"):  # whatever is held back goes first, in order
+                wire = {**wire, "events": [event.to_wire() for event in held]}
+        elif type_ in (EVENT, END):  # whatever is held back goes first, in order
             for event in self.outbox.pop(party, ()):
-                self._transmit(party, "event", event["body"], event["round"])
+                self._transmit(party, EVENT, event.event.to_wire(), event.round)
         # heartbeats, errors and welcomes leave the held events where they are
-        self._transmit(party, type_, body, round_)
+        self._transmit(party, type_, wire, round_)
 
-    def _transmit(self, party: str, type_: str, body: dict[str, Any], round_: int) -> None:
-        self.socket.send(party.encode(), self.codec.pack(type_, body, round_=round_))
+    def _transmit(self, party: str, type_: str, wire: dict[str, Any], round_: int) -> None:
+        self.socket.send(party.encode(), self.codec.pack(type_, wire, round_=round_))
         self.last_sent[party] = self.clock()
 
-    def send_all(
-        self, parties: Iterable[str], type_: str, body: dict[str, Any], round_: int = 0
-    ) -> None:
+    def send_all(self, parties: Iterable[str], body: Body, round_: int = 0) -> None:
         """Send the same message to each of ``parties`` (its body packed once when no party has
         events held back for it)."""
         parties = list(parties)
-        if type_ == "event" or any(self.outbox.get(p) for p in parties):
+        if isinstance(body, Event) or any(self.outbox.get(p) for p in parties):
             for party in parties:
-                self.send(party, type_, body, round_)
+                self.send(party, body, round_)
             return
         now = self.clock()
-        payloads = self.codec.pack_same(type_, body, len(parties), round_=round_)
+        wire, n = body.to_wire(), len(parties)
+        payloads = self.codec.pack_same(body.message_type, wire, n, round_=round_)
         for party, payload in zip(parties, payloads, strict=True):
             self.socket.send(party.encode(), payload)
             self.last_sent[party] = now
@@ -120,9 +131,9 @@ class Session:
         """Heartbeats to every joined party we have not written to for a while (not logged).
         Looks at most ten times per heartbeat interval."""
         now = self.clock()
-        if now < self._nextkeepalive:
+        if now < self._next_keepalive:
             return
-        self._nextkeepalive = now + HEARTBEAT_S / 10
+        self._next_keepalive = now + HEARTBEAT_S / 10
         if parties is None:
             if not self.joined:
                 return
@@ -130,7 +141,7 @@ class Session:
         for party in parties:
             quiet = now - self.last_sent.get(party, 0.0) >= HEARTBEAT_S
             if quiet and (party not in self.absent or party in self.rejoining):
-                self.send(party, "heartbeat", {})
+                self.send(party, Heartbeat())
 
     # -- who is there --------------------------------------------------------------------------
 
@@ -180,7 +191,7 @@ class Session:
             if streak is not None:
                 self.absent.add(party)
                 self.log.emit("expelled", party=party, rejected=streak)
-        self.send(party, "error", rules.rejection(code, reason, turn), round_)
+        self.send(party, rules.rejection(code, reason, turn), round_)
 
     # -- refusals ------------------------------------------------------------------------------
 
@@ -227,7 +238,7 @@ class Session:
         self.log.emit("rejected_message", **fields)
         party, reply = fields.get("party"), fields.get("reply")
         if isinstance(reply, str) and party in self.participants:
-            self.send(str(party), "error", {"code": reply, "message": str(fields.get("reason"))})
+            self.send(str(party), ErrorNotice(reply, str(fields.get("reason"))))
 
     # -- receiving -----------------------------------------------------------------------------
 
@@ -268,7 +279,7 @@ class Session:
         if msg.type == "hello":
             if msg.seq == 1 and self.joined:  # a restarted agent: welcomed at the next round
                 self.last_seq[party] = 1
-                self.rejoining.setdefault(party, dict(msg.body))
+                self.rejoining.setdefault(party, Hello.from_wire(msg.body))
             else:
                 reason = f"a hello with sequence number {msg.seq} from a party already joined"
                 self.refuse(reason, party, payload=payload)
@@ -343,5 +354,5 @@ class Session:
     def end(self) -> None:
         """Tell every participant the run is over."""
         for party in self.participants:
-            self.send(party, "end", {"status": "finished"})
+            self.send(party, End("finished"))
         self.log.flush()

@@ -18,9 +18,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from negotiator.config import Config
+from negotiator.io.messages import (
+    AcceptEvent,
+    DeclarationsEvent,
+    DeclarationSpec,
+    Event,
+    GovernmentWelcome,
+    NegotiationContext,
+    OfferEvent,
+    PeriodReport,
+    SaopTurnRequest,
+    StrategySpec,
+    SuperiorSpec,
+    SuperiorWelcome,
+    VotesEvent,
+    Welcome,
+)
 from negotiator.model.domain import Domain, Utility
 from negotiator.protocols.base import ProtocolEvent
 from negotiator.protocols.compliance import PeriodResult
@@ -29,46 +46,42 @@ from negotiator.protocols.saop import SaopState
 Level = Literal["private", "public", "audited"]
 
 
-def welcome(config: Config, party: str, negotiation: dict[str, Any] | None) -> dict[str, Any]:
-    """The ``welcome`` body ``party`` receives when it joins or rejoins: its own role, the
-    public order of the governments, the seed and its own strategies; a government also gets
-    its private ``negotiation`` context (:func:`negotiation_context`), if there is phase 1."""
+def welcome(config: Config, party: str, negotiation: NegotiationContext | None) -> Welcome:
+    """The welcome ``party`` receives when it joins or rejoins: its own role, the public order
+    of the governments, the seed and its own strategies; a government also gets its private
+    ``negotiation`` context (:func:`negotiation_context`), if there is phase 1."""
+    order = tuple(config.party_names)
     if party == config.superior_name:
-        assert config.superior is not None
-        return {
-            "party": party,
-            "role": "superior",
-            "order": list(config.party_names),
-            "seed": config.run.seed,
-            "superior": config.superior.model_dump(mode="json"),
-        }
-    spec = config.parties[party]
-    return {
-        "party": party,
-        "role": "government",
-        "order": list(config.party_names),
-        "seed": config.run.seed,
-        "negotiation": negotiation,
-        "compliance": {"name": spec.compliance, "params": dict(spec.compliance_params)},
-        "declaration": {"mode": spec.declaration, "exaggeration": spec.exaggeration},
-    }
+        spec = config.superior
+        assert spec is not None
+        superior = SuperiorSpec(spec.guidance, spec.cofunding, spec.subsidy, spec.budget)
+        return SuperiorWelcome(party, order, config.run.seed, superior)
+    own = config.parties[party]
+    return GovernmentWelcome(
+        party=party,
+        order=order,
+        seed=config.run.seed,
+        negotiation=negotiation,
+        compliance=StrategySpec(own.compliance, dict(own.compliance_params)),
+        declaration=DeclarationSpec(own.declaration, own.exaggeration),
+    )
 
 
 def negotiation_context(
     config: Config, party: str, domain: Domain, utility: Utility, session: int
-) -> dict[str, Any]:
+) -> NegotiationContext:
     """A government's private negotiation context: its own utility and the public rules only
     (every government's discount factor is public)."""
     spec = config.parties[party]
-    return {
-        "domain": domain.to_spec(),
-        "utility": utility.to_spec(),
-        "protocol": config.negotiation.protocol,
-        "deadline": config.negotiation.deadline,
-        "discounts": {p: config.parties[p].discount for p in config.party_names},
-        "strategy": {"name": spec.strategy, "params": dict(spec.params)},
-        "session": session,
-    }
+    return NegotiationContext(
+        domain=domain,
+        utility=utility,
+        protocol=config.negotiation.protocol,
+        deadline=config.negotiation.deadline,
+        discounts={p: config.parties[p].discount for p in config.party_names},
+        strategy=StrategySpec(spec.strategy, dict(spec.params)),
+        session=session,
+    )
 
 
 class Transparency:
@@ -88,65 +101,45 @@ class Transparency:
 
     def declarations(
         self, claimed: dict[str, dict[str, float]], verified: dict[str, dict[str, float]]
-    ) -> dict[str, Any] | None:
+    ) -> DeclarationsEvent | None:
         """The ``declarations`` event every government receives before phase 1: the verified
         figures under ``audited``, the claims as made under ``public``, nothing under
         ``private``."""
         if self.level == "private":
             return None
         published = verified if self.level == "audited" else claimed
-        return {
-            "kind": "declarations",
-            "verified": self.level == "audited",
-            "resources": published,
-        }
+        return DeclarationsEvent(verified=self.level == "audited", resources=published)
 
     def turn_request(
         self, domain: Domain, state: SaopState, party: str, deadline: int, session: int
-    ) -> dict[str, Any]:
-        """The SAOP ``request`` asking ``party`` to act: the standing offer, and who proposed it
+    ) -> SaopTurnRequest:
+        """The SAOP request asking ``party`` to act: the standing offer, and who proposed it
         where offers are published (else only whether it is ``party``'s own)."""
-        request: dict[str, Any] = {
-            "kind": "saop_turn",
-            "session": session,
-            "round": state.round,
-            "turn": state.turn,
-            "deadline": deadline,
-            "standing": domain.decode(state.standing) if state.standing is not None else None,
-        }
+        standing = domain.decode(state.standing) if state.standing is not None else None
+        request = SaopTurnRequest(session, state.round, state.turn, deadline, standing)
         if self.publishes_offers:
-            request["proposer"] = state.proposer
-        else:  # not who proposed it, only whether it is the recipient's own offer
-            request["own_offer"] = state.standing is not None and state.proposer == party
-        return request
+            return replace(request, proposer=state.proposer)
+        # not who proposed it, only whether it is the recipient's own offer
+        return replace(request, own_offer=state.standing is not None and state.proposer == party)
 
     def protocol_event(
         self, event: ProtocolEvent, parties: tuple[str, ...]
-    ) -> tuple[list[str], dict[str, Any]]:
-        """The ``event`` message a phase-1 protocol event produces: its recipients (none if it
-        is not shown) and its body, the same for every recipient."""
+    ) -> tuple[list[str], Event | None]:
+        """The event message a phase-1 protocol event produces: its recipients (none if it is
+        not shown) and its body, the same for every recipient."""
         if not self.publishes_offers:
-            return [], {}
+            return [], None
         data = event.data
-        if event.kind in ("offer", "accept"):
-            body = {
-                "kind": event.kind,
-                "party": data["party"],
-                "round": data["round"],
-                "turn": data["turn"],
-            }
-            if event.kind == "offer":
-                body["outcome"] = data["outcome"]
-            return [p for p in parties if p != data["party"]], body
+        others = [p for p in parties if p != data.get("party")]
+        if event.kind == "offer":
+            offer = OfferEvent(data["party"], data["round"], data["turn"], data["outcome"])
+            return others, offer
+        if event.kind == "accept":
+            return others, AcceptEvent(data["party"], data["round"], data["turn"])
         if event.kind == "votes":
-            body = {
-                "kind": "votes",
-                "round": data["round"],
-                "votes": data["votes"],
-                "accepted": data["accepted"],
-            }
-            return list(parties), body
-        return [], {}
+            votes = VotesEvent(data["round"], data["votes"], data["accepted"])
+            return list(parties), votes
+        return [], None
 
     def period_report(
         self,
@@ -154,31 +147,30 @@ class Transparency:
         result: PeriodResult,
         fines: dict[str, float] | None = None,
         budget_left: float | None = None,
-    ) -> dict[str, Any]:
-        """The body of the ``period_report`` event ``party`` receives after a period.
-        ``fines``: each government's fine for its next detected offence (graduated sanctions);
-        a government is told its own, and, where detections are published (and so everyone's
-        record of offences), the mean of the others' and the subsidy budget left."""
-        body: dict[str, Any] = {
-            "kind": "period_report",
-            "period": result.period,
-            "my_move": result.moves[party],
-            "payoff": result.payoffs[party],
-            "fines_paid": result.fines_paid[party],
-            "fines_received": result.fines_received[party],
-            "subsidy": result.subsidies[party],
-            "incident_cost": result.incident_costs[party],
-        }
-        if fines is not None:
-            body["next_fine"] = fines[party]
-        if self.publishes_detections:
-            body["detected"] = list(result.detected)
-            if fines is not None and len(fines) > 1:
-                others = [f for p, f in fines.items() if p != party]
-                body["peer_fine"] = math.fsum(others) / len(others)
-            if budget_left is not None:
-                body["budget_left"] = budget_left
-        return body
+    ) -> PeriodReport:
+        """The ``period_report`` event ``party`` receives after a period. ``fines``: each
+        government's fine for its next detected offence (graduated sanctions); a government is
+        told its own, and, where detections are published (and so everyone's record of
+        offences), the mean of the others' and the subsidy budget left."""
+        report = PeriodReport(
+            period=result.period,
+            my_move="C" if result.moves[party] == "C" else "D",
+            payoff=result.payoffs[party],
+            fines_paid=result.fines_paid[party],
+            fines_received=result.fines_received[party],
+            subsidy=result.subsidies[party],
+            incident_cost=result.incident_costs[party],
+            next_fine=fines[party] if fines is not None else None,
+        )
+        if not self.publishes_detections:
+            return report
+        peer_fine = None
+        if fines is not None and len(fines) > 1:
+            others = [f for p, f in fines.items() if p != party]
+            peer_fine = math.fsum(others) / len(others)
+        return replace(
+            report, detected=tuple(result.detected), peer_fine=peer_fine, budget_left=budget_left
+        )
 
 
 #: Logged events whose ``party`` made them or is their subject: it knows of them whatever it is

@@ -92,7 +92,7 @@ def branch(
     log = EventLog(run_dir / "events.jsonl")
     # the agents start from the child config (e.g. another strategy), fed the parent's history
     welcomer = Mediator(child, prepare(child).setting, bus, log)
-    bus.welcomes = {p: welcomer.welcome(p) for p in participants}
+    bus.welcomes = {p: welcomer.welcome(p).to_wire() for p in participants}
     log.emit(
         "branched_from",
         parent=events[0].get("runtime", {}).get("run_id"),

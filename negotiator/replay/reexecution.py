@@ -46,7 +46,7 @@ def reexecute_mediator(
     if point is not None and agents is not None:
         # a branch's agents played the child config after the branch point
         welcomer = Mediator(point.config, prepare(point.config).setting, bus, EventLog.null())
-        bus.welcomes = {p: welcomer.welcome(p) for p in parties}
+        bus.welcomes = {p: welcomer.welcome(p).to_wire() for p in parties}
         bus.check_from = next(
             (e["line"] for e in events if e["event"] == "branch_applied"), len(events) + 1
         )
