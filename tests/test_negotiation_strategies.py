@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agents.base import StrategyError, TurnObservation
-from agents.negotiation import OutcomeSpace
+from agents.outcomes import OutcomeSpace
 from agents.registry import negotiation_strategies, resolve, validate_strategy
 from negotiator.model.actions import Accept, Offer
 from negotiator.model.contract import build_setting
@@ -218,7 +218,7 @@ def test_registry_lists_the_documented_strategies_and_rejects_others():
 
 
 def test_an_agent_process_sorts_each_outcome_space_once_and_keeps_those_used_again():
-    from agents.negotiation import SpaceCache
+    from agents.outcomes import SpaceCache
     from negotiator.model.domain import Utility
 
     setting = build_setting(load(BUYER_SELLER))
