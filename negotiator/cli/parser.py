@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 
 def default_config() -> Path:
-    """:data:`DEFAULT_CONFIG` next to the package if it is there, else relative to the cwd."""
-    here = Path(__file__).resolve().parent.parent / DEFAULT_CONFIG
+    """:data:`DEFAULT_CONFIG` in the source tree if it is there, else relative to the cwd."""
+    here = Path(__file__).resolve().parents[2] / DEFAULT_CONFIG
     return here if here.exists() else DEFAULT_CONFIG
 
 
