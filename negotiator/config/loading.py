@@ -51,7 +51,8 @@ def format_validation_error(exc: ValidationError) -> str:
 
 
 def config_from_dict(data: dict[str, Any], *, source: str = "config") -> Config:
-    """Validate a raw config mapping; raise :class:`ConfigError` with a one-line message."""
+    """Validate a raw config mapping, its strategy names and parameters against the registry
+    included; raise :class:`ConfigError` with a one-line message."""
     try:
         return Config.model_validate(data, context=validation_context())
     except ValidationError as exc:
