@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from agents.base import NoParams
 from negotiator.io.messages import PeriodReport
 from negotiator.model.stagegame import Move, StageGame
 from negotiator.seeding import rng_for
@@ -42,11 +43,6 @@ class PeriodObservation:
     """The period reports themselves (fines, subsidy, published detections)."""
     caught: tuple[bool, ...] = field(default=())
     """Per past period: whether it was itself detected (it paid a fine)."""
-
-
-@dataclass(frozen=True)
-class NoParams:
-    pass
 
 
 class ComplianceStrategy:

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import tomllib
+from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from negotiator.config import apply_overrides, config_from_dict, load_config, parse_override
+import negotiator.config
+from negotiator.config import (
+    Config,
+    apply_overrides,
+    config_from_dict,
+    load_config,
+    parse_override,
+)
+from negotiator.config.schema import STRATEGY_CHECK, Rejection
 from negotiator.errors import ConfigError
 from tests.conftest import BUYER_SELLER, DEFAULT, RUBINSTEIN, cli, load
 
@@ -209,3 +220,44 @@ def test_numbers_must_be_finite_and_the_error_names_the_field_inside_the_value(o
     with pytest.raises(ConfigError) as info:
         load(BUYER_SELLER, override)
     assert expected in str(info.value) and "\n" not in str(info.value)
+
+
+class _Refuse:
+    """A strategy check that refuses every negotiation or every compliance strategy."""
+
+    def __init__(self, phase: int) -> None:
+        self.phase = phase
+
+    def negotiation(self, name, params, *, n_parties, protocol):
+        return Rejection("strategy", f"no {name} for {n_parties}") if self.phase == 1 else None
+
+    def compliance(self, name, params):
+        return Rejection("params.x", f"no {name}") if self.phase == 2 else None
+
+
+def test_the_schema_checks_strategies_with_the_check_in_its_validation_context():
+    data = raw()
+    assert Config.model_validate(data).party_names  # without a check: pure schema
+    for phase, expected in [
+        (1, "parties.yongkang.strategy: no hill_climber for 3"),
+        (2, "parties.yongkang.compliance_params.x: no best_response"),
+    ]:
+        with pytest.raises(ValidationError) as info:
+            Config.model_validate(data, context={STRATEGY_CHECK: _Refuse(phase)})
+        assert expected in str(info.value)
+
+
+def test_only_the_registry_loader_imports_agents():
+    package = Path(negotiator.config.__file__).parent
+    importers = set()
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            if any(n == "agents" or n.startswith("agents.") for n in names):
+                importers.add(module.name)
+    assert importers == {"strategies.py"}

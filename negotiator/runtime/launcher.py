@@ -17,9 +17,25 @@ import zmq
 
 from agents import PARENT_ENV
 from agents.process import run_agent
+from negotiator.io.security import ClientSecurity
 
 #: Directory holding the ``negotiator`` and ``agents`` packages, put on the agents' PYTHONPATH.
-SOURCE_ROOT = Path(__file__).resolve().parent.parent
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def play_party(
+    endpoint: str,
+    name: str,
+    *,
+    idle_timeout: float,
+    join_timeout: float,
+    security: ClientSecurity | None,
+) -> int:
+    """Play party ``name`` in this process, joined to the hub at ``endpoint`` (the ``agent``
+    command of a distributed run); the exit code of :func:`agents.process.run_agent`."""
+    return run_agent(
+        endpoint, name, idle_timeout=idle_timeout, join_timeout=join_timeout, security=security
+    )
 
 
 class AgentLauncher:

@@ -1,0 +1,193 @@
+"""The command line's argument parser: one sub-command per task, a one-line usage error (exit 2)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+DEFAULT_CONFIG = Path("configs/scenarios/yongkang_wuyi_jinyun.toml")
+"""The scenario run when no command is given."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Subparsers: TypeAlias = argparse._SubParsersAction[_Parser]
+
+
+def default_config() -> Path:
+    """:data:`DEFAULT_CONFIG` in the source tree if it is there, else relative to the cwd."""
+    here = Path(__file__).resolve().parents[2] / DEFAULT_CONFIG
+    return here if here.exists() else DEFAULT_CONFIG
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every sub-command (``args.command`` is None when none is given)."""
+    parser = _Parser(
+        prog="negotiator",
+        description="Simulate cross-regional cooperation negotiations between local governments.",
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    _add_run(sub)
+    _add_analyze(sub)
+    _add_replay(sub)
+    _add_mediator(sub)
+    _add_agent(sub)
+    _add_keys(sub)
+    _add_sweep(sub)
+    _add_tournament(sub)
+    return parser
+
+
+def _config_args(p: argparse.ArgumentParser) -> None:
+    """The arguments of a command that reads a scenario: the file, ``--set`` and ``--json``."""
+    p.add_argument("config", type=Path, help="scenario TOML file")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="A.B=V",
+        help="override a config value (TOML syntax), repeatable",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def _add_run(sub: Subparsers) -> None:
+    run = sub.add_parser("run", help="run one scenario (both agents and mediator)")
+    _config_args(run)
+    run.add_argument("--seed", type=int, help="run seed (replaces run.seed)")
+    run.add_argument("--out", type=Path, default=Path("runs"), help="runs directory (runs/)")
+    run.add_argument("--transport", choices=("ipc", "tcp", "inproc"), default="ipc")
+    run.add_argument(
+        "--insecure", action="store_true", help="with --transport tcp: no CURVE (prints a warning)"
+    )
+    run.add_argument(
+        "--join-timeout",
+        type=float,
+        default=30.0,
+        help="seconds to wait for the agents to connect (30)",
+    )
+
+
+def _add_analyze(sub: Subparsers) -> None:
+    analyze = sub.add_parser("analyze", help="Pareto frontier, Nash, Kalai–Smorodinsky, dependence")
+    _config_args(analyze)
+
+
+def _add_replay(sub: Subparsers) -> None:
+    replay = sub.add_parser("replay", help="verify a run from its event log, or show its timeline")
+    replay.add_argument("run", type=Path, help="a run directory or an events.jsonl")
+    replay.add_argument(
+        "--verify",
+        action="store_true",
+        help="check the digest chain and re-execute the mediator on the log",
+    )
+    replay.add_argument(
+        "--until",
+        type=int,
+        metavar="R",
+        help="timeline: stop after round (phase 1) / period (phase 2) R",
+    )
+    replay.add_argument("--json", action="store_true", help="JSON output (lines for a timeline)")
+    replay.add_argument(
+        "--branch",
+        metavar="R",
+        help="continue live from round R (or round:R, period:R) with --set changes",
+    )
+    replay.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="A.B=V",
+        help="with --branch: a config change, repeatable",
+    )
+    replay.add_argument(
+        "--out", type=Path, default=Path("runs"), help="with --branch: runs directory (runs/)"
+    )
+    replay.add_argument(
+        "--plot",
+        action="store_true",
+        help="save the negotiation dance and the compliance heat map (PNG)",
+    )
+    replay.add_argument(
+        "--reexecute",
+        action="store_true",
+        help="with --verify: re-create the agents and check every decision",
+    )
+
+
+def _add_mediator(sub: Subparsers) -> None:
+    med = sub.add_parser(
+        "mediator", help="distributed run: the hub only; agents join from anywhere"
+    )
+    _config_args(med)
+    med.add_argument("--bind", required=True, metavar="tcp://HOST:PORT", help="address to bind")
+    med.add_argument("--keys", type=Path, help="key folder (run.py keys): CURVE on tcp")
+    med.add_argument("--insecure", action="store_true", help="tcp without CURVE (warns)")
+    med.add_argument("--seed", type=int, help="run seed (replaces run.seed)")
+    med.add_argument("--out", type=Path, default=Path("runs"), help="runs directory (runs/)")
+    med.add_argument(
+        "--join-timeout",
+        type=float,
+        default=120.0,
+        help="seconds to wait for every party to join (120)",
+    )
+
+
+def _add_agent(sub: Subparsers) -> None:
+    agent = sub.add_parser("agent", help="distributed run: play one party, connecting to a hub")
+    agent.add_argument("config", type=Path, help="scenario TOML file (for the party list)")
+    agent.add_argument("--name", required=True, help="the party to play")
+    agent.add_argument("--connect", required=True, metavar="tcp://HOST:PORT")
+    agent.add_argument("--keys", type=Path, help="key folder: this party's and the mediator's")
+    agent.add_argument("--insecure", action="store_true", help="tcp without CURVE (warns)")
+    agent.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=5.0,
+        help="once joined, leave after this many seconds without a message (5; the mediator "
+        "sends a heartbeat every second)",
+    )
+    agent.add_argument(
+        "--join-timeout",
+        type=float,
+        default=60.0,
+        help="leave if the hub says nothing this many seconds after the start (60)",
+    )
+
+
+def _add_keys(sub: Subparsers) -> None:
+    keys = sub.add_parser("keys", help="write CURVE key pairs for a distributed run")
+    keys.add_argument("dir", type=Path, help="folder for the keys (created, mode 700)")
+    keys.add_argument("--names", nargs="+", required=True, help="the parties (and superior)")
+
+
+def _add_sweep(sub: Subparsers) -> None:
+    sweep = sub.add_parser("sweep", help="run an experiment: a grid of changes × seeds")
+    sweep.add_argument("experiment", type=Path, help="experiment TOML file")
+    sweep.add_argument("--workers", type=int, default=2, help="parallel worker processes (2)")
+    sweep.add_argument("--seeds", type=int, help="seeds per cell (default: the file's)")
+    sweep.add_argument("--out", type=Path, help="results directory (sweeps/<name>)")
+    sweep.add_argument("--transport", choices=("ipc", "tcp", "inproc"), default="inproc")
+    sweep.add_argument("--no-logs", action="store_true", help="keep only each run's digest")
+    sweep.add_argument("--executor", choices=("processes", "dask"), default="processes")
+    sweep.add_argument("--scheduler", help="with --executor dask: the cluster's address")
+    sweep.add_argument("--json", action="store_true", help="print summary.json only")
+
+
+def _add_tournament(sub: Subparsers) -> None:
+    tour = sub.add_parser("tournament", help="round robin of the config's compliance strategies")
+    _config_args(tour)
+    tour.add_argument("--turns", type=int, help="turns per match (default: tournament.turns)")
+    tour.add_argument("--transport", choices=("ipc", "tcp", "inproc"), default="inproc")
+    tour.add_argument("--out", type=Path, default=Path("runs"), help="runs directory (runs/)")

@@ -1,0 +1,80 @@
+"""Loading a config: read the TOML file, apply ``--set`` overrides, validate, and turn every
+mistake into a :class:`~negotiator.errors.ConfigError` of one line that names the field.
+
+Validation checks strategy names against the registry (:mod:`negotiator.config.strategies`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from negotiator.config.overrides import apply_overrides
+from negotiator.config.schema import Config
+from negotiator.config.strategies import validation_context
+from negotiator.errors import ConfigError
+
+#: pydantic's names for the alternatives of a union, which it puts in an error's path.
+_UNION_TAGS = frozenset({"float", "int", "str", "bool"})
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    """One line: the field path and message of the first error, and how many more there are.
+    A union reports an error for each of its alternatives; those that only say the value is not
+    of that alternative's type (``float_type``, ``dict_type``, …) give way to the others, which
+    say what is wrong inside the value."""
+    errors = exc.errors()
+    first = next((e for e in errors if not e["type"].endswith("_type")), errors[0])
+    msg = str(first["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    # drop pydantic's union and validator tags (e.g. "function-after[...]") from the path;
+    # list positions are written [i]
+    parts: list[str] = []
+    for p in first["loc"]:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        elif "[" not in str(p) and "(" not in str(p) and str(p) not in _UNION_TAGS:
+            parts.append(("." if parts else "") + str(p))
+    loc = "".join(parts)
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif first["type"] == "missing":
+        msg = "required key is missing"
+    text = msg if (not loc or msg.startswith(loc.split(".")[0])) else f"{loc}: {msg}"
+    if first["type"] not in ("extra_forbidden", "missing") and "input" in first and loc:
+        text += f" (got {first['input']!r})" if not isinstance(first["input"], dict) else ""
+    if len(errors) > 1:
+        text += f" (and {len(errors) - 1} more)"
+    return text
+
+
+def config_from_dict(data: dict[str, Any], *, source: str = "config") -> Config:
+    """Validate a raw config mapping, its strategy names and parameters against the registry
+    included; raise :class:`ConfigError` with a one-line message."""
+    try:
+        return Config.model_validate(data, context=validation_context())
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {format_validation_error(exc)}") from None
+
+
+def load_config(
+    path: str | Path, overrides: list[str] | None = None, seed: int | None = None
+) -> Config:
+    """Read, override and validate a TOML config. ``seed`` replaces ``run.seed``."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file") from None
+    data = apply_overrides(data, overrides or [])
+    if seed is not None:
+        data.setdefault("run", {})["seed"] = seed
+    return config_from_dict(data, source=str(path))
