@@ -40,6 +40,7 @@ from negotiator.io.eventlog import (
     verify_chain,
 )
 from negotiator.io.wire import Codec, Message
+from negotiator.runtime.run_summary import BranchOrigin, RunSummary, build_summary
 
 Template = dict[str, Any] | None
 """A recorded response body (None: the party stayed silent)."""
@@ -1022,7 +1023,7 @@ def parse_point(text: str, config: Config) -> tuple[int, int]:
 
 def branch(
     path: Path, at: str, overrides: list[str], out: Path, run_id: str | None = None
-) -> dict[str, Any]:
+) -> RunSummary:
     """Restore a run at round/period R from its log, apply ``overrides`` and continue live in a
     new run directory (agents re-created in process and fast-forwarded on the recorded
     observations). The new log starts with ``branched_from``; up to R it repeats the parent's
@@ -1103,21 +1104,19 @@ def branch(
         log.close()
     if not point.applied:
         raise ConfigError(f"--branch {at!r}: the run ended before anything could change")
-    summary = {
-        "run_id": run_id,
-        "branched_from": events[0].get("runtime", {}).get("run_id"),
-        "branch_point": {"phase": phase, "after": step},
-        "overrides": overrides,
-        "seed": child.run.seed,
-        "protocol": child.negotiation.protocol if child.negotiates else None,
-        "parties": list(child.party_names),
-        **metrics,
-        "final_digest": log.digest,
-        "log": str(log.path),
-        "wall_seconds": round(_time.monotonic() - started, 3),
-    }
+    summary = build_summary(
+        child,
+        run_id,
+        metrics,
+        final_digest=log.digest,
+        log=str(log.path),
+        started=started,
+        origin=BranchOrigin(
+            events[0].get("runtime", {}).get("run_id"), phase, step, tuple(overrides)
+        ),
+    )
     del mediator
     (run_dir / "summary.json").write_text(
-        json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n"
+        json.dumps(summary.to_json(), indent=2, ensure_ascii=False, default=str) + "\n"
     )
     return summary
