@@ -33,18 +33,8 @@ from negotiator.model.analysis import Analysis, analyze
 from negotiator.model.contract import Setting, build_setting
 from negotiator.runtime.affinity import on_one_cpu, pick_cpu
 from negotiator.runtime.launcher import AgentLauncher
-from negotiator.runtime.run_summary import (
-    Conduct,
-    LocalRun,
-    RunMetrics,
-    RunSummary,
-    build_summary,
-)
-from negotiator.runtime.summary import (
-    guidance_summary,
-    implementation_summary,
-    negotiation_summary,
-)
+from negotiator.runtime.run_summary import LocalRun, RunMetrics, RunSummary, build_summary
+from negotiator.runtime.summary import run_metrics
 
 
 @dataclass(frozen=True)
@@ -240,8 +230,9 @@ def execute(
     on_waiting: Callable[[list[str]], None] | None = None,
 ) -> tuple[RunMetrics, Mediator]:
     """Everything a run logs, from ``run_started`` to ``run_finished``, over ``bus`` with the
-    agents ``launch`` starts. Replay calls this with a bus that answers from a log."""
-    setting, analysis = prepared.setting, prepared.analysis
+    agents ``launch`` starts; returns what it measured. Replay calls this with a bus that answers
+    from a log."""
+    setting = prepared.setting
     log.emit(
         "run_started",
         config=config.model_dump(mode="json"),
@@ -263,23 +254,7 @@ def execute(
         with launch(mediator.participants) as launched:
             mediator.watchdog = getattr(launched, "dead", None)
             result = mediator.run()
-        negotiation = None
-        if config.negotiates:
-            assert setting is not None and analysis is not None
-            negotiation = negotiation_summary(config, setting, analysis, result)
-        metrics = RunMetrics(
-            conduct=Conduct(
-                invalid_actions=result.invalid_actions,
-                rejected_messages=result.rejected_messages,
-                auth_refused=result.auth_refused,
-                absent=tuple(sorted(mediator.absent)),
-            ),
-            guidance=guidance_summary(mediator),
-            negotiation=negotiation,
-            implementation=implementation_summary(mediator.implementation)
-            if mediator.implementation is not None
-            else None,
-        )
+        metrics = run_metrics(config, prepared.analysis, mediator, result)
         log.emit("run_finished", **metrics.headline())
     except (KeyboardInterrupt, Terminated) as exc:
         log.emit("run_interrupted", signal="SIGTERM" if isinstance(exc, Terminated) else "SIGINT")

@@ -10,15 +10,39 @@ from negotiator.config import Config
 from negotiator.model.analysis import Analysis
 from negotiator.model.contract import Setting, superior_cofunding
 from negotiator.runtime.run_summary import (
+    Conduct,
     GuidanceSummary,
     ImplementationSummary,
     NegotiationSummary,
     PlanSummary,
+    RunMetrics,
 )
 
 if TYPE_CHECKING:
     from negotiator.mediator.coordinator import Mediator, NegotiationResult
     from negotiator.mediator.implementation import ImplementationPhase
+
+
+def run_metrics(
+    config: Config, analysis: Analysis | None, mediator: Mediator, result: NegotiationResult
+) -> RunMetrics:
+    """What a run measured, once its mediator has run (``result`` is its record of phase 1)."""
+    negotiation = None
+    if config.negotiates:
+        assert mediator.setting is not None and analysis is not None
+        negotiation = negotiation_summary(config, mediator.setting, analysis, result)
+    phase2 = mediator.implementation
+    return RunMetrics(
+        conduct=Conduct(
+            invalid_actions=result.invalid_actions,
+            rejected_messages=result.rejected_messages,
+            auth_refused=result.auth_refused,
+            absent=tuple(sorted(mediator.absent)),
+        ),
+        guidance=guidance_summary(mediator),
+        negotiation=negotiation,
+        implementation=implementation_summary(phase2) if phase2 is not None else None,
+    )
 
 
 def negotiation_summary(
