@@ -59,8 +59,10 @@ def main() -> None:
                 times.append(time.perf_counter() - started)
                 assert report.ok, report.message
             median = statistics.median(times)
+            negotiation = result.summary.negotiation
+            assert negotiation is not None
             print(
-                f"  {name:40s} {result.summary['rounds']:5d} rounds {lines:6d} lines  "
+                f"  {name:40s} {negotiation.rounds:5d} rounds {lines:6d} lines  "
                 f"{median:6.3f} s  ({lines / median:,.0f} lines/s)"
             )
 

@@ -135,8 +135,9 @@ def with_seed(config: Config, seed: int) -> Config:
 
 
 def played(result: RunResult) -> Played:
-    s = result.summary
-    return Played(int(s["rounds"]), bool(s["agreement"]), float(s["welfare"]))
+    s = result.summary.negotiation
+    assert s is not None, "a negotiation benchmark"
+    return Played(s.rounds, s.agreement, s.welfare)
 
 
 @contextlib.contextmanager

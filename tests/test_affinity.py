@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from negotiator.experiments import sweep
+from negotiator.experiments import executors
 from negotiator.mediator.coordinator import Mediator
 from negotiator.runtime.affinity import allowed_cpus, current_cpu, on_one_cpu, pick_cpu
 from negotiator.runtime.pool import Pool
@@ -57,10 +57,10 @@ def test_sweep_workers_are_numbered_onto_different_cpus():
     counter = multiprocessing.get_context("spawn").Value("i", 0)
     numbers: list[int] = []
     for _ in range(2):  # what two workers' initializers do, one after the other
-        sweep._WORKER_NUMBER.clear()
-        sweep._number_worker(counter)
-        numbers += sweep._WORKER_NUMBER
-    sweep._WORKER_NUMBER.clear()
+        executors._WORKER_NUMBER.clear()
+        executors._number_worker(counter)
+        numbers += executors._WORKER_NUMBER
+    executors._WORKER_NUMBER.clear()
     assert numbers == [0, 1]
     assert pick_cpu(0) != pick_cpu(1)
     assert pick_cpu() in allowed_cpus()

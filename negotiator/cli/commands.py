@@ -29,16 +29,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     result = run(config, options)
     if args.json:
-        print(json.dumps(result.summary, ensure_ascii=False))
+        print(json.dumps(result.summary.to_json(), ensure_ascii=False))
     else:
         from negotiator.cli.report import plot_compliance, print_run_summary
 
-        summary = dict(result.summary)
-        if summary.get("implementation"):
-            summary["compliance_plot"] = str(
-                plot_compliance(summary, result.run_dir / "compliance.png")
-            )
-        print_run_summary(summary)
+        plot = None
+        if result.summary.implementation is not None:
+            plot = plot_compliance(result.summary, result.run_dir / "compliance.png")
+        print_run_summary(result.summary, compliance_plot=plot)
     return 0
 
 
@@ -113,14 +111,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
         summary = branch(args.run, args.branch, args.overrides, args.out)
         if args.json:
-            print(json.dumps(summary, ensure_ascii=False, default=str))
+            print(json.dumps(summary.to_json(), ensure_ascii=False, default=str))
         else:
             from negotiator.cli.report import print_run_summary
 
+            origin = summary.branch
+            assert origin is not None
             print(
-                f"branched from {summary['branched_from']} after "
-                f"{'round' if summary['branch_point']['phase'] == 1 else 'period'} "
-                f"{summary['branch_point']['after']} with {', '.join(args.overrides) or '—'}"
+                f"branched from {origin.branched_from} after "
+                f"{'round' if origin.phase == 1 else 'period'} "
+                f"{origin.after} with {', '.join(args.overrides) or '—'}"
             )
             print_run_summary(summary)
         return 0

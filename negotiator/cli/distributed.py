@@ -44,7 +44,7 @@ def cmd_mediator(args: argparse.Namespace) -> int:
         on_waiting=waiting,
     )
     if args.json:
-        print(json.dumps(result.summary, ensure_ascii=False))
+        print(json.dumps(result.summary.to_json(), ensure_ascii=False))
     else:
         from negotiator.cli.report import print_run_summary
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from negotiator.runtime.run_summary import ImplementationSummary, NegotiationSummary, RunSummary
 
 
 def _fmt(value: Any) -> str:
@@ -25,50 +28,59 @@ def _outcome_table(title: str, outcome: dict[str, Any]) -> Table:
     return table
 
 
-def print_run_summary(summary: dict[str, Any], console: Console | None = None) -> None:
+def print_run_summary(
+    summary: RunSummary, console: Console | None = None, compliance_plot: Path | None = None
+) -> None:
     console = console or Console()
-    if "agreement" in summary:
-        _print_negotiation(summary, console)
-    if summary.get("implementation"):
-        _print_implementation(summary, console)
-    console.print(f"log: {summary['log']}\nfinal digest: {summary['final_digest']}", soft_wrap=True)
+    if summary.negotiation is not None:
+        _print_negotiation(summary, summary.negotiation, console)
+    if summary.implementation is not None:
+        _print_implementation(summary.parties, summary.implementation, console)
+        if compliance_plot is not None:
+            console.print(f"compliance plot: {compliance_plot}", soft_wrap=True)
+    console.print(f"log: {summary.log}\nfinal digest: {summary.final_digest}", soft_wrap=True)
 
 
-def _print_negotiation(summary: dict[str, Any], console: Console) -> None:
-    parties = summary["parties"]
-    if summary.get("superior"):
-        plan = summary.get("plan") or {}
-        money = f", co-funds {plan.get('cofunding', 0):.0%} of the infrastructure"
-        if plan.get("subsidy"):
-            money += f", subsidy {plan['subsidy']:g} per period (budget {plan['budget']:g})"
-        tabled = "a plan" if plan.get("text") else "no plan"
+def _print_negotiation(
+    summary: RunSummary, negotiation: NegotiationSummary, console: Console
+) -> None:
+    guidance = summary.metrics.guidance
+    if guidance.superior:
+        plan = guidance.plan
+        cofunding = plan.cofunding if plan is not None else 0
+        money = f", co-funds {cofunding:.0%} of the infrastructure"
+        if plan is not None and plan.subsidy:
+            money += f", subsidy {plan.subsidy:g} per period (budget {plan.budget:g})"
+        tabled = "a plan" if plan is not None and plan.text else "no plan"
         console.print(
-            f"Superior: [bold]{summary['superior']}[/] ({plan.get('guidance', '?')}: {tabled}"
-            f"{money}); protocol {summary['protocol']}"
+            f"Superior: [bold]{guidance.superior}[/] "
+            f"({plan.guidance if plan is not None else '?'}: {tabled}"
+            f"{money}); protocol {summary.protocol}"
         )
-    if summary.get("misreports"):
-        caught = ", ".join(summary["misreports"])
+    if guidance.misreports:
+        caught = ", ".join(guidance.misreports)
         console.print(f"[yellow]Misreports caught by the audit[/]: {caught}")
-    if summary["agreement"]:
-        head = f"[bold green]Agreement[/] in round {summary['agreement_round']}"
+    n = negotiation
+    if n.agreement:
+        head = f"[bold green]Agreement[/] in round {n.agreement_round}"
     else:
-        head = f"[bold red]No agreement[/] ({summary['status']} after {summary['rounds']} rounds)"
+        head = f"[bold red]No agreement[/] ({n.status} after {n.rounds} rounds)"
     console.print(head)
     table = Table(title="Parties (money per period)", title_justify="left")
     for col in ("party", "reservation", "utility", "normalised", "power", "forfeits"):
         table.add_column(col, justify="right" if col != "party" else "left")
-    for p in parties:
+    for p in summary.parties:
         table.add_row(
             p,
-            _fmt(summary["reservation"][p]),
-            _fmt(summary["utilities"][p]),
-            _fmt(summary["normalized_utilities"][p]),
-            _fmt(summary["power"][p]),
-            str(summary["forfeits"][p]),
+            _fmt(n.reservation[p]),
+            _fmt(n.utilities[p]),
+            _fmt(n.normalized_utilities[p]),
+            _fmt(n.power[p]),
+            str(n.forfeits[p]),
         )
     console.print(table)
-    if summary["contract"]:
-        console.print(_outcome_table("Contract", summary["contract"]))
+    if n.contract:
+        console.print(_outcome_table("Contract", n.contract))
     metrics = Table(title="Metrics", title_justify="left")
     metrics.add_column("metric")
     metrics.add_column("value", justify="right")
@@ -82,36 +94,38 @@ def _print_negotiation(summary: dict[str, Any], console: Console) -> None:
         "outcomes",
         "pareto_size",
     ):
-        metrics.add_row(key, _fmt(summary[key]) if summary[key] is not None else "–")
+        value = getattr(n, key)
+        metrics.add_row(key, _fmt(value) if value is not None else "–")
     console.print(metrics)
 
 
-def _print_implementation(summary: dict[str, Any], console: Console) -> None:
-    impl = summary["implementation"]
-    head = "under the contract" if impl["contract_in_force"] else "without a contract"
-    survived = {True: "survived", False: "broke down", None: "–"}[impl["contract_survived"]]
+def _print_implementation(
+    parties: tuple[str, ...], impl: ImplementationSummary, console: Console
+) -> None:
+    head = "under the contract" if impl.contract_in_force else "without a contract"
+    survived = {True: "survived", False: "broke down", None: "–"}[impl.contract_survived]
     console.print(
-        f"[bold]Implementation[/]: {impl['periods']} periods {head}; compliance "
-        f"{impl['compliance_rate']:.0%}; contract {survived}; "
-        f"{impl['renegotiations']} renegotiation(s)"
+        f"[bold]Implementation[/]: {impl.periods} periods {head}; compliance "
+        f"{impl.compliance_rate:.0%}; contract {survived}; "
+        f"{impl.renegotiations} renegotiation(s)"
     )
     table = Table(title="Phase 2 by government (money per period)", title_justify="left")
     for col in ("government", "moves", "comply", "caught", "total", "discounted", "δ*"):
         table.add_column(col, justify="left" if col in ("government", "moves") else "right")
-    for p in summary["parties"]:
-        moves = impl["moves"][p]
+    for p in parties:
+        moves = impl.moves[p]
         table.add_row(
             p,
             moves if len(moves) <= 24 else moves[:21] + "...",
-            f"{impl['compliance_by_government'][p]:.0%}",
-            str(impl["detections"][p]),
-            f"{impl['cumulative_payoffs'][p]:,.0f}",
-            f"{impl['discounted_payoffs'][p]:,.0f}",
-            f"{impl['delta_star'][p]:.2f}",
+            f"{impl.compliance_by_government[p]:.0%}",
+            str(impl.detections[p]),
+            f"{impl.cumulative_payoffs[p]:,.0f}",
+            f"{impl.discounted_payoffs[p]:,.0f}",
+            f"{impl.delta_star[p]:.2f}",
         )
     console.print(table)
-    holds = [p for p in summary["parties"] if impl["sustainable"].get(p)]
-    fails = [p for p in summary["parties"] if not impl["sustainable"].get(p)]
+    holds = [p for p in parties if impl.sustainable.get(p)]
+    fails = [p for p in parties if not impl.sustainable.get(p)]
     if not fails:
         theory = "for every government"
     elif not holds:
@@ -119,19 +133,17 @@ def _print_implementation(summary: dict[str, Any], console: Console) -> None:
     else:
         theory = f"for {', '.join(holds)}, not for {', '.join(fails)}"
     console.print(
-        f"δ = {impl['delta']:g}; at signing, grim-trigger reasoning would sustain compliance "
+        f"δ = {impl.delta:g}; at signing, grim-trigger reasoning would sustain compliance "
         f"{theory} (δ ≥ δ*, from each official's decision utility)"
     )
     console.print(
-        f"cluster output {impl['cluster_output']:,.1f}; governments "
-        f"{impl['governments_total']:,.1f}; superior {impl['superior_net']:+,.1f}; "
-        f"regional welfare {impl['regional_welfare']:,.1f}; fines {impl['penalties']:,.1f}"
+        f"cluster output {impl.cluster_output:,.1f}; governments "
+        f"{impl.governments_total:,.1f}; superior {impl.superior_net:+,.1f}; "
+        f"regional welfare {impl.regional_welfare:,.1f}; fines {impl.penalties:,.1f}"
     )
-    if summary.get("compliance_plot"):
-        console.print(f"compliance plot: {summary['compliance_plot']}", soft_wrap=True)
 
 
-def plot_compliance(summary: dict[str, Any], path: Any) -> Any:
+def plot_compliance(summary: RunSummary, path: Path) -> Path:
     """Save the compliance-over-time plot (government × period, and the period rate) as PNG."""
     import matplotlib
 
@@ -139,9 +151,10 @@ def plot_compliance(summary: dict[str, Any], path: Any) -> Any:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    impl = summary["implementation"]
-    parties = summary["parties"]
-    periods = range(1, impl["periods"] + 1)
+    impl = summary.implementation
+    assert impl is not None, "a run without phase 2 has no compliance to plot"
+    parties = summary.parties
+    periods = range(1, impl.periods + 1)
     fig, (top, bottom) = plt.subplots(
         2,
         1,
@@ -149,21 +162,21 @@ def plot_compliance(summary: dict[str, Any], path: Any) -> Any:
         sharex=True,
         gridspec_kw={"height_ratios": [max(len(parties), 2), 2]},
     )
-    grid = [[1.0 if m == "C" else 0.0 for m in impl["moves"][p]] for p in parties]
+    grid = [[1.0 if m == "C" else 0.0 for m in impl.moves[p]] for p in parties]
     top.imshow(
         grid,
         aspect="auto",
         cmap="RdYlGn",
         vmin=0,
         vmax=1,
-        extent=(0.5, impl["periods"] + 0.5, len(parties) - 0.5, -0.5),
+        extent=(0.5, impl.periods + 0.5, len(parties) - 0.5, -0.5),
     )
     top.set_yticks(range(len(parties)), parties)
     top.set_title("Compliance by government (green = comply, red = defect)")
-    for record in impl.get("renegotiation_log", []):
+    for record in impl.renegotiation_log:
         for ax in (top, bottom):
             ax.axvline(record["period"] - 0.5, color="black", linestyle="--", linewidth=1)
-    bottom.plot(periods, impl["compliance_by_period"], marker="o", color="tab:blue")
+    bottom.plot(periods, impl.compliance_by_period, marker="o", color="tab:blue")
     bottom.set_ylim(-0.05, 1.05)
     bottom.set_ylabel("share complying")
     bottom.set_xlabel("period")

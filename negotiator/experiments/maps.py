@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from negotiator.errors import ConfigError
-from negotiator.experiments.stats import difference_ci
+from negotiator.experiments.stats import column, difference_ci
 
 
 class MapSpec(BaseModel):
@@ -54,10 +54,6 @@ def check(spec: MapSpec, cells: list[dict[str, Any]], metrics: list[str], where:
             raise ConfigError(f"{where}: {spec.mechanism} never takes the value {side!r}")
 
 
-def _values(rows: Iterable[dict[str, str]], metric: str) -> list[float]:
-    return [float(r[metric]) for r in rows if r.get(metric) not in ("", None)]
-
-
 def summarise(
     spec: MapSpec, cells: list[dict[str, Any]], rows: list[dict[str, str]]
 ) -> dict[str, Any]:
@@ -69,8 +65,8 @@ def summarise(
     for y in ys:
         for x in xs:
             here = [r for r in rows if r.get(spec.x) == label(x) and r.get(spec.y) == label(y)]
-            a = _values((r for r in here if r.get(spec.mechanism) == on), spec.metric)
-            b = _values((r for r in here if r.get(spec.mechanism) == off), spec.metric)
+            a = column((r for r in here if r.get(spec.mechanism) == on), spec.metric)
+            b = column((r for r in here if r.get(spec.mechanism) == off), spec.metric)
             diff = difference_ci(a, b)
             defined = not math.isnan(diff.mean)
             out.append(

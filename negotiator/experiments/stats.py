@@ -7,6 +7,7 @@ two means); the t quantile is computed from the regularised incomplete beta func
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -119,3 +120,8 @@ def verdict(diff: Estimate) -> str:
     if diff.high < 0:
         return "did not hold"
     return "inconclusive"
+
+
+def column(rows: Iterable[dict[str, str]], metric: str) -> list[float]:
+    """The values of ``metric`` in result rows (an empty cell: undefined for that run, left out)."""
+    return [float(r[metric]) for r in rows if r.get(metric) not in ("", None)]

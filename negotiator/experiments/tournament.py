@@ -13,14 +13,13 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from negotiator.config import Config, PayoffSpec, config_from_dict
 from negotiator.errors import ConfigError
 from negotiator.io.bus import Transport
-from negotiator.runtime.runner import RunOptions, run
+from negotiator.runtime.runner import RunOptions, run, timestamp
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,7 @@ def play_tournament(
     strategies, game = check_tournament_config(config)
     assert config.tournament is not None
     turns = turns or config.tournament.turns
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
-    folder = out / f"tournament-{config.run.name}-{stamp}"
+    folder = out / f"tournament-{config.run.name}-{timestamp()}"
     pairs = list(itertools.product(strategies, repeat=2))
     matches: list[Match] = []
     seats = list(config.parties)
@@ -82,13 +80,14 @@ def play_tournament(
             match_config(config, a, b, turns),
             RunOptions(transport=transport, out=folder, run_id=f"{i:03d}-{a}-vs-{b}"),
         )
-        impl = result.summary["implementation"]
+        impl = result.summary.implementation
+        assert impl is not None, "a match is played in phase 2"
         matches.append(
             Match(
                 players=(a, b),
-                actions=(impl["moves"][seats[0]], impl["moves"][seats[1]]),
-                scores=(impl["cumulative_payoffs"][seats[0]], impl["cumulative_payoffs"][seats[1]]),
-                log=result.summary["log"],
+                actions=(impl.moves[seats[0]], impl.moves[seats[1]]),
+                scores=(impl.cumulative_payoffs[seats[0]], impl.cumulative_payoffs[seats[1]]),
+                log=result.summary.log,
             )
         )
         if progress is not None:

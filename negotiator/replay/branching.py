@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections import deque
 from pathlib import Path
-from typing import Any
 
 from negotiator.config import Config, config_from_dict
 from negotiator.errors import ConfigError
@@ -18,6 +17,7 @@ from negotiator.replay.inprocess import recreate_agents as _agents
 from negotiator.replay.logfile import config_of, load_log
 from negotiator.replay.logfile import participants as _participants
 from negotiator.replay.script import script_from_log
+from negotiator.runtime.run_summary import BranchOrigin, RunSummary, build_summary
 
 
 def parse_point(text: str, config: Config) -> tuple[int, int]:
@@ -37,7 +37,7 @@ def parse_point(text: str, config: Config) -> tuple[int, int]:
 
 def branch(
     path: Path, at: str, overrides: list[str], out: Path, run_id: str | None = None
-) -> dict[str, Any]:
+) -> RunSummary:
     """Restore a run at round/period R from its log, apply ``overrides`` and continue live in a
     new run directory (agents re-created in process and fast-forwarded on the recorded
     observations). The new log starts with ``branched_from``; up to R it repeats the parent's
@@ -118,21 +118,19 @@ def branch(
         log.close()
     if not point.applied:
         raise ConfigError(f"--branch {at!r}: the run ended before anything could change")
-    summary = {
-        "run_id": run_id,
-        "branched_from": events[0].get("runtime", {}).get("run_id"),
-        "branch_point": {"phase": phase, "after": step},
-        "overrides": overrides,
-        "seed": child.run.seed,
-        "protocol": child.negotiation.protocol if child.negotiates else None,
-        "parties": list(child.party_names),
-        **metrics,
-        "final_digest": log.digest,
-        "log": str(log.path),
-        "wall_seconds": round(_time.monotonic() - started, 3),
-    }
+    summary = build_summary(
+        child,
+        run_id,
+        metrics,
+        final_digest=log.digest,
+        log=str(log.path),
+        started=started,
+        origin=BranchOrigin(
+            events[0].get("runtime", {}).get("run_id"), phase, step, tuple(overrides)
+        ),
+    )
     del mediator
     (run_dir / "summary.json").write_text(
-        json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n"
+        json.dumps(summary.to_json(), indent=2, ensure_ascii=False, default=str) + "\n"
     )
     return summary

@@ -33,7 +33,8 @@ from negotiator.model.analysis import Analysis, analyze
 from negotiator.model.contract import Setting, build_setting
 from negotiator.runtime.affinity import on_one_cpu, pick_cpu
 from negotiator.runtime.launcher import AgentLauncher
-from negotiator.runtime.summary import implementation_metrics, negotiation_metrics
+from negotiator.runtime.run_summary import LocalRun, RunMetrics, RunSummary, build_summary
+from negotiator.runtime.summary import run_metrics
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,18 @@ class RunOptions:
 
 @dataclass
 class RunResult:
-    summary: dict[str, Any]
+    summary: RunSummary
     run_dir: Path
     pids: dict[str, int] = field(default_factory=dict)
 
 
+def timestamp() -> str:
+    """The current UTC time as it appears in run and tournament folder names."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
+
+
 def new_run_id(config: Config) -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
-    return f"{config.run.name}-s{config.run.seed}-{stamp}"
+    return f"{config.run.name}-s{config.run.seed}-{timestamp()}"
 
 
 def run(config: Config, options: RunOptions | None = None) -> RunResult:
@@ -165,7 +170,7 @@ def run_on(
 def _finish(
     config: Config,
     prepared: Prepared,
-    metrics: dict[str, Any],
+    metrics: RunMetrics,
     mediator: Mediator,
     log: EventLog,
     run_id: str,
@@ -174,22 +179,19 @@ def _finish(
 ) -> RunResult:
     """The run's summary, written to ``summary.json`` beside its log."""
     setting = prepared.setting
-    summary = {
-        "run_id": run_id,
-        "seed": config.run.seed,
-        "protocol": config.negotiation.protocol if config.negotiates else None,
-        "parties": list(config.party_names),
-        **metrics,
-        "economy": setting.economy.report() if setting and setting.economy else None,
-        "final_digest": log.digest,
-        "log": str(log.path),
-        "agent_pids": mediator.result.pids,
-        "mediator_pid": os.getpid(),
-        "wall_seconds": round(time.monotonic() - started, 3),
-    }
+    economy = setting.economy.report() if setting and setting.economy else None
+    summary = build_summary(
+        config,
+        run_id,
+        metrics,
+        final_digest=log.digest,
+        log=str(log.path),
+        started=started,
+        origin=LocalRun(economy, mediator.result.pids, os.getpid()),
+    )
     path = run_dir / "summary.json"
     try:
-        path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+        path.write_text(json.dumps(summary.to_json(), indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return RunResult(summary, run_dir, mediator.result.pids)
@@ -226,10 +228,11 @@ def execute(
     clock: Callable[[], float] = time.monotonic,
     branch: Branch | None = None,
     on_waiting: Callable[[list[str]], None] | None = None,
-) -> tuple[dict[str, Any], Mediator]:
+) -> tuple[RunMetrics, Mediator]:
     """Everything a run logs, from ``run_started`` to ``run_finished``, over ``bus`` with the
-    agents ``launch`` starts. Replay calls this with a bus that answers from a log."""
-    setting, analysis = prepared.setting, prepared.analysis
+    agents ``launch`` starts; returns what it measured. Replay calls this with a bus that answers
+    from a log."""
+    setting = prepared.setting
     log.emit(
         "run_started",
         config=config.model_dump(mode="json"),
@@ -251,37 +254,8 @@ def execute(
         with launch(mediator.participants) as launched:
             mediator.channel.watchdog = getattr(launched, "dead", None)
             result = mediator.run()
-        metrics: dict[str, Any] = {}
-        if config.negotiates:
-            assert setting is not None and analysis is not None
-            state = result.state
-            metrics |= negotiation_metrics(
-                config,
-                setting,
-                analysis,
-                result.agreement,
-                state.agreement_round,
-                result.discount_exponent,
-            )
-            single_text = config.negotiation.protocol == "single_text"
-            metrics |= {
-                "status": state.status,
-                "rounds": result.rounds,
-                "settled_round": (
-                    result.last_change_round if single_text else state.agreement_round
-                ),
-                "invalid_actions": result.invalid_actions,
-                "forfeits": result.forfeits,
-            }
-        else:
-            metrics["invalid_actions"] = result.invalid_actions
-        metrics["rejected_messages"] = result.rejected_messages
-        metrics["auth_refused"] = result.auth_refused
-        metrics["absent"] = sorted(mediator.absent)
-        metrics |= _guidance(mediator)
-        if mediator.implementation is not None:
-            metrics["implementation"] = implementation_metrics(mediator.implementation)
-        log.emit("run_finished", **_headline(metrics))
+        metrics = run_metrics(config, prepared.analysis, mediator, result)
+        log.emit("run_finished", **metrics.headline())
     except (KeyboardInterrupt, Terminated) as exc:
         log.emit("run_interrupted", signal="SIGTERM" if isinstance(exc, Terminated) else "SIGINT")
         raise
@@ -289,41 +263,6 @@ def execute(
         log.emit("run_aborted", reason=f"{type(exc).__name__}: {exc}")
         raise
     return metrics, mediator
-
-
-def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The few results repeated in the log's last event."""
-    out: dict[str, Any] = {
-        k: metrics[k] for k in ("agreement", "status", "utilities") if k in metrics
-    }
-    impl = metrics.get("implementation")
-    if impl is not None:
-        out |= {
-            "compliance_rate": impl["compliance_rate"],
-            "contract_survived": impl["contract_survived"],
-            "cumulative_payoffs": impl["cumulative_payoffs"],
-        }
-    return out
-
-
-def _guidance(mediator: Mediator) -> dict[str, Any]:
-    """Who the superior is, what it planned, what was declared and who was caught misreporting."""
-    out: dict[str, Any] = {"superior": mediator.superior}
-    plan = mediator.plan
-    if plan is not None:
-        domain = mediator.setting.domain if mediator.setting is not None else None
-        out["plan"] = {
-            "guidance": plan.guidance,
-            "text": domain.decode(plan.text) if plan.text is not None and domain else None,
-            "cofunding": plan.cofunding,
-            "subsidy": plan.subsidy,
-            "budget": plan.budget,
-            "based_on": plan.based_on,
-        }
-    if mediator.declarations is not None:
-        out["declarations"] = mediator.declarations.claimed
-        out["misreports"] = mediator.declarations.misreports
-    return out
 
 
 def serve(
