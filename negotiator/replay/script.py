@@ -110,17 +110,21 @@ class Script:
 def script_from_log(events: list[dict[str, Any]]) -> Script:
     """The join, the requests of a run and the responses the mediator handled, from its log (a
     line whose fields do not fit its event raises :class:`LogContentError`)."""
+    reading = _Cursor()
     try:
-        return _script(events)
+        return _script(events, reading)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise LogContentError(_SCRIPT_LINE[0], f"{type(exc).__name__}: {exc}") from None
+        raise LogContentError(reading.line, f"{type(exc).__name__}: {exc}") from None
 
 
-_SCRIPT_LINE = [0]
-"""The line :func:`_script` is reading (for the error above)."""
+@dataclass
+class _Cursor:
+    """The line :func:`_script` is reading (1-based), for the error that names it."""
+
+    line: int = 0
 
 
-def _script(events: list[dict[str, Any]]) -> Script:
+def _script(events: list[dict[str, Any]], reading: _Cursor) -> Script:
     exchanges: deque[Exchange] = deque()
     script = Script(exchanges)
     current: Exchange | None = None
@@ -129,7 +133,7 @@ def _script(events: list[dict[str, Any]]) -> Script:
     early_refused = 0
     known = set(participants(config_of(events)))
     for line, event in enumerate(events, start=1):
-        _SCRIPT_LINE[0] = line
+        reading.line = line
         kind = event["event"]
         if kind == "auth_refused" and current is None:
             early_refused += int(event.get("new", 1))
