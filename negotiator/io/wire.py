@@ -63,6 +63,16 @@ class Codec:
         self._seq = 0
         self._packer = msgpack.Packer(use_bin_type=True)
 
+    @property
+    def seq(self) -> int:
+        """The number of the last message packed (0: none yet)."""
+        return self._seq
+
+    def continue_after(self, seq: int) -> None:
+        """Number the next message after ``seq`` if that is later than this codec's own count
+        (a branch's live agent continues the numbering of the replayed one)."""
+        self._seq = max(self._seq, seq)
+
     def pack(self, type_: str, body: dict[str, Any] | None = None, *, round_: int = 0) -> bytes:
         """Pack a message from this sender; ``seq`` increases by one per message."""
         message = self._header(type_, round_)

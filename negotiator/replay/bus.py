@@ -102,7 +102,7 @@ class ReplayBus:
         self.script.clear()
         self.pending.clear()
         for party, agent in (self.agents or {}).items():
-            agent.codec._seq = max(agent.codec._seq, self.codecs[party]._seq)
+            agent.codec.continue_after(self.codecs[party].seq)
 
     def send(self, identity: bytes, payload: bytes) -> None:
         party = identity.decode()
