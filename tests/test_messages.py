@@ -358,3 +358,11 @@ def test_every_body_the_agents_send_parses_and_is_sent_again_identically(sent):
         assert packed(value.to_wire()) == packed(msg.body), (msg.type, msg.body)
         count += 1
     assert count > 1000
+
+
+def test_a_saop_action_without_session_counts_as_session_0():
+    from negotiator.io.messages import AcceptAction, OfferAction
+
+    assert AcceptAction.from_wire({"kind": "accept", "turn": 3}) == AcceptAction(3, 0)
+    offer = OfferAction.from_wire({"kind": "offer", "turn": 1, "outcome": {"x": 1}})
+    assert offer.session == 0

@@ -12,6 +12,12 @@ from negotiator.io.messages.core import ACTION, MessageError, Reader, WireOutcom
 from negotiator.model.stagegame import Move
 
 
+def _session(r: Reader) -> int:
+    """A SAOP action's ``session``: an action without one counts as session 0 (docs/protocol.md
+    §9)."""
+    return r.integer("session") if r.has("session") else 0
+
+
 @dataclass(frozen=True)
 class OfferAction:
     """SAOP: reject the standing offer and table ``outcome``."""
@@ -33,7 +39,7 @@ class OfferAction:
     @classmethod
     def from_wire(cls, body: object) -> Self:
         r = Reader(body, "offer action")
-        return cls(r.integer("turn"), r.integer("session"), r.mapping("outcome"))
+        return cls(r.integer("turn"), _session(r), r.mapping("outcome"))
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ class AcceptAction:
     @classmethod
     def from_wire(cls, body: object) -> Self:
         r = Reader(body, "accept action")
-        return cls(r.integer("turn"), r.integer("session"))
+        return cls(r.integer("turn"), _session(r))
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ class EndAction:
     @classmethod
     def from_wire(cls, body: object) -> Self:
         r = Reader(body, "end action")
-        return cls(r.integer("turn"), r.integer("session"))
+        return cls(r.integer("turn"), _session(r))
 
 
 @dataclass(frozen=True)
