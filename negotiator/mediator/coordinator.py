@@ -121,7 +121,7 @@ class Mediator:
         self.declarations: Declarations | None = None
         self.session = 0
         """Negotiation session: 0 for phase 1, k for the k-th renegotiation."""
-        self.record = Record(self.channel.tally)
+        self.record = Record()
         self.agreement: Outcome | None = None
         self.discount_exponent: int | None = None
         self.implementation: ImplementationPhase | None = None

@@ -21,7 +21,7 @@ import simpy
 from negotiator.errors import DomainError
 from negotiator.io.messages import NegotiationEndEvent, RatifyRequest, VoteRequest
 from negotiator.mediator import rules
-from negotiator.mediator.channel import Channel, Host, Tally
+from negotiator.mediator.channel import Channel, Host
 from negotiator.model.actions import Forfeit
 from negotiator.model.domain import Domain, Outcome
 from negotiator.protocols import InvalidAction, ProtocolEvent, SaopState, StackedAlternatingOffers
@@ -34,8 +34,7 @@ S = TypeVar("S", SaopState, SingleTextState)
 class Record:
     """What phase 1 produced so far (a renegotiation leaves it alone)."""
 
-    def __init__(self, tally: Tally) -> None:
-        self.tally = tally
+    def __init__(self) -> None:
         self.state: SaopState | SingleTextState = SaopState()
         """The latest protocol state."""
         self.rounds = 0
