@@ -79,11 +79,12 @@ class Mechanism(ABC, Generic[S]):
         return state
 
     def run(
-        self, start: Outcome | None, env: simpy.Environment | None, now: float = 0
+        self, tabled: Outcome | None, env: simpy.Environment | None, now: float = 0
     ) -> Generator[simpy.Event, Any, S]:
-        """Rounds until the mechanism closes, one SimPy time unit each when ``env`` is given
-        (phase 1), none otherwise (a renegotiation, instant in simulated time)."""
-        state = self.start(start, env.now if env is not None else now)
+        """Rounds from ``tabled`` (if a text or offer is tabled) until the mechanism closes, one
+        SimPy time unit each when ``env`` is given (phase 1), none otherwise (a renegotiation,
+        instant in simulated time)."""
+        state = self.start(tabled, env.now if env is not None else now)
         while self.is_open(state):
             t = env.now if env is not None else now
             rnd = state.round
