@@ -63,11 +63,12 @@ def main() -> None:
             started = time.perf_counter()
             summary = execute(experiment, Path(tmp) / f"w{workers}", workers=workers)
             elapsed = time.perf_counter() - started
+            assert summary.runs is not None
             rates[workers] = args.runs / elapsed
             print(
                 f"  {workers} worker(s): {args.runs} runs in {elapsed:6.2f} s = "
                 f"{rates[workers]:6.1f} runs/s (sweep's own figure "
-                f"{summary['runs']['runs_per_second']:.1f})"
+                f"{summary.runs.runs_per_second or 0.0:.1f})"
             )
     print(f"  speed-up 2 vs 1 worker: {rates[2] / rates[1]:.2f}x")
 

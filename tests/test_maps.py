@@ -10,6 +10,7 @@ import pytest
 from negotiator.errors import ConfigError
 from negotiator.experiments.sweep import execute, load_experiment, plot_metrics
 from tests.conftest import DEFAULT
+from tests.test_sweep import check_summary_file
 
 MAP = f"""
 name = "small_map"
@@ -49,19 +50,25 @@ def write(tmp_path, text):
 def test_a_map_gives_each_cells_effect_with_its_interval_and_plots_it(tmp_path):
     experiment = load_experiment(write(tmp_path, MAP))
     summary = execute(experiment, tmp_path / "out", workers=1, keep_logs=False)
-    (entry,) = summary["maps"]
-    assert entry["xs"] == [0.0, 1.0] and entry["ys"] == [0.0, 30.0]
-    cells = {(c["x"], c["y"]): c for c in entry["cells"]}
-    assert all(c["n"] == [3, 3] for c in cells.values())
+    check_summary_file(
+        summary,
+        tmp_path / "out",
+        "5bba720adbf307062304eb36caf585e8200a6189cf27b57d6234b8e965e4e054",
+    )
+    (entry,) = summary.maps
+    assert entry.xs == (0.0, 1.0) and entry.ys == (0.0, 30.0)
+    cells = {(c.x, c.y): c for c in entry.cells}
+    assert all(c.n == (3, 3) for c in cells.values())
     # a fine of 30 caught for sure deters Yongkang's myopic official: the contract then keeps
     # compliance, where without one the race goes on; without detection nothing changes
     deterred = cells[(1.0, 30.0)]
-    assert deterred["effect"] > 0.5 and deterred["excludes_zero"]
-    assert cells[(0.0, 0.0)]["effect"] == pytest.approx(0.0, abs=0.2)
+    assert deterred.effect is not None and deterred.effect > 0.5 and deterred.excludes_zero
+    assert cells[(0.0, 0.0)].effect == pytest.approx(0.0, abs=0.2)
     paths = plot_metrics(summary, tmp_path / "plots")
     assert (tmp_path / "plots" / "map1-compliance_rate.png") in paths
     assert (tmp_path / "plots" / "survival.png") in paths
-    curve = summary["survival"][0]["surviving"]
+    assert summary.survival is not None
+    curve = summary.survival[0].surviving
     assert curve[0] == 1.0 and all(0.0 <= v <= 1.0 for v in curve)
     assert all(a >= b for a, b in itertools.pairwise(curve))  # never rises
 
@@ -103,10 +110,16 @@ def test_morris_screening_ranks_the_parameter_that_matters_first(tmp_path):
     experiment = load_experiment(write(tmp_path, SCREENING))
     assert len(experiment.cells) == 3 * (2 + 1)  # r (k + 1) points
     summary = execute(experiment, tmp_path / "out", workers=1, keep_logs=False)
-    ranking = summary["screening"]["compliance_rate"]
-    assert ranking[0]["factor"] == "fine"
-    assert ranking[0]["mu_star"] > 10 * ranking[1]["mu_star"]
-    assert all(math.isfinite(r["mu_star"]) for r in ranking)
+    check_summary_file(
+        summary,
+        tmp_path / "out",
+        "9589af5c872219760d23648ac516feca34e15d4a7759e72dc30002b8406601a0",
+    )
+    assert summary.screening is not None
+    ranking = summary.screening["compliance_rate"]
+    assert ranking[0].factor == "fine"
+    assert ranking[0].mu_star > 10 * ranking[1].mu_star
+    assert all(math.isfinite(r.mu_star) for r in ranking)
     paths = plot_metrics(summary, tmp_path / "plots")
     assert (tmp_path / "plots" / "screening-compliance_rate.png") in paths
 

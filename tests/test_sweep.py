@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import signal
@@ -10,11 +11,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from negotiator.errors import ConfigError
 from negotiator.experiments.stats import difference_ci, mean_ci, t_quantile, verdict
+from negotiator.experiments.summary import SweepSummary
 from negotiator.experiments.sweep import execute, load_experiment
 from tests.conftest import ROOT, cli, default_sigint
 
@@ -56,6 +59,24 @@ def without_timing(table: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{k: v for k, v in r.items() if k != "wall_seconds"} for r in table]
 
 
+def pinned_sha256(data: dict[str, Any]) -> str:
+    """The sha256 of a summary's JSON (as ``--json`` prints it) with its run-dependent fields
+    (the sweep's timing, the tournament's folder) blanked; the pins below were computed with the
+    dict-building code that the typed summaries replaced, so they hold its JSON to the byte."""
+    data = json.loads(json.dumps(data))
+    if "runs" in data:
+        data["runs"]["seconds"] = data["runs"]["runs_per_second"] = None
+    data.pop("folder", None)
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+
+
+def check_summary_file(summary: SweepSummary, out: Path, sha256: str) -> None:
+    """summary.json is the summary's to_json(), pinned, and reads back into an equal summary."""
+    data = json.loads((out / "summary.json").read_text())
+    assert data == summary.to_json() and pinned_sha256(data) == sha256
+    assert SweepSummary.from_json(data) == summary
+
+
 def test_stats_helpers_match_known_values():
     assert t_quantile(0.975, 10) == pytest.approx(2.228139, abs=1e-5)
     assert t_quantile(0.975, 1000) == pytest.approx(1.962339, abs=1e-5)
@@ -82,6 +103,7 @@ def test_sweep_writes_results_and_resumes_without_recomputing(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
+    assert summary == json.loads((out / "summary.json").read_text())  # --json is the file
     assert summary["runs"]["total"] == 30 and summary["runs"]["this_invocation"] == 30
     assert summary["seeds"] == 2  # as run, not the file's 30
     assert summary["runs"]["runs_per_second"] > 0
@@ -120,7 +142,10 @@ def test_the_same_sweep_twice_gives_the_same_rows(tmp_path):
     experiment = load_experiment(write_small(tmp_path))
     first = execute(experiment, tmp_path / "a", workers=2, keep_logs=False)
     second = execute(experiment, tmp_path / "b", workers=1, keep_logs=False)
-    assert first["cells"] == second["cells"] and first["hypotheses"] == second["hypotheses"]
+    assert first.cells == second.cells and first.hypotheses == second.hypotheses
+    check_summary_file(
+        second, tmp_path / "b", "4153e38b27a62840e0ebd90b805e7226800b4359c10c3248b984e52ee944d6d8"
+    )
     assert without_timing(rows(tmp_path / "a/results.csv")) == without_timing(
         rows(tmp_path / "b/results.csv")
     )
@@ -278,7 +303,8 @@ def test_dask_executor_against_a_local_cluster(tmp_path):
         execute(experiment, tmp_path / "local", workers=1, keep_logs=False)
     finally:
         cluster.close()
-    assert summary["runs"]["this_invocation"] == 4 and summary["runs"]["executor"] == "dask"
+    assert summary.runs is not None
+    assert summary.runs.this_invocation == 4 and summary.runs.executor == "dask"
     assert without_timing(rows(tmp_path / "dask/results.csv")) == without_timing(
         rows(tmp_path / "local/results.csv")
     )

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from negotiator.experiments.tournament import play_tournament, ranking
+from negotiator.experiments.tournament import TournamentResult, play_tournament, ranking
 from tests.conftest import ROOT, cli, load
+from tests.test_sweep import pinned_sha256
 
 PD = ROOT / "configs" / "scenarios" / "prisoners_dilemma.toml"
 PAYOFF = {("C", "C"): 3, ("C", "D"): 0, ("D", "C"): 5, ("D", "D"): 1}
@@ -68,26 +69,34 @@ def tournaments(tmp_path_factory):
 def test_every_pair_plays_the_standard_definitions(tournaments, turns):
     result = tournaments[turns]
     strategies = load(PD).tournament.strategies
-    assert len(result["matches"]) == len(strategies) ** 2  # every ordered pair and self-play
-    for match in result["matches"]:
-        a, b = match["players"]
-        assert tuple(match["actions"]) == reference_match(a, b, turns), (a, b)
-        x, y = match["actions"]
-        assert match["scores"] == [
+    assert len(result.matches) == len(strategies) ** 2  # every ordered pair and self-play
+    for match in result.matches:
+        a, b = match.players
+        assert match.actions == reference_match(a, b, turns), (a, b)
+        x, y = match.actions
+        assert match.scores == (
             sum(PAYOFF[(i, j)] for i, j in zip(x, y)),
             sum(PAYOFF[(j, i)] for i, j in zip(x, y)),
-        ]
+        )
+
+
+def test_the_json_is_that_of_before_and_reads_back(tournaments):
+    result = tournaments[10]
+    data = result.to_json()
+    assert pinned_sha256(data) == "0fd73c3c4b041ad1243d67236fc5c3c6bc5e198fc22654e7a594d8e4dc091e0e"
+    back = TournamentResult.from_json(json.loads(json.dumps(data)), result.folder)
+    assert back.to_json() == data and back.ranking == result.ranking
 
 
 def test_hand_computed_short_matches(tournaments):
-    played = {tuple(m["players"]): tuple(m["actions"]) for m in tournaments[10]["matches"]}
+    played = {m.players: m.actions for m in tournaments[10].matches}
     for pair, actions in HAND.items():
         assert played[pair] == actions, pair
 
 
 def test_long_match_invariants(tournaments):
-    for match in tournaments[200]["matches"]:
-        (a, b), (x, y) = match["players"], match["actions"]
+    for match in tournaments[200].matches:
+        (a, b), (x, y) = match.players, match.actions
         for name, mine, theirs in ((a, x, y), (b, y, x)):
             if name == "tit_for_tat":
                 assert mine[1:] == theirs[:-1] and mine[0] == "C"
@@ -99,17 +108,15 @@ def test_long_match_invariants(tournaments):
 
 def test_ranking_excludes_self_play_and_orders_by_mean(tournaments):
     result = tournaments[200]
-    means = [r["mean_score_per_turn"] for r in result["ranking"]]
+    means = [r.mean_score_per_turn for r in result.ranking]
     assert means == sorted(means, reverse=True)
     # cooperator meets the other seven twice (both seats); self-play (3 per turn) is left out
-    coop = [m for m in result["matches"] if "cooperator" in m["players"]]
+    coop = [m for m in result.matches if "cooperator" in m.players]
     scores = [
-        m["scores"][m["players"].index("cooperator")] / 200
-        for m in coop
-        if m["players"][0] != m["players"][1]
+        m.scores[m.players.index("cooperator")] / 200 for m in coop if m.players[0] != m.players[1]
     ]
-    mean = next(r for r in result["ranking"] if r["strategy"] == "cooperator")
-    assert mean["mean_score_per_turn"] == pytest.approx(sum(scores) / len(scores))
+    mean = next(r for r in result.ranking if r.strategy == "cooperator")
+    assert mean.mean_score_per_turn == pytest.approx(sum(scores) / len(scores))
     assert ranking([], [], 200) == []
 
 

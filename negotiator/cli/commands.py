@@ -78,7 +78,7 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         raise ConfigError("--turns: must be at least 1")
     if args.json:
         result = play_tournament(config, turns=args.turns, transport=args.transport, out=args.out)
-        print(json.dumps({k: v for k, v in result.items() if k != "folder"}, ensure_ascii=False))
+        print(json.dumps(result.to_json(), ensure_ascii=False))
         return 0
     from rich.progress import Progress
 
@@ -93,7 +93,7 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         )
     from negotiator.cli.report import print_tournament
 
-    plot = plot_pair_scores(result, Path(result["folder"]) / "pair_scores.png")
+    plot = plot_pair_scores(result, result.folder / "pair_scores.png")
     print_tournament(result, plot)
     return 0
 
@@ -226,7 +226,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 130
     plots = plot_metrics(summary, out / "plots")
     if args.json:
-        print(json.dumps(summary, ensure_ascii=False))
+        print(json.dumps(summary.to_json(), ensure_ascii=False))
         return 0
     from negotiator.cli.report import print_sweep
 

@@ -1,14 +1,20 @@
-"""Human-readable output (rich tables) of run summaries and analyses."""
+"""Human-readable output (rich tables) of run summaries, analyses, timelines, tournaments and
+sweeps."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from negotiator.runtime.run_summary import ImplementationSummary, NegotiationSummary, RunSummary
+
+if TYPE_CHECKING:
+    from negotiator.experiments.maps import MapResult
+    from negotiator.experiments.summary import MetricEstimate, SweepSummary
+    from negotiator.experiments.tournament import TournamentResult
 
 
 def _fmt(value: Any) -> str:
@@ -236,21 +242,21 @@ def print_analysis(out: dict[str, Any], console: Console | None = None) -> None:
         )
 
 
-def print_tournament(result: dict[str, Any], plot: Any, console: Console | None = None) -> None:
+def print_tournament(result: TournamentResult, plot: Any, console: Console | None = None) -> None:
     console = console or Console()
-    game = result["game"]
+    game = result.game
     table = Table(
-        title=f"Tournament: {result['turns']} turns, R={game['R']:g} S={game['S']:g} "
-        f"T={game['T']:g} P={game['P']:g}",
+        title=f"Tournament: {result.turns} turns, R={game.R:g} S={game.S:g} "
+        f"T={game.T:g} P={game.P:g}",
         title_justify="left",
     )
     table.add_column("rank", justify="right")
     table.add_column("strategy")
     table.add_column("mean score per turn", justify="right")
-    for i, row in enumerate(result["ranking"], start=1):
-        table.add_row(str(i), row["strategy"], f"{row['mean_score_per_turn']:.3f}")
+    for i, row in enumerate(result.ranking, start=1):
+        table.add_row(str(i), row.strategy, f"{row.mean_score_per_turn:.3f}")
     console.print(table)
-    console.print(f"pair scores: {plot}\nmatch logs: {result['folder']}", soft_wrap=True)
+    console.print(f"pair scores: {plot}\nmatch logs: {result.folder}", soft_wrap=True)
 
 
 def print_timeline(rows: list[dict[str, Any]], console: Console | None = None) -> None:
@@ -295,61 +301,62 @@ def number(x: float | None) -> str:
     return f"{x:.3f}"
 
 
-def _estimate(e: dict[str, Any]) -> str:
-    if e["mean"] is None:
+def _estimate(e: MetricEstimate) -> str:
+    if e.mean is None:
         return "–"
-    if e["low"] is None:
-        return number(e["mean"])
-    return f"{number(e['mean'])} [{number(e['low'])}, {number(e['high'])}]"
+    if e.low is None:
+        return number(e.mean)
+    return f"{number(e.mean)} [{number(e.low)}, {number(e.high)}]"
 
 
 def print_sweep(
-    summary: dict[str, Any], out: Any, plots: list[Any], console: Console | None = None
+    summary: SweepSummary, out: Any, plots: list[Any], console: Console | None = None
 ) -> None:
     console = console or Console()
     from negotiator.experiments.sweep import cell_label
 
-    runs = summary["runs"]
-    rate = runs["runs_per_second"]
+    runs = summary.runs
+    assert runs is not None, "a sweep's summary as execute returns it"
+    rate = runs.runs_per_second
     console.print(
-        f"[bold]{summary['experiment']}[/]: {runs['total']} runs "
-        f"({runs['this_invocation']} now, {runs['resumed_from']} already recorded)"
-        + (f", {rate:.1f} runs/s on {runs['workers']} workers" if rate else "")
+        f"[bold]{summary.experiment}[/]: {runs.total} runs "
+        f"({runs.this_invocation} now, {runs.resumed_from} already recorded)"
+        + (f", {rate:.1f} runs/s on {runs.workers} workers" if rate else "")
     )
-    metrics = list(summary["cells"][0]["metrics"]) if summary["cells"] else []
-    units = summary.get("units", {})
-    if "screening" not in summary:
+    metrics = summary.metrics
+    units = summary.units
+    if summary.screening is None:
         table = Table(title="Mean [95 % CI] by cell", title_justify="left")
         table.add_column("cell")
         for m in metrics:
             table.add_column(f"{m} ({units[m]})" if m in units else m, justify="right")
-        for cell in summary["cells"]:
+        for cell in summary.cells:
             table.add_row(
-                cell_label(cell["params"], hidden=summary.get("hidden", ())),
-                *(_estimate(cell["metrics"][m]) for m in metrics),
+                cell_label(cell.params, hidden=summary.hidden),
+                *(_estimate(cell.metrics[m]) for m in metrics),
             )
         console.print(table)
-    for h in summary["hypotheses"]:
-        colour = {"held": "green", "did not hold": "red"}.get(h["verdict"], "yellow")
-        low, high = h["ci95"]
+    for h in summary.hypotheses:
+        colour = {"held": "green", "did not hold": "red"}.get(h.verdict, "yellow")
+        low, high = h.ci95
         interval = f"[{number(low)}, {number(high)}]" if low is not None else "[n/a]"
         console.print(
-            f"[{colour}]{h['verdict']}[/]: {h['hypothesis']} — difference "
-            f"{number(h['effect'])} {interval} (n = {h['n'][0]} vs {h['n'][1]})"
+            f"[{colour}]{h.verdict}[/]: {h.hypothesis} — difference "
+            f"{number(h.effect)} {interval} (n = {h.n[0]} vs {h.n[1]})"
         )
-    for entry in summary.get("maps", []):
+    for entry in summary.maps:
         _print_map(entry, console)
-    for metric, ranking in (summary.get("screening") or {}).items():
+    for metric, ranking in (summary.screening or {}).items():
         table = Table(title=f"Morris screening of {metric}", title_justify="left")
         for col in ("factor", "μ*", "95 % interval of μ*", "σ", "μ"):
             table.add_column(col, justify="left" if col == "factor" else "right")
         for r in ranking:
             table.add_row(
-                r["factor"],
-                number(r["mu_star"]),
-                f"± {number(r['mu_star_ci95'])}",
-                number(r["sigma"]),
-                number(r["mu"]),
+                r.factor,
+                number(r.mu_star),
+                f"± {number(r.mu_star_ci95)}",
+                number(r.sigma),
+                number(r.mu),
             )
         console.print(table)
     console.print(
@@ -357,30 +364,27 @@ def print_sweep(
     )
 
 
-def _print_map(entry: dict[str, Any], console: Console) -> None:
+def _print_map(entry: MapResult, console: Console) -> None:
     from negotiator.experiments.maps import label
 
-    title = entry.get("title") or entry["metric"]
+    spec = entry.spec
+    title = spec.title or spec.metric
     table = Table(
-        title=f"{title}: {entry['mechanism']} = {label(entry['on'])} minus "
-        f"{label(entry['off'])} (* : 95 % interval excludes 0)",
+        title=f"{title}: {spec.mechanism} = {label(spec.on)} minus "
+        f"{label(spec.off)} (* : 95 % interval excludes 0)",
         title_justify="left",
     )
-    table.add_column(f"{entry['y']} \\ {entry['x']}")
-    for x in entry["xs"]:
+    table.add_column(f"{spec.y} \\ {spec.x}")
+    for x in entry.xs:
         table.add_column(label(x), justify="right")
-    for y in entry["ys"]:
+    for y in entry.ys:
         row = []
-        for x in entry["xs"]:
-            cell = next(c for c in entry["cells"] if c["x"] == x and c["y"] == y)
-            if cell["effect"] is None:
+        for x in entry.xs:
+            cell = next(c for c in entry.cells if c.x == x and c.y == y)
+            if cell.effect is None:
                 row.append("–")
                 continue
-            interval = (
-                f" [{number(cell['low'])}, {number(cell['high'])}]"
-                if cell["low"] is not None
-                else ""
-            )
-            row.append(f"{number(cell['effect'])}{interval}{' *' if cell['excludes_zero'] else ''}")
+            interval = f" [{number(cell.low)}, {number(cell.high)}]" if cell.low is not None else ""
+            row.append(f"{number(cell.effect)}{interval}{' *' if cell.excludes_zero else ''}")
         table.add_row(label(y), *row)
     console.print(table)

@@ -1,3 +1,3 @@
-"""Experiments over many runs: sweeps (spec, executors, results, statistics), screening, maps and
-tournaments.
+"""Experiments over many runs: sweeps (spec, executors, results, statistics, summary), screening,
+maps and tournaments.
 """

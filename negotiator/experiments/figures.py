@@ -11,6 +11,7 @@ from typing import Any
 
 from negotiator.experiments import maps, screening
 from negotiator.experiments.maps import label
+from negotiator.experiments.summary import Cell, SweepSummary
 
 
 def cell_label(params: dict[str, Any], sep: str = ", ", hidden: Iterable[str] = ()) -> str:
@@ -33,7 +34,7 @@ def cell_label(params: dict[str, Any], sep: str = ", ", hidden: Iterable[str] = 
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
 
-def plot_metrics(summary: dict[str, Any], folder: Path) -> list[Path]:
+def plot_metrics(summary: SweepSummary, folder: Path) -> list[Path]:
     """One PNG per metric (each cell's mean and 95 % interval), one per map, the survival
     curves when ``breakdown_period`` is collected, and the screening's μ* bars."""
     import matplotlib
@@ -42,65 +43,60 @@ def plot_metrics(summary: dict[str, Any], folder: Path) -> list[Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    cells = summary["cells"]
-    units = summary.get("units", {})
-    screened = "screening" in summary
-    for metric in cells[0]["metrics"] if cells and not screened else []:
+    screened = summary.screening is not None
+    for metric in summary.metrics if not screened else []:
         paths.append(_plot_metric(summary, metric, folder / f"{metric}.png"))
-    for i, entry in enumerate(summary.get("maps", [])):
-        paths.append(maps.plot(entry, folder / f"map{i + 1}-{entry['metric']}"))
-    if summary.get("survival"):
+    for i, entry in enumerate(summary.maps):
+        paths.append(maps.plot(entry, folder / f"map{i + 1}-{entry.spec.metric}"))
+    if summary.survival:
         paths.append(_plot_survival(summary, folder / "survival.png"))
-    for metric, ranking in (summary.get("screening") or {}).items():
+    for metric, ranking in (summary.screening or {}).items():
         if ranking:
             paths.append(
                 screening.plot(
-                    metric, ranking, folder / f"screening-{metric}.png", units.get(metric, "")
+                    metric,
+                    list(ranking),
+                    folder / f"screening-{metric}.png",
+                    summary.units.get(metric, ""),
                 )
             )
     return paths
 
 
-def _series_key(summary: dict[str, Any]) -> str | None:
+def _series_key(summary: SweepSummary) -> str | None:
     """With more than six cells and two or more parameters, the last parameter (e.g. the
     behavioural population) becomes the series of a grouped plot."""
-    hidden = set(summary.get("hidden", ()))
-    cells = summary["cells"]
-    keys = [k for k in (cells[0]["params"] if cells else {}) if k not in hidden]
+    hidden = set(summary.hidden)
+    cells = summary.cells
+    keys = [k for k in (cells[0].params if cells else {}) if k not in hidden]
     return keys[-1] if len(cells) > 6 and len(keys) > 1 else None
 
 
-def _plot_metric(summary: dict[str, Any], metric: str, path: Path) -> Path:
+def _plot_metric(summary: SweepSummary, metric: str, path: Path) -> Path:
     """Each cell's mean and 95 % interval; grouped by the other parameters, one colour per value
     of the series parameter, when the design has several factors."""
     import matplotlib.pyplot as plt
 
-    cells = summary["cells"]
-    hidden = set(summary.get("hidden", ()))
-    units = summary.get("units", {})
+    cells = summary.cells
+    hidden = set(summary.hidden)
+    units = summary.units
     series_key = _series_key(summary)
-    series = (
-        list(dict.fromkeys(label(c["params"][series_key]) for c in cells)) if series_key else [""]
-    )
+    series = list(dict.fromkeys(label(c.params[series_key]) for c in cells)) if series_key else [""]
 
-    def rest(c: dict[str, Any]) -> str:
-        params = {k: v for k, v in c["params"].items() if k != series_key}
+    def rest(c: Cell) -> str:
+        params = {k: v for k, v in c.params.items() if k != series_key}
         return cell_label(params, "\n", hidden)
 
     groups = list(dict.fromkeys(rest(c) for c in cells))
     width = 0.8 / len(series)
     fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(groups) * max(1, len(series) / 2) + 2), 4.4))
     for k, name in enumerate(series):
-        mine = [c for c in cells if not series_key or label(c["params"][series_key]) == name]
+        mine = [c for c in cells if not series_key or label(c.params[series_key]) == name]
         xs = [groups.index(rest(c)) + (k - (len(series) - 1) / 2) * width for c in mine]
-        est = [c["metrics"][metric] for c in mine]
-        means = [e["mean"] if e["mean"] is not None else math.nan for e in est]
-        lows = [
-            m - (e["low"] if e["low"] is not None else m) for m, e in zip(means, est, strict=True)
-        ]
-        highs = [
-            (e["high"] if e["high"] is not None else m) - m for m, e in zip(means, est, strict=True)
-        ]
+        est = [c.metrics[metric] for c in mine]
+        means = [e.mean if e.mean is not None else math.nan for e in est]
+        lows = [m - (e.low if e.low is not None else m) for m, e in zip(means, est, strict=True)]
+        highs = [(e.high if e.high is not None else m) - m for m, e in zip(means, est, strict=True)]
         ax.errorbar(
             xs,
             means,
@@ -119,15 +115,13 @@ def _plot_metric(summary: dict[str, Any], metric: str, path: Path) -> Path:
         fontsize=8,
     )
     ax.set_xlim(-0.5, len(groups) - 0.5)
-    values = [
-        c["metrics"][metric]["mean"] for c in cells if c["metrics"][metric]["mean"] is not None
-    ]
+    values = [v for c in cells if (v := c.metrics[metric].mean) is not None]
     if (values and set(values) <= {0.0, 1.0}) or metric in ("compliance_rate", "contract_survived"):
         ax.set_ylim(-0.05, 1.05)  # a share or a yes/no metric: its whole range
     unit = f" ({units[metric]})" if metric in units else ""
     ax.set_ylabel(f"{metric}{unit}\nmean and 95 % CI", fontsize=9)
-    runs = sorted({c["metrics"][metric]["n"] for c in cells})
-    ax.set_title(f"{summary['experiment']}: {metric} (n = {', '.join(map(str, runs))} per cell)")
+    runs = sorted({c.metrics[metric].n for c in cells})
+    ax.set_title(f"{summary.experiment}: {metric} (n = {', '.join(map(str, runs))} per cell)")
     ax.grid(axis="y", alpha=0.3)
     if series_key:
         ax.legend(fontsize=8, loc="best")
@@ -137,16 +131,16 @@ def _plot_metric(summary: dict[str, Any], metric: str, path: Path) -> Path:
     return path
 
 
-def _plot_survival(summary: dict[str, Any], path: Path) -> Path:
+def _plot_survival(summary: SweepSummary, path: Path) -> Path:
     """Survival curves; with more than six cells, one panel per value of the last parameter
     (e.g. the behavioural population) and one line per combination of the others."""
     import matplotlib.pyplot as plt
 
-    hidden = set(summary.get("hidden", ()))
-    curves = [c for c in summary["survival"] if c["surviving"] and c["surviving"][0] is not None]
-    keys = [k for k in (curves[0]["params"] if curves else {}) if k not in hidden]
+    hidden = set(summary.hidden)
+    curves = [c for c in summary.survival or () if c.surviving and c.surviving[0] is not None]
+    keys = [k for k in (curves[0].params if curves else {}) if k not in hidden]
     facet = keys[-1] if len(curves) > 6 and len(keys) > 1 else None
-    panels = list(dict.fromkeys(label(c["params"][facet]) for c in curves)) if facet else [""]
+    panels = list(dict.fromkeys(label(c.params[facet]) for c in curves)) if facet else [""]
     fig, axes = plt.subplots(
         1, len(panels), figsize=(3.6 * len(panels) + 1.2, 4.2), sharey=True, squeeze=False
     )
@@ -154,20 +148,20 @@ def _plot_survival(summary: dict[str, Any], path: Path) -> Path:
     for col, panel in enumerate(panels):
         ax = axes[0][col]
         for curve in curves:
-            params = curve["params"]
+            params = curve.params
             if facet and label(params[facet]) != panel:
                 continue
             rest = {k: v for k, v in params.items() if k != facet}
             name = cell_label(rest, hidden=hidden)
             k = styles.setdefault(name, len(styles))
-            share = curve["surviving"]
+            share = curve.surviving
             ax.step(
                 range(len(share)),
                 share,
                 where="post",
                 color=PALETTE[k % len(PALETTE)],
                 linestyle=("-", "--", ":", "-.")[k // len(PALETTE) % 4],
-                label=f"{name} (n = {curve['runs']})",
+                label=f"{name} (n = {curve.runs})",
             )
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel("period")
@@ -178,7 +172,7 @@ def _plot_survival(summary: dict[str, Any], path: Path) -> Path:
     handles, names = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncol=2, fontsize=7, frameon=False)
     fig.suptitle(
-        f"{summary['experiment']}: survival of the contract (Kaplan–Meier; breakdown: one "
+        f"{summary.experiment}: survival of the contract (Kaplan–Meier; breakdown: one "
         "government defects for good)",
         fontsize=9,
     )

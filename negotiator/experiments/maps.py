@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,73 @@ class MapSpec(BaseModel):
     units: str = ""
 
 
+@dataclass(frozen=True)
+class MapCell:
+    """One (x, y) of a map: the on − off difference of the metric's mean, its 95 % interval
+    (None where undefined) and the runs on each side."""
+
+    x: Any
+    y: Any
+    n: tuple[int, int]
+    effect: float | None
+    low: float | None
+    high: float | None
+    excludes_zero: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "x": self.x,
+            "y": self.y,
+            "n": list(self.n),
+            "effect": self.effect,
+            "low": self.low,
+            "high": self.high,
+            "excludes_zero": self.excludes_zero,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MapCell:
+        a, b = data["n"]
+        return cls(
+            x=data["x"],
+            y=data["y"],
+            n=(a, b),
+            effect=data["effect"],
+            low=data["low"],
+            high=data["high"],
+            excludes_zero=data["excludes_zero"],
+        )
+
+
+@dataclass(frozen=True)
+class MapResult:
+    """A summarised map: its spec, the axes' values in order, and a cell per (x, y)."""
+
+    spec: MapSpec
+    xs: tuple[Any, ...]
+    ys: tuple[Any, ...]
+    cells: tuple[MapCell, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The spec's fields, then ``xs``, ``ys`` and ``cells`` (as in ``summary.json``)."""
+        return {
+            **self.spec.model_dump(mode="json"),
+            "xs": list(self.xs),
+            "ys": list(self.ys),
+            "cells": [c.to_json() for c in self.cells],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MapResult:
+        spec = MapSpec.model_validate({k: data[k] for k in MapSpec.model_fields if k in data})
+        return cls(
+            spec=spec,
+            xs=tuple(data["xs"]),
+            ys=tuple(data["ys"]),
+            cells=tuple(MapCell.from_json(c) for c in data["cells"]),
+        )
+
+
 def label(value: Any) -> str:
     """How a grid value is written in results.csv (strings as they are, others as JSON)."""
     return json.dumps(value) if not isinstance(value, str) else value
@@ -54,9 +122,7 @@ def check(spec: MapSpec, cells: list[dict[str, Any]], metrics: list[str], where:
             raise ConfigError(f"{where}: {spec.mechanism} never takes the value {side!r}")
 
 
-def summarise(
-    spec: MapSpec, cells: list[dict[str, Any]], rows: list[dict[str, str]]
-) -> dict[str, Any]:
+def summarise(spec: MapSpec, cells: list[dict[str, Any]], rows: list[dict[str, str]]) -> MapResult:
     """The map's cells: for each (x, y), the on − off difference, its interval and n."""
     xs = _unique(c[spec.x] for c in cells)
     ys = _unique(c[spec.y] for c in cells)
@@ -70,19 +136,19 @@ def summarise(
             diff = difference_ci(a, b)
             defined = not math.isnan(diff.mean)
             out.append(
-                {
-                    "x": x,
-                    "y": y,
-                    "n": [len(a), len(b)],
-                    "effect": diff.mean if defined else None,
-                    "low": diff.low if defined and not math.isnan(diff.low) else None,
-                    "high": diff.high if defined and not math.isnan(diff.high) else None,
-                    "excludes_zero": defined
+                MapCell(
+                    x=x,
+                    y=y,
+                    n=(len(a), len(b)),
+                    effect=diff.mean if defined else None,
+                    low=diff.low if defined and not math.isnan(diff.low) else None,
+                    high=diff.high if defined and not math.isnan(diff.high) else None,
+                    excludes_zero=defined
                     and not math.isnan(diff.low)
                     and (diff.low > 0 or diff.high < 0),
-                }
+                )
             )
-    return {**spec.model_dump(mode="json"), "xs": xs, "ys": ys, "cells": out}
+    return MapResult(spec=spec, xs=tuple(xs), ys=tuple(ys), cells=tuple(out))
 
 
 def _unique(values: Iterable[Any]) -> list[Any]:
@@ -93,7 +159,7 @@ def _unique(values: Iterable[Any]) -> list[Any]:
     return seen
 
 
-def plot(summary: dict[str, Any], path: Path, fmt: str = "png") -> Path:
+def plot(result: MapResult, path: Path, fmt: str = "png") -> Path:
     """A heat map of the effect (diverging colours centred on zero; a cell outlined in black
     where the 95 % interval excludes zero), each cell annotated with the effect and interval."""
     import matplotlib
@@ -104,11 +170,12 @@ def plot(summary: dict[str, Any], path: Path, fmt: str = "png") -> Path:
     from matplotlib.colors import TwoSlopeNorm
     from matplotlib.patches import Rectangle
 
-    xs, ys = summary["xs"], summary["ys"]
+    spec = result.spec
+    xs, ys = list(result.xs), list(result.ys)
     grid = np.full((len(ys), len(xs)), np.nan)
-    for cell in summary["cells"]:
-        if cell["effect"] is not None:
-            grid[ys.index(cell["y"]), xs.index(cell["x"])] = cell["effect"]
+    for cell in result.cells:
+        if cell.effect is not None:
+            grid[ys.index(cell.y), xs.index(cell.x)] = cell.effect
     finite = grid[np.isfinite(grid)]
     reach = float(np.abs(finite).max()) if finite.size else 1.0
     reach = reach or 1.0
@@ -116,40 +183,39 @@ def plot(summary: dict[str, Any], path: Path, fmt: str = "png") -> Path:
     image = ax.imshow(
         grid, cmap="PuOr", norm=TwoSlopeNorm(0.0, -reach, reach), origin="lower", aspect="auto"
     )
-    for cell in summary["cells"]:
-        i, j = ys.index(cell["y"]), xs.index(cell["x"])
-        if cell["effect"] is None:
+    for cell in result.cells:
+        i, j = ys.index(cell.y), xs.index(cell.x)
+        if cell.effect is None:
             ax.text(j, i, "–", ha="center", va="center", fontsize=8)
             continue
-        interval = f"\n[{cell['low']:.3g}, {cell['high']:.3g}]" if cell["low"] is not None else ""
-        strong = abs(cell["effect"]) > 0.6 * reach
+        interval = f"\n[{cell.low:.3g}, {cell.high:.3g}]" if cell.low is not None else ""
+        strong = abs(cell.effect) > 0.6 * reach
         ax.text(
             j,
             i,
-            f"{cell['effect']:.3g}{interval}",
+            f"{cell.effect:.3g}{interval}",
             ha="center",
             va="center",
             fontsize=7,
             color="white" if strong else "black",
         )
-        if cell["excludes_zero"]:
+        if cell.excludes_zero:
             ax.add_patch(
                 Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=2)
             )
     ax.set_xticks(range(len(xs)), [label(v) for v in xs])
     ax.set_yticks(range(len(ys)), [label(v) for v in ys])
-    ax.set_xlabel(summary["x"])
-    ax.set_ylabel(summary["y"])
-    n = {tuple(c["n"]) for c in summary["cells"]}
+    ax.set_xlabel(spec.x)
+    ax.set_ylabel(spec.y)
+    n = {c.n for c in result.cells}
     runs = ", ".join(f"{a} vs {b}" for a, b in sorted(n))
-    unit = f" ({summary['units']})" if summary.get("units") else ""
-    title = summary.get("title") or (
-        f"{summary['metric']}: {summary['mechanism']} = {label(summary['on'])} "
-        f"minus {label(summary['off'])}"
+    unit = f" ({spec.units})" if spec.units else ""
+    title = spec.title or (
+        f"{spec.metric}: {spec.mechanism} = {label(spec.on)} minus {label(spec.off)}"
     )
     ax.set_title(f"{title}\nruns per cell: {runs}; outlined: 95 % interval excludes 0", fontsize=9)
     bar = fig.colorbar(image, ax=ax)
-    bar.set_label(f"difference in {summary['metric']}{unit}")
+    bar.set_label(f"difference in {spec.metric}{unit}")
     fig.tight_layout()
     path = path.with_suffix(f".{fmt}")
     fig.savefig(path, dpi=120)

@@ -11,6 +11,7 @@ overall influence, σ shows interactions or non-linearity.
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -45,6 +46,24 @@ class ScreeningSpec(BaseModel):
     seed: int = 0
 
 
+@dataclass(frozen=True)
+class FactorEffect:
+    """A factor's Morris measures for one metric: μ*, its 95 % bootstrap half-width, σ and μ."""
+
+    factor: str
+    mu_star: float
+    mu_star_ci95: float
+    sigma: float
+    mu: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FactorEffect:
+        return cls(**{k: data[k] for k in ("factor", "mu_star", "mu_star_ci95", "sigma", "mu")})
+
+
 def problem(spec: ScreeningSpec) -> dict[str, Any]:
     return {
         "num_vars": len(spec.factors),
@@ -71,7 +90,7 @@ def design(spec: ScreeningSpec) -> list[dict[str, Any]]:
 
 def analyse(
     spec: ScreeningSpec, cells: list[dict[str, Any]], means: list[float | None]
-) -> list[dict[str, Any]]:
+) -> list[FactorEffect]:
     """μ*, its 95 % bootstrap interval and σ for each factor, from each cell's mean output
     (cells whose output is undefined make the analysis undefined: None)."""
     import numpy as np
@@ -87,28 +106,28 @@ def analyse(
     out = []
     for i, factor in enumerate(spec.factors):
         out.append(
-            {
-                "factor": factor.name,
-                "mu_star": float(result["mu_star"][i]),
-                "mu_star_ci95": float(result["mu_star_conf"][i]),
-                "sigma": float(result["sigma"][i]),
-                "mu": float(result["mu"][i]),
-            }
+            FactorEffect(
+                factor=factor.name,
+                mu_star=float(result["mu_star"][i]),
+                mu_star_ci95=float(result["mu_star_conf"][i]),
+                sigma=float(result["sigma"][i]),
+                mu=float(result["mu"][i]),
+            )
         )
-    return sorted(out, key=lambda r: -r["mu_star"])
+    return sorted(out, key=lambda r: -r.mu_star)
 
 
-def plot(metric: str, ranking: list[dict[str, Any]], path: Path, units: str = "") -> Path:
+def plot(metric: str, ranking: list[FactorEffect], path: Path, units: str = "") -> Path:
     """Horizontal bars of μ* with their 95 % interval, σ marked beside them."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [r["factor"] for r in ranking][::-1]
-    mu = [r["mu_star"] for r in ranking][::-1]
-    ci = [r["mu_star_ci95"] for r in ranking][::-1]
-    sigma = [r["sigma"] for r in ranking][::-1]
+    names = [r.factor for r in ranking][::-1]
+    mu = [r.mu_star for r in ranking][::-1]
+    ci = [r.mu_star_ci95 for r in ranking][::-1]
+    sigma = [r.sigma for r in ranking][::-1]
     fig, ax = plt.subplots(figsize=(7.0, 0.5 * len(names) + 1.8))
     ys = range(len(names))
     ax.barh(ys, mu, xerr=ci, color="#0072B2", capsize=4, label="μ* (95 % interval)")

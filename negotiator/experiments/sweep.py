@@ -3,7 +3,8 @@
 Every cell × seed of an experiment (:mod:`.spec`) is one run (inproc agents by default: no
 process start-up per run), run by an executor (:mod:`.executors`). Each finished run is appended
 at once to ``results.csv``; running the same command again skips the runs already recorded
-(:mod:`.results`). The summary (``summary.json``) and the plots (:mod:`.figures`) follow.
+(:mod:`.results`). The summary (:mod:`.summary`, written as ``summary.json``) and the plots
+(:mod:`.figures`) follow.
 """
 
 from __future__ import annotations
@@ -12,15 +13,23 @@ import csv
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from negotiator.experiments.executors import run_tasks, tasks
 from negotiator.experiments.figures import cell_label, plot_metrics
 from negotiator.experiments.results import columns, read_results, summarise
 from negotiator.experiments.spec import Experiment, load_experiment
+from negotiator.experiments.summary import SweepRuns, SweepSummary
 
-__all__ = ["Experiment", "cell_label", "execute", "load_experiment", "plot_metrics"]
+__all__ = [
+    "Experiment",
+    "SweepSummary",
+    "cell_label",
+    "execute",
+    "load_experiment",
+    "plot_metrics",
+]
 
 
 def execute(
@@ -34,7 +43,7 @@ def execute(
     executor: str = "processes",
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> dict[str, Any]:
+) -> SweepSummary:
     """Run every missing cell × seed, appending rows as they finish; then summarise."""
     out.mkdir(parents=True, exist_ok=True)
     header = columns(experiment)
@@ -60,16 +69,17 @@ def execute(
             if progress:
                 progress(len(done) + finished, total)
     elapsed = time.monotonic() - started
-    summary = summarise(experiment, read_results(results, header))
-    summary["runs"] = {
-        "total": total,
-        "this_invocation": finished,
-        "resumed_from": len(done),
-        "seconds": round(elapsed, 3),
-        "runs_per_second": round(finished / elapsed, 3) if finished else None,
-        "workers": workers,
-        "executor": executor,
-        "transport": transport,
-    }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    runs = SweepRuns(
+        total=total,
+        this_invocation=finished,
+        resumed_from=len(done),
+        seconds=round(elapsed, 3),
+        runs_per_second=round(finished / elapsed, 3) if finished else None,
+        workers=workers,
+        executor=executor,
+        transport=transport,
+    )
+    summary = replace(summarise(experiment, read_results(results, header)), runs=runs)
+    text = json.dumps(summary.to_json(), indent=2, ensure_ascii=False)
+    (out / "summary.json").write_text(text + "\n")
     return summary

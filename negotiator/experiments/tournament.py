@@ -4,7 +4,8 @@ mediator and agent code.
 Every ordered pair of the config's ``[tournament] strategies`` plays one match of ``turns``
 periods (so each pair meets twice, once in each seat, and each strategy meets a copy of itself).
 The ranking is by mean score per turn against the others; self-play is played but left out of the
-mean, as in Axelrod's tournaments.
+mean, as in Axelrod's tournaments. The result is a :class:`TournamentResult`; its
+:meth:`~TournamentResult.to_json` is what ``tournament --json`` prints.
 """
 
 from __future__ import annotations
@@ -24,10 +25,72 @@ from negotiator.runtime.runner import RunOptions, run, timestamp
 
 @dataclass(frozen=True)
 class Match:
+    """One match: the strategies in seat order, their moves (``C``/``D`` per turn), their total
+    scores, and the match's event log (not part of the JSON)."""
+
     players: tuple[str, str]
     actions: tuple[str, str]
     scores: tuple[float, float]
     log: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "players": list(self.players),
+            "actions": list(self.actions),
+            "scores": list(self.scores),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], log: str = "") -> Match:
+        (a, b), (x, y), (u, v) = data["players"], data["actions"], data["scores"]
+        return cls(players=(a, b), actions=(x, y), scores=(u, v), log=log)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A strategy's place in the ranking: its mean score per turn against the others."""
+
+    strategy: str
+    mean_score_per_turn: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"strategy": self.strategy, "mean_score_per_turn": self.mean_score_per_turn}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Standing:
+        return cls(strategy=data["strategy"], mean_score_per_turn=data["mean_score_per_turn"])
+
+
+@dataclass(frozen=True)
+class TournamentResult:
+    """The round robin: turns per match, the stage game, the ranking (best first), every match
+    in the order played, and the folder of the matches' logs."""
+
+    turns: int
+    game: PayoffSpec
+    ranking: tuple[Standing, ...]
+    matches: tuple[Match, ...]
+    folder: Path
+
+    def to_json(self) -> dict[str, Any]:
+        """What ``tournament --json`` prints (the folder and the logs are left out)."""
+        game = self.game
+        return {
+            "turns": self.turns,
+            "game": {"R": game.R, "S": game.S, "T": game.T, "P": game.P},
+            "ranking": [r.to_json() for r in self.ranking],
+            "matches": [m.to_json() for m in self.matches],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], folder: Path = Path()) -> TournamentResult:
+        return cls(
+            turns=data["turns"],
+            game=PayoffSpec.model_validate(data["game"]),
+            ranking=tuple(Standing.from_json(r) for r in data["ranking"]),
+            matches=tuple(Match.from_json(m) for m in data["matches"]),
+            folder=folder,
+        )
 
 
 def match_config(base: Config, a: str, b: str, turns: int) -> Config:
@@ -66,8 +129,8 @@ def play_tournament(
     transport: Transport = "inproc",
     out: Path = Path("runs"),
     progress: Callable[[int, int], None] | None = None,
-) -> dict[str, Any]:
-    """Play the round robin and return the documented JSON structure."""
+) -> TournamentResult:
+    """Play the round robin."""
     strategies, game = check_tournament_config(config)
     assert config.tournament is not None
     turns = turns or config.tournament.turns
@@ -92,19 +155,16 @@ def play_tournament(
         )
         if progress is not None:
             progress(i + 1, len(pairs))
-    return {
-        "turns": turns,
-        "game": {"R": game.R, "S": game.S, "T": game.T, "P": game.P},
-        "ranking": ranking(strategies, matches, turns),
-        "matches": [
-            {"players": list(m.players), "actions": list(m.actions), "scores": list(m.scores)}
-            for m in matches
-        ],
-        "folder": str(folder),
-    }
+    return TournamentResult(
+        turns=turns,
+        game=game,
+        ranking=tuple(ranking(strategies, matches, turns)),
+        matches=tuple(matches),
+        folder=folder,
+    )
 
 
-def ranking(strategies: list[str], matches: list[Match], turns: int) -> list[dict[str, Any]]:
+def ranking(strategies: list[str], matches: list[Match], turns: int) -> list[Standing]:
     """Mean score per turn against the others (self-play excluded), best first."""
     totals: dict[str, list[float]] = {s: [] for s in strategies}
     for m in matches:
@@ -113,25 +173,22 @@ def ranking(strategies: list[str], matches: list[Match], turns: int) -> list[dic
             continue
         totals[a].append(m.scores[0] / turns)
         totals[b].append(m.scores[1] / turns)
-    rows = [
-        {"strategy": s, "mean_score_per_turn": math.fsum(v) / len(v) if v else 0.0}
-        for s, v in totals.items()
-    ]
-    return sorted(rows, key=lambda r: (-r["mean_score_per_turn"], r["strategy"]))
+    rows = [Standing(s, math.fsum(v) / len(v) if v else 0.0) for s, v in totals.items()]
+    return sorted(rows, key=lambda r: (-r.mean_score_per_turn, r.strategy))
 
 
-def pair_matrix(result: dict[str, Any]) -> tuple[list[str], list[list[float]]]:
+def pair_matrix(result: TournamentResult) -> tuple[list[str], list[list[float]]]:
     """Mean score per turn of the row strategy against the column strategy (row in seat 1)."""
-    names = [r["strategy"] for r in result["ranking"]]
+    names = [r.strategy for r in result.ranking]
     index = {s: i for i, s in enumerate(names)}
     grid = [[0.0] * len(names) for _ in names]
-    for m in result["matches"]:
-        a, b = m["players"]
-        grid[index[a]][index[b]] = m["scores"][0] / result["turns"]
+    for m in result.matches:
+        a, b = m.players
+        grid[index[a]][index[b]] = m.scores[0] / result.turns
     return names, grid
 
 
-def plot_pair_scores(result: dict[str, Any], path: Path) -> Path:
+def plot_pair_scores(result: TournamentResult, path: Path) -> Path:
     """Save a heat map of the pair scores (row strategy's mean score per turn) as PNG."""
     import matplotlib
 
@@ -148,10 +205,10 @@ def plot_pair_scores(result: dict[str, Any], path: Path) -> Path:
             ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="white", fontsize=8)
     ax.set_xlabel("opponent")
     ax.set_ylabel("player (score per turn)")
-    game = result["game"]
+    game = result.game
     ax.set_title(
-        f"Mean score per turn, {result['turns']} turns "
-        f"(R={game['R']:g}, S={game['S']:g}, T={game['T']:g}, P={game['P']:g})"
+        f"Mean score per turn, {result.turns} turns "
+        f"(R={game.R:g}, S={game.S:g}, T={game.T:g}, P={game.P:g})"
     )
     fig.colorbar(image, ax=ax)
     fig.tight_layout()
