@@ -77,7 +77,7 @@ CASES: dict[str, tuple[str, list[str], str]] = {
 def test_the_final_digest_is_unchanged(name, tmp_path):
     path, overrides, digest = CASES[name]
     result = run(load(CONFIGS / path, *overrides), RunOptions(out=tmp_path, transport="inproc"))
-    assert result.summary["final_digest"] == digest
+    assert result.summary.final_digest == digest
 
 
 @pytest.mark.slow
@@ -85,4 +85,4 @@ def test_the_final_digest_is_unchanged(name, tmp_path):
 def test_the_default_digest_is_unchanged_on_processes(transport, tmp_path):
     path, overrides, digest = CASES["default"]
     result = run(load(CONFIGS / path, *overrides), RunOptions(out=tmp_path, transport=transport))
-    assert result.summary["final_digest"] == digest
+    assert result.summary.final_digest == digest

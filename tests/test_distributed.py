@@ -111,7 +111,7 @@ def test_a_distributed_run_equals_a_local_run(procs, tmp_path, keys):
     assert med.returncode == 0, err
     distributed = json.loads(out)
     local = run(load(DEFAULT), RunOptions(out=tmp_path / "local", transport="tcp"))
-    assert distributed["final_digest"] == local.summary["final_digest"]
+    assert distributed["final_digest"] == local.summary.final_digest
     assert "waiting for: " in err
 
 
@@ -192,8 +192,8 @@ def test_intruders_are_refused_and_logged_and_change_nothing(procs, tmp_path, ke
     report = verify(Path(summary["log"]).parent, reexecute=True)  # refusals included
     assert report.ok and report.finished, report.message
     local = run(load(DEFAULT), RunOptions(out=tmp_path / "local", transport="inproc"))
-    assert summary["contract"] == local.summary["contract"]
-    assert summary["implementation"]["moves"] == local.summary["implementation"]["moves"]
+    assert summary["contract"] == local.summary.negotiation.contract
+    assert summary["implementation"]["moves"] == local.summary.implementation.moves
 
 
 def test_a_missing_party_ends_the_hub_with_exit_3(procs, tmp_path, keys):
@@ -390,7 +390,7 @@ def test_fuzz_a_live_mediator(tmp_path, garbage):
             thread.join(timeout=5)
     events = read_events(result.run_dir / "events.jsonl")
     assert verify_chain(events) is None and events[-1]["event"] == "run_finished"
-    assert result.summary["agreement"] is not None
+    assert result.summary.negotiation.agreement is not None
     from negotiator.replay import verify
 
     # the log of a run under attack re-executes, refusals included (their bytes are not kept);
@@ -457,7 +457,8 @@ def test_a_party_that_keeps_misbehaving_is_expelled(tmp_path):
     events = read_events(result.run_dir / "events.jsonl")
     expelled = [e for e in events if e["event"] == "expelled"]
     assert [e["party"] for e in expelled] == ["seller"] and expelled[0]["rejected"] == 6
-    assert result.summary["absent"] == ["seller"] and result.summary["forfeits"]["seller"] == 8
+    assert result.summary.conduct.absent == ("seller",)
+    assert result.summary.negotiation.forfeits["seller"] == 8
     later = [e for e in events[events.index(expelled[0]) :] if e["event"] == "forfeit"]
     assert later and all(e["reason"] in ("invalid", "absent") for e in later)
     assert verify(result.run_dir).ok

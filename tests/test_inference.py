@@ -102,7 +102,7 @@ def test_fines_received_tell_a_complier_how_many_were_caught():
 def moves_of(*overrides: str, tmp_path, seed: int = 1) -> dict[str, str]:
     config = load(PD, "implementation.periods=40", *overrides, seed=seed)
     summary = run(config, RunOptions(out=tmp_path, transport="inproc")).summary
-    return summary["implementation"]["moves"]
+    return summary.implementation.moves
 
 
 PRIVATE_BLIND = ("mediator.transparency='private'", "implementation.detection=0.0")

@@ -147,4 +147,4 @@ def test_a_curve_secured_negotiation_across_network_namespaces(hosts, tmp_path):
     ]
     assert sorted(e["party"] for e in joined) == ["buyer", "seller"]
     local = run(load(BUYER_SELLER), RunOptions(out=tmp_path / "local", transport="tcp"))
-    assert summary["final_digest"] == local.summary["final_digest"]
+    assert summary["final_digest"] == local.summary.final_digest

@@ -37,7 +37,7 @@ def compliance(runs_dir, *overrides: str, seeds=(1, 2, 3)) -> float:
     for seed in seeds:
         config = load(PD, *three_governments(*overrides), seed=seed)
         summary = run(config, RunOptions(out=runs_dir, transport="inproc")).summary
-        rates.append(summary["implementation"]["compliance_rate"])
+        rates.append(summary.implementation.compliance_rate)
     return mean(rates)
 
 
@@ -142,7 +142,7 @@ def test_phase2_with_shocks_is_deterministic(runs_dir):
         seed=5,
     )
     digests = {
-        run(config, RunOptions(out=runs_dir, transport=t)).summary["final_digest"]
+        run(config, RunOptions(out=runs_dir, transport=t)).summary.final_digest
         for t in ("inproc", "ipc")
     }
     assert len(digests) == 1
@@ -180,14 +180,14 @@ def test_regional_welfare_counts_the_superiors_flows(runs_dir):
         "implementation.penalty=30.0",
         "implementation.shocks=[{kind='incident', at=[3], government='wuyi', damage=6.0}]",
     )
-    impl = run(config, RunOptions(out=runs_dir, transport="inproc")).summary["implementation"]
-    total = sum(impl["cumulative_payoffs"].values())
-    assert impl["governments_total"] == pytest.approx(total)
-    paid = sum(impl["subsidies"].values())
+    impl = run(config, RunOptions(out=runs_dir, transport="inproc")).summary.implementation
+    total = sum(impl.cumulative_payoffs.values())
+    assert impl.governments_total == pytest.approx(total)
+    paid = sum(impl.subsidies.values())
     assert paid > 0
-    cofunding = 0.3 * 10.0 * impl["periods"]
-    assert impl["superior_cofunding"] == pytest.approx(cofunding)
-    assert impl["superior_net"] == pytest.approx(impl["fines_to_superior"] - paid - cofunding)
-    assert impl["regional_welfare"] == pytest.approx(total + impl["superior_net"])
+    cofunding = 0.3 * 10.0 * impl.periods
+    assert impl.superior_cofunding == pytest.approx(cofunding)
+    assert impl.superior_net == pytest.approx(impl.fines_to_superior - paid - cofunding)
+    assert impl.regional_welfare == pytest.approx(total + impl.superior_net)
     incidents = 6.0 * (1 - 0.5)  # the strict standard of the plan halves the damage
-    assert impl["regional_welfare"] == pytest.approx(impl["cluster_output"] - incidents - cofunding)
+    assert impl.regional_welfare == pytest.approx(impl.cluster_output - incidents - cofunding)

@@ -23,7 +23,7 @@ def test_pooled_processes_are_reused_and_change_no_digest(tmp_path):
     fresh = [
         run(load(DEFAULT, seed=s), RunOptions(out=tmp_path, transport="inproc")) for s in (1, 2, 3)
     ]
-    assert [r.summary["final_digest"] for r in pooled] == [r.summary["final_digest"] for r in fresh]
+    assert [r.summary.final_digest for r in pooled] == [r.summary.final_digest for r in fresh]
     assert all(r.pids == pids for r in pooled)  # the same four processes played all three runs
     assert sorted(pids) == ["jinyun", "wuyi", "yongkang", "zhejiang"]
 
@@ -34,7 +34,7 @@ def test_pooled_threads_change_no_digest(tmp_path):
     fresh = [
         run(load(DEFAULT, seed=s), RunOptions(out=tmp_path, transport="inproc")) for s in (4, 5)
     ]
-    assert [r.summary["final_digest"] for r in pooled] == [r.summary["final_digest"] for r in fresh]
+    assert [r.summary.final_digest for r in pooled] == [r.summary.final_digest for r in fresh]
 
 
 def test_a_dead_agent_is_replaced_and_a_new_cast_gets_new_agents(tmp_path):
@@ -50,9 +50,9 @@ def test_a_dead_agent_is_replaced_and_a_new_cast_gets_new_agents(tmp_path):
         assert pool.pids()["jinyun"] == old["jinyun"]
         other = pool.run(load(BUYER_SELLER), RunOptions(out=tmp_path))
         assert sorted(pool.pids()) == ["buyer", "seller"]
-    assert second.summary["final_digest"] == first.summary["final_digest"]
+    assert second.summary.final_digest == first.summary.final_digest
     alone = run(load(BUYER_SELLER), RunOptions(out=tmp_path, transport="inproc"))
-    assert other.summary["final_digest"] == alone.summary["final_digest"]
+    assert other.summary.final_digest == alone.summary.final_digest
 
 
 def test_a_pool_over_tcp_is_refused():
@@ -79,4 +79,4 @@ def test_after_a_failed_run_the_pool_starts_afresh(tmp_path, monkeypatch):
         assert pool.agents == {}  # its agents, left mid-run, were ended
         again = pool.run(load(DEFAULT), RunOptions(out=tmp_path))
     fresh = run(load(DEFAULT), RunOptions(out=tmp_path, transport="inproc"))
-    assert again.summary["final_digest"] == fresh.summary["final_digest"]
+    assert again.summary.final_digest == fresh.summary.final_digest

@@ -39,42 +39,42 @@ def arms(tmp_path_factory):
 
 @pytest.mark.slow
 def test_a_shock_that_breaks_self_enforcement_is_renegotiated_and_the_new_contract_kept(arms):
-    impl = arms["always"]["implementation"]
-    assert impl["renegotiations"] == 1 and impl["contract_changes"] == 1
-    record = impl["renegotiation_log"][0]
+    impl = arms["always"].implementation
+    assert impl.renegotiations == 1 and impl.contract_changes == 1
+    record = impl.renegotiation_log[0]
     assert record["period"] == 5 and record["status"] == "agreed" and record["changed"]
-    assert record["contract"] != arms["always"]["contract"]
+    assert record["contract"] != arms["always"].negotiation.contract
     assert record["contract"]["penalty"] != "none"  # a fine that deters now
     # who triggered it and why: Yongkang, paid less than its breakdown value, δ* > δ
-    events = read_events(Path(arms["always"]["log"]))
+    events = read_events(Path(arms["always"].log))
     trigger = next(e for e in events if e["event"] == "renegotiation_triggered")
     assert trigger["governments"] == ["yongkang"]
     assert trigger["delta_star"]["yongkang"] > 0.75
     assert trigger["value"]["yongkang"] < trigger["breakdown"]["yongkang"]
     # the new contract is self-enforcing for everyone, and everyone keeps it
-    after = impl["delta_star_history"][-1]
+    after = impl.delta_star_history[-1]
     assert after["period"] == 5 and all(after["sustainable"].values())
-    assert set(impl["moves"]["yongkang"]) == {"C"}
-    assert impl["contract_survived"] is True and impl["breakdown_period"] is None
+    assert set(impl.moves["yongkang"]) == {"C"}
+    assert impl.contract_survived is True and impl.breakdown_period is None
     # the side payments sum to zero
-    assert sum(impl["transfers"].values()) == pytest.approx(0.0, abs=1e-9)
+    assert sum(impl.transfers.values()) == pytest.approx(0.0, abs=1e-9)
 
 
 @pytest.mark.slow
 def test_without_the_clause_the_government_breaks_the_contract_for_good(arms):
-    impl = arms["never"]["implementation"]
-    assert impl["renegotiations"] == 0 and impl["contract_changes"] == 0
-    assert impl["moves"]["yongkang"] == "C" * 4 + "D" * 16
-    assert impl["contract_survived"] is False
-    assert impl["breakdown_period"] == 5
-    assert impl["breakdown_by_government"]["yongkang"] == 5
+    impl = arms["never"].implementation
+    assert impl.renegotiations == 0 and impl.contract_changes == 0
+    assert impl.moves["yongkang"] == "C" * 4 + "D" * 16
+    assert impl.contract_survived is False
+    assert impl.breakdown_period == 5
+    assert impl.breakdown_by_government["yongkang"] == 5
 
 
 @pytest.mark.slow
 def test_the_renegotiation_log_verifies(arms):
     from negotiator.replay import verify
 
-    report = verify(Path(arms["always"]["log"]).parent, reexecute=True)
+    report = verify(Path(arms["always"].log).parent, reexecute=True)
     assert report.ok and report.finished, report.message
 
 
@@ -103,13 +103,11 @@ def test_the_threshold_trigger_still_works(tmp_path):
         "implementation.renegotiation='always'",
     )
     summary = run(config, RunOptions(out=tmp_path, transport="inproc")).summary
-    impl = summary["implementation"]
-    assert impl["renegotiations"] == 1 and impl["renegotiation_log"][0]["period"] == 5
+    impl = summary.implementation
+    assert impl.renegotiations == 1 and impl.renegotiation_log[0]["period"] == 5
     # the contract was still self-enforcing for everyone: rejecting the renegotiation would
     # leave it standing, so the status quo, not breakdown, is what each must be offered
-    start = next(
-        e for e in read_events(Path(summary["log"])) if e["event"] == "renegotiation_start"
-    )
+    start = next(e for e in read_events(Path(summary.log)) if e["event"] == "renegotiation_start")
     assert start["disagreement"] == "status_quo"
     assert all(start["reservation"][p] > start["breakdown"][p] for p in start["breakdown"])
 

@@ -63,7 +63,7 @@ def test_real_logs_verify(logs, name):
     result = logs[name]
     report = verify(result.run_dir)
     assert report.ok and report.finished, report.message
-    assert result.summary["final_digest"] in report.message
+    assert result.summary.final_digest in report.message
 
 
 def test_the_crash_log_records_the_error_and_the_loss(logs):
@@ -86,8 +86,8 @@ def test_an_error_report_from_a_party_that_takes_no_part_fails_in_one_line(logs,
 
 
 def test_the_renegotiation_log_has_a_renegotiation(logs):
-    impl = logs["renegotiation"].summary["implementation"]
-    assert impl["renegotiations"] == 1 and impl["renegotiation_log"][0]["changed"]
+    impl = logs["renegotiation"].summary.implementation
+    assert impl.renegotiations == 1 and impl.renegotiation_log[0]["changed"]
 
 
 def tamper(src: Path, dst: Path, line: int, edit) -> Path:
@@ -393,7 +393,7 @@ def test_a_branch_repeats_the_parent_then_differs(logs, tmp_path, point, overrid
     parent_dir = logs["saop"].run_dir
     parent = read_events(parent_dir / "events.jsonl")
     summary = branch(parent_dir, point, [override], tmp_path)
-    child = read_events(Path(summary["log"]))
+    child = read_events(Path(summary.log))
     assert child[0]["event"] == "branched_from"
     assert child[0]["parent_digest"] == parent[-1]["digest"] and child[0]["after"] == step
     applied = next(i for i, e in enumerate(child) if e["event"] == "branch_applied")
@@ -402,15 +402,16 @@ def test_a_branch_repeats_the_parent_then_differs(logs, tmp_path, point, overrid
     boundary = "period_end" if phase == 2 else "round_end"
     assert prefix[-1]["event"] == boundary or any(e["event"] == boundary for e in prefix[-3:])
     if phase == 2:
-        moves = summary["implementation"]["moves"]["yongkang"]
-        parent_moves = logs["saop"].summary["implementation"]["moves"]["yongkang"]
+        moves = summary.implementation.moves["yongkang"]
+        parent_moves = logs["saop"].summary.implementation.moves["yongkang"]
         assert moves[:step] == parent_moves[:step] and set(moves[step:]) == {"D"}
         assert moves != parent_moves
     else:
-        assert summary["contract"] != logs["saop"].summary["contract"] or (
-            summary["agreement_round"] != logs["saop"].summary["agreement_round"]
+        child_phase1, parent_phase1 = summary.negotiation, logs["saop"].summary.negotiation
+        assert child_phase1.contract != parent_phase1.contract or (
+            child_phase1.agreement_round != parent_phase1.agreement_round
         )
-    report = verify(Path(summary["log"]).parent, reexecute=True)
+    report = verify(Path(summary.log).parent, reexecute=True)
     assert report.ok, report.message
 
 

@@ -17,7 +17,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_leftover_processes")
 def test_default_scenario_agrees_with_each_government_in_its_own_process(runs_dir):
     result = run(load(DEFAULT), RunOptions(out=runs_dir))
     summary = result.summary
-    assert summary["agreement"] is True and summary["contract"] is not None
+    negotiation = summary.negotiation
+    assert negotiation.agreement is True and negotiation.contract is not None
     events = read_events(result.run_dir / "events.jsonl")
     assert verify_chain(events) is None
     assert events[0]["event"] == "run_started" and events[0]["config"]["run"]["seed"] == 1
@@ -25,11 +26,11 @@ def test_default_scenario_agrees_with_each_government_in_its_own_process(runs_di
     joined = {e["party"]: e["pid"] for e in events if e["event"] == "agent_joined"}
     assert set(joined) == {"yongkang", "wuyi", "jinyun", "zhejiang"}  # with the province
     assert len(set(joined.values())) == 4 and os.getpid() not in joined.values()
-    assert summary["superior"] == "zhejiang" and summary["protocol"] == "single_text"
-    assert summary["mediator_pid"] == os.getpid()
-    for u in summary["utilities"]:  # individually rational
-        assert summary["utilities"][u] >= summary["reservation"][u]
-    assert summary["wall_seconds"] < 20
+    assert summary.guidance.superior == "zhejiang" and summary.protocol == "single_text"
+    assert summary.origin.mediator_pid == os.getpid()
+    for u in negotiation.utilities:  # individually rational
+        assert negotiation.utilities[u] >= negotiation.reservation[u]
+    assert summary.wall_seconds < 20
     assert (
         json.loads((result.run_dir / "summary.json").read_text())["final_digest"]
         == (events[-1]["digest"])
@@ -38,15 +39,17 @@ def test_default_scenario_agrees_with_each_government_in_its_own_process(runs_di
 
 def test_same_seed_same_digest_on_every_transport(runs_dir):
     config = load(DEFAULT)
+
+    def digest(transport: str) -> str:
+        return run(config, RunOptions(out=runs_dir, transport=transport)).summary.final_digest
+
     digests = {
-        (transport, i): run(config, RunOptions(out=runs_dir, transport=transport)).summary[
-            "final_digest"
-        ]
+        (transport, i): digest(transport)
         for transport, i in (("ipc", 0), ("ipc", 1), ("tcp", 0), ("inproc", 0))
     }
     assert len(set(digests.values())) == 1, digests
     other_seed = run(load(DEFAULT, seed=2), RunOptions(out=runs_dir, transport="inproc"))
-    assert other_seed.summary["final_digest"] not in digests.values()
+    assert other_seed.summary.final_digest not in digests.values()
 
 
 @pytest.mark.parametrize(("d1", "d2"), [(0.9, 0.8), (0.6, 0.7), (0.95, 0.5)])
@@ -101,9 +104,9 @@ def test_an_invalid_action_gets_an_error_and_the_run_goes_on(runs_dir):
     follow = next(e for e in events[first:] if e["event"] in ("offer", "accept", "forfeit"))
     assert follow["party"] == "wuyi" and follow["event"] != "forfeit"
     assert follow["turn"] == invalid[0]["turn"]
-    assert result.summary["forfeits"]["wuyi"] == 0
-    assert result.summary["invalid_actions"]["wuyi"] == len(invalid)
-    assert result.summary["status"] in ("agreed", "deadline")
+    assert result.summary.negotiation.forfeits["wuyi"] == 0
+    assert result.summary.conduct.invalid_actions["wuyi"] == len(invalid)
+    assert result.summary.negotiation.status in ("agreed", "deadline")
 
 
 def test_a_silent_agent_forfeits_and_the_run_ends_clearly(runs_dir):
@@ -115,10 +118,10 @@ def test_a_silent_agent_forfeits_and_the_run_ends_clearly(runs_dir):
         "negotiation.deadline=4",
     )
     result = run(config, RunOptions(out=runs_dir))
-    summary = result.summary
-    assert summary["agreement"] is False and summary["status"] == "deadline"
-    assert summary["forfeits"]["jinyun"] == 4 and summary["forfeits"]["wuyi"] == 0
-    assert summary["utilities"] == summary["reservation"]
+    negotiation = result.summary.negotiation
+    assert negotiation.agreement is False and negotiation.status == "deadline"
+    assert negotiation.forfeits["jinyun"] == 4 and negotiation.forfeits["wuyi"] == 0
+    assert negotiation.utilities == negotiation.reservation
     events = read_events(result.run_dir / "events.jsonl")
     assert [e["reason"] for e in events if e["event"] == "forfeit"] == ["silent"] * 4
     assert verify_chain(events) is None
@@ -133,10 +136,11 @@ def test_an_always_invalid_agent_forfeits_each_turn_as_invalid(runs_dir):
     )
     result = run(config, RunOptions(out=runs_dir))
     summary = result.summary
-    assert summary["agreement"] is False
+    assert summary.negotiation.agreement is False
     # each turn: invalid_limit (3) rejected attempts, then the turn is forfeited at once
     # (the last error says "forfeited", so the agent does not try again)
-    assert summary["forfeits"]["seller"] == 3 and summary["invalid_actions"]["seller"] == 9
+    assert summary.negotiation.forfeits["seller"] == 3
+    assert summary.conduct.invalid_actions["seller"] == 9
     events = read_events(result.run_dir / "events.jsonl")
     per_turn = [e["turn"] for e in events if e["event"] == "invalid_action"]
     assert sorted(set(per_turn)) == [1, 3, 5] and len(per_turn) == 9

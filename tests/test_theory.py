@@ -8,23 +8,26 @@ import pytest
 
 from negotiator.model.stagegame import StageGame
 from negotiator.model.theory import delta_star, gain_and_loss, sustainable
+from negotiator.runtime.run_summary import ImplementationSummary
 from negotiator.runtime.runner import RunOptions, run
 from tests.conftest import ROOT, load
 
 PD = ROOT / "configs" / "scenarios" / "prisoners_dilemma.toml"  # R, S, T, P = 3, 0, 5, 1
 
 
-def summary_of(tmp_path, *overrides: str) -> dict:
+def summary_of(tmp_path, *overrides: str) -> ImplementationSummary:
     config = load(PD, "implementation.periods=20", *overrides)
-    return run(config, RunOptions(out=tmp_path, transport="inproc")).summary["implementation"]
+    impl = run(config, RunOptions(out=tmp_path, transport="inproc")).summary.implementation
+    assert impl is not None
+    return impl
 
 
 @pytest.mark.slow
 def test_plain_dilemma_with_a_fine(tmp_path):
     # λ = 0: δ* = (T − R − p·F)/(T − P) = (2 − 0.5·2)/4
     impl = summary_of(tmp_path, "implementation.detection=0.5", "implementation.penalty=2.0")
-    assert impl["delta_star"] == {"row": pytest.approx(0.25), "col": pytest.approx(0.25)}
-    assert impl["grim_trigger_sustainable"] is True  # δ = 1
+    assert impl.delta_star == {"row": pytest.approx(0.25), "col": pytest.approx(0.25)}
+    assert impl.grim_trigger_sustainable is True  # δ = 1
 
 
 @pytest.mark.slow
@@ -40,9 +43,9 @@ def test_promotion_pressure_weighs_fines_and_the_others_payoffs(tmp_path):
         "parties.col.promotion=1.0",
         "implementation.discount=0.5",
     )
-    assert impl["delta_star"]["row"] == pytest.approx(4 / 7)
-    assert impl["sustainable"] == {"row": False, "col": False}
-    assert impl["grim_trigger_sustainable"] is False
+    assert impl.delta_star["row"] == pytest.approx(4 / 7)
+    assert impl.sustainable == {"row": False, "col": False}
+    assert impl.grim_trigger_sustainable is False
 
 
 @pytest.mark.slow
@@ -58,11 +61,11 @@ def test_a_subsidy_counts_as_paid_and_as_the_budget_allows(tmp_path):
         "implementation.discount=0.05",
     )
     impl = summary_of(tmp_path / "a", *common, "implementation.budget=90.0")
-    assert impl["delta_star"]["row"] == pytest.approx(1 / 16)
-    assert impl["grim_trigger_sustainable"] is False  # δ = 0.05 < 1/16
+    assert impl.delta_star["row"] == pytest.approx(1 / 16)
+    assert impl.grim_trigger_sustainable is False  # δ = 0.05 < 1/16
     impl = summary_of(tmp_path / "b", *common, "implementation.budget=1000.0")
-    assert impl["delta_star"]["row"] == 0.0
-    assert impl["grim_trigger_sustainable"] is True
+    assert impl.delta_star["row"] == 0.0
+    assert impl.grim_trigger_sustainable is True
 
 
 @pytest.mark.slow
@@ -73,12 +76,12 @@ def test_delta_star_is_recomputed_when_a_shock_changes_lambda(tmp_path):
         "implementation.penalty=1.0",
         "implementation.shocks=[{kind='rotation', at=[5], government='row', promotion=1.0}]",
     )
-    history = impl["delta_star_history"]
+    history = impl.delta_star_history
     assert [h["period"] for h in history] == [1, 5]
     assert history[0]["delta_star"]["row"] == pytest.approx((2 - 1) / 4)
     # λ = 1 for row only; col's mean game is the same 3/0/5/1: as in the test above
     assert history[1]["delta_star"]["row"] == pytest.approx(4 / 7)
-    assert impl["delta_star"]["row"] == pytest.approx(0.25)  # the summary's δ*: at signing
+    assert impl.delta_star["row"] == pytest.approx(0.25)  # the summary's δ*: at signing
 
 
 def test_at_lambda_zero_the_threshold_is_the_textbook_one():

@@ -118,7 +118,7 @@ def test_audited(tmp_path, monkeypatch):
         assert declared[0]["resources"] == config.scenario.model_dump()["resources"]
     events = read_events(result.run_dir / "events.jsonl")
     start = next(e for e in events if e["event"] == "implementation_start")
-    contract = result.summary["contract"]
+    contract = result.summary.negotiation.contract
     levels = ["none", "self_report", "third_party_audit"]
     base = config.contract.detection[levels.index(contract["enforcement"])]
     assert start["terms"]["detection"] == pytest.approx(min(1.0, base + 0.2))

@@ -267,6 +267,14 @@ class RunSummary:
         return self.metrics.negotiation
 
     @property
+    def conduct(self) -> Conduct:
+        return self.metrics.conduct
+
+    @property
+    def guidance(self) -> GuidanceSummary:
+        return self.metrics.guidance
+
+    @property
     def implementation(self) -> ImplementationSummary | None:
         return self.metrics.implementation
 
@@ -316,10 +324,6 @@ class RunSummary:
             wall_seconds=data["wall_seconds"],
             origin=origin,
         )
-
-    def __getitem__(self, key: str) -> Any:
-        """The ``summary.json`` field ``key``, for code written against the file."""
-        return self.to_json()[key]
 
 
 def build_summary(
