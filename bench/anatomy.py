@@ -41,10 +41,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from floor import floor  # noqa: E402
 
 from agents.process import RECORD_ENV, TIMING_ENV, Agent  # noqa: E402
-from negotiator import mediator as mediator_module  # noqa: E402
 from negotiator.config import load_config  # noqa: E402
 from negotiator.io.eventlog import EventLog  # noqa: E402
 from negotiator.io.wire import Codec  # noqa: E402
+from negotiator.mediator.session import Session  # noqa: E402
 from negotiator.runtime.pool import Pool  # noqa: E402
 from negotiator.runtime.runner import RunOptions, run  # noqa: E402
 
@@ -152,15 +152,19 @@ def mediator_us(transport: str, rounds: int, tmp: Path, protocol: list[str]) -> 
     SAOP: a turn's two halves; single text: from a round's last vote to the next round's first
     request, and from its last request to its first vote."""
     marks: list[tuple[float, str]] = []
-    cls = mediator_module.Mediator
-    send, receive = cls.send, cls.receive
+    send, send_all, receive = Session.send, Session.send_all, Session.receive
 
-    def timed_send(self: Any, party: str, type_: str, body: Any, round_: int = 0) -> None:
-        if type_ == "request":
+    def timed_send(self: Session, party: str, body: Any, round_: int = 0) -> None:
+        if body.message_type == "request":
             marks.append((time.perf_counter(), "request"))
-        send(self, party, type_, body, round_)
+        send(self, party, body, round_)
 
-    def timed_receive(self: Any, timeout_s: float) -> Any:
+    def timed_send_all(self: Session, parties: Any, body: Any, round_: int = 0) -> None:
+        if body.message_type == "request":
+            marks.append((time.perf_counter(), "request"))
+        send_all(self, parties, body, round_)
+
+    def timed_receive(self: Session, timeout_s: float) -> Any:
         got = receive(self, timeout_s)
         if got is not None and got[1].type == "action":
             marks.append((time.perf_counter(), "action"))
@@ -173,11 +177,12 @@ def mediator_us(transport: str, rounds: int, tmp: Path, protocol: list[str]) -> 
         "implementation.periods=1",
         "implementation.shocks=[]",
     ]
-    cls.send, cls.receive = timed_send, timed_receive  # type: ignore[method-assign]
+    Session.send, Session.send_all = timed_send, timed_send_all  # type: ignore[method-assign]
+    Session.receive = timed_receive  # type: ignore[method-assign]
     try:
         run(load_config(DEFAULT, overrides), RunOptions(out=tmp, transport=transport))  # type: ignore[arg-type]
     finally:
-        cls.send, cls.receive = send, receive  # type: ignore[method-assign]
+        Session.send, Session.send_all, Session.receive = send, send_all, receive  # type: ignore[method-assign]
     ours, theirs = [], []
     for (t0, a), (t1, b) in itertools.pairwise(marks):
         if a == "action" and b == "request":
