@@ -45,6 +45,7 @@ from negotiator.io.messages import (
     SaopTurnRequest,
     StageGameEvent,
     SuperiorWelcome,
+    UnknownKind,
     VoteAction,
     VoteRequest,
     pack,
@@ -140,7 +141,10 @@ class Agent:
             return [pack(self.codec, AgentError(text))], True
 
     def _handle(self, msg: Message) -> Replies:
-        incoming = parse_from_mediator(msg.type, msg.body)
+        try:
+            incoming = parse_from_mediator(msg.type, msg.body)
+        except UnknownKind:  # a kind this version does not know: ignored (protocol §2)
+            return [], False
         if isinstance(incoming, Request):
             for held in incoming.events:  # held back by the mediator for this request
                 self._on_event(held.event)

@@ -198,7 +198,6 @@ MALFORMED: list[tuple[Any, Any, str]] = [
     (parse_request, {**GOOD_TURN, "turn": True}, "field 'turn' must be an int, not bool"),
     (parse_request, {**GOOD_TURN, "standing": [1]}, "field 'standing' must be a map"),
     (parse_request, {**GOOD_TURN, "events": "x"}, "field 'events' must be a list"),
-    (parse_request, {**GOOD_TURN, "events": [{"round": 1, "body": {"kind": "x"}}]}, "unknown kind"),
     (parse_request, {"kind": "compliance"}, "compliance request: field 'period' is missing"),
     (parse_request, {"kind": "declare", "fields": [], "truth": {"land": True}}, "map of numbers"),
     (parse_event, {**GOOD_REPORT, "my_move": "X"}, "'my_move' must be 'C' or 'D', not 'X'"),
@@ -366,3 +365,32 @@ def test_a_saop_action_without_session_counts_as_session_0():
     assert AcceptAction.from_wire({"kind": "accept", "turn": 3}) == AcceptAction(3, 0)
     offer = OfferAction.from_wire({"kind": "offer", "turn": 1, "outcome": {"x": 1}})
     assert offer.session == 0
+
+
+def test_an_agent_ignores_an_event_or_request_of_a_kind_it_does_not_know():
+    from agents.agent import Agent
+    from negotiator.io.wire import Message
+
+    agent = Agent("wuyi")
+    for type_, body in (
+        ("event", {"kind": "a_new_kind", "x": 1}),
+        ("request", {"kind": "a_new_request"}),
+    ):
+        replies, done = agent.handle(Message(type_, "mediator", body))
+        assert (replies, done) == ([], False) and not agent.failed
+
+
+def test_a_held_event_of_an_unknown_kind_is_left_out_of_its_request():
+    from negotiator.io.messages import ComplianceRequest, parse_request
+
+    body = {
+        "kind": "compliance",
+        "period": 2,
+        "events": [
+            {"round": 1, "body": {"kind": "a_new_kind"}},
+            {"round": 1, "body": {"kind": "declarations", "verified": False, "resources": {}}},
+        ],
+    }
+    request = parse_request(body)
+    assert isinstance(request, ComplianceRequest) and request.period == 2
+    assert [held.event.kind for held in request.events] == ["declarations"]

@@ -55,6 +55,7 @@ from negotiator.io.messages.core import (
     Body,
     MessageError,
     ParamValue,
+    UnknownKind,
     WireOutcome,
     pack,
 )
@@ -197,6 +198,7 @@ __all__ = [
     "StrategySpec",
     "SuperiorSpec",
     "SuperiorWelcome",
+    "UnknownKind",
     "VoteAction",
     "VoteRequest",
     "VotesEvent",

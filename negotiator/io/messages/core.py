@@ -48,6 +48,11 @@ class MessageError(WireError):
     """A message body that does not fit its schema."""
 
 
+class UnknownKind(MessageError):
+    """An event or request of a kind this version does not know: a receiver ignores it
+    (docs/protocol.md §2), so that a newer mediator may add kinds."""
+
+
 class Body(Protocol):
     """What every body class offers: its message type and its wire form."""
 

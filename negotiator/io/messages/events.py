@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from negotiator.io.messages.core import EVENT, MessageError, Reader, WireOutcome
+from negotiator.io.messages.core import EVENT, MessageError, Reader, UnknownKind, WireOutcome
 from negotiator.io.messages.session import NegotiationContext, StrategySpec
 from negotiator.model.stagegame import Move, StageGame
 
@@ -305,7 +305,7 @@ def parse_event(body: object) -> Event:
     """An event the mediator sends, by its ``kind``."""
     kind = Reader(body, "event").text("kind")
     if kind not in _EVENTS:
-        raise MessageError(f"event: unknown kind {kind!r}")
+        raise UnknownKind(f"event: unknown kind {kind!r}")
     return _EVENTS[kind](body)
 
 

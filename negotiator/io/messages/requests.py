@@ -3,6 +3,7 @@ the events held back for its recipient (``events``, sent last and only when ther
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
@@ -15,8 +16,8 @@ from negotiator.io.messages.core import (
     REQUEST,
     SAOP_TURN,
     VOTE,
-    MessageError,
     Reader,
+    UnknownKind,
     WireOutcome,
 )
 from negotiator.io.messages.events import HeldEvent
@@ -34,7 +35,11 @@ def _events(r: Reader) -> tuple[HeldEvent, ...]:
     held = r.raw("events")
     if not isinstance(held, list):
         raise r.bad("events", "a list")
-    return tuple(HeldEvent.from_wire(e) for e in held)
+    known = []
+    for event in held:  # one of a kind this version does not know is left out
+        with contextlib.suppress(UnknownKind):
+            known.append(HeldEvent.from_wire(event))
+    return tuple(known)
 
 
 @dataclass(frozen=True)
@@ -248,5 +253,5 @@ def parse_request(body: object) -> Request:
     """A request, by its ``kind``."""
     kind = Reader(body, "request").text("kind")
     if kind not in _REQUESTS:
-        raise MessageError(f"request: unknown kind {kind!r}")
+        raise UnknownKind(f"request: unknown kind {kind!r}")
     return _REQUESTS[kind](body)
