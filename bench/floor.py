@@ -4,8 +4,8 @@ and all N replies, no logic — over ipc, tcp (loopback) and inproc.
 Usage: python bench/floor.py [--n 3 10 30 100] [--rounds 200] [--transports ipc tcp inproc]
 
 Peers are OS processes (ipc, tcp) or threads (inproc), as our agents are; inproc keeps the router
-and its peer threads on one CPU core, as inproc runs do (runtime.affinity), and is also shown
-on all cores. Prints the median time per round (after warm-up) for each N and transport.
+and its peer threads on one CPU core, as inproc runs do (negotiator.runtime.affinity), and is also
+shown on all cores. Prints the median time per round (after warm-up) for each N and transport.
 """
 
 from __future__ import annotations

@@ -19,12 +19,12 @@ all alike; the figure is the median over the batches of negotiations per second)
 
 * ``negmas``: NegMAS, everything in this process (mechanism and negotiators made per negotiation,
   outcome space and utility functions once);
-* ``inproc``: ``runtime.pool.Pool`` over inproc, agents as threads started once and reused,
-  one event log per negotiation;
-* ``pool``: ``runtime.pool.Pool`` over ipc, agents as separate processes started once (in the
-  warm-up) and reused by every negotiation, as in a sweep;
-* ``ipc`` (not run by default): ``runtime.runner.run`` over ipc, fresh agent processes for
-  every negotiation.
+* ``inproc``: ``negotiator.runtime.pool.Pool`` over inproc, agents as threads started once and
+  reused, one event log per negotiation;
+* ``pool``: ``negotiator.runtime.pool.Pool`` over ipc, agents as separate processes started once (in
+  the warm-up) and reused by every negotiation, as in a sweep;
+* ``ipc`` (not run by default): ``negotiator.runtime.runner.run`` over ipc, fresh agent processes
+  for every negotiation.
 
 Mean rounds, agreement rate and mean welfare are printed beside the speed so a reader can see
 that both sides play the same negotiation. Targets (issue 8): pool ≥ 1.0× NegMAS's negotiations

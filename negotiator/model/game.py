@@ -1,8 +1,8 @@
 """The phase-2 stage game of a run (docs/model.md §6), from the config and the signed contract.
 
-Every government's payoffs are cash flows (:func:`model.contract.cash_flows`): R_g is what
-the contract pays it when everyone keeps it. What a government gains by defecting comes from the
-acts of defecting (``implementation.stage_game = "acts"``, the default), documented in
+Every government's payoffs are cash flows (:func:`negotiator.model.contract.cash_flows`): R_g is
+what the contract pays it when everyone keeps it. What a government gains by defecting comes from
+the acts of defecting (``implementation.stage_game = "acts"``, the default), documented in
 docs/model.md §6:
 
 * R = base + share − cost + fixed (everyone complies);

@@ -49,8 +49,8 @@ class RunOptions:
     insecure: bool = False
     """tcp without CURVE (only on a trusted network; a warning is printed)."""
     one_cpu: bool = True
-    """inproc: run the mediator and its agent threads on one CPU core (:mod:`runtime.affinity`;
-    about twice as fast where cores are more than one)."""
+    """inproc: run the mediator and its agent threads on one CPU core
+    (:mod:`negotiator.runtime.affinity`; about twice as fast where cores are more than one)."""
 
 
 @dataclass
@@ -125,8 +125,8 @@ def run_on(
     on_waiting: Callable[[list[str]], None] | None = None,
 ) -> RunResult:
     """One run over a bound ``bus`` whose agents ``launch`` provides (started for this run,
-    already running in a :class:`runtime.pool.Pool`, or elsewhere in a distributed run): log,
-    negotiate, write the summary."""
+    already running in a :class:`negotiator.runtime.pool.Pool`, or elsewhere in a distributed
+    run): log, negotiate, write the summary."""
     started = time.monotonic()
     run_id = options.run_id or new_run_id(config)
     prepared = prepared or prepare(config)
