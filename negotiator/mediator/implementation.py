@@ -400,12 +400,12 @@ class ImplementationPhase:
         return seen
 
     def _renegotiate(self, period: int, now: float) -> None:
-        """Reopen the contract from the disagreement point
-        (:mod:`negotiator.model.renegotiation`): the breakdown values when the contract has stopped being self-enforcing for someone (a
-        rejection means its collapse), the status quo's values when it has not (a threshold
-        trigger: a rejection leaves it standing); the mediator's proposal, the governments'
-        votes on admissible package moves, ratification against the disagreement values. A new
-        agreement replaces the contract from this period on."""
+        """Reopen the contract from the disagreement point (:mod:`negotiator.model.renegotiation`):
+        the breakdown values when the contract has stopped being self-enforcing for someone (a
+        rejection means its collapse), the status quo's values when it has not (a threshold trigger:
+        a rejection leaves it standing); the mediator's proposal, the governments' votes on
+        admissible package moves, ratification against the disagreement values. A new agreement
+        replaces the contract from this period on."""
         assert self.setting is not None and self.contract is not None
         config, impl, delta = self.config, self.impl, self.impl.discount
         self._judged = {}
