@@ -9,13 +9,14 @@ Yongkang keeps it; without the clause Yongkang breaks the contract for good.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from negotiator.io.eventlog import read_events
 from negotiator.runtime.runner import RunOptions, run
 from negotiator.runtime.summary import survival_of
-from tests.conftest import DEFAULT, load
+from tests.conftest import DEFAULT, SAOP_DEFAULT, load
 
 COLLAPSE = (
     "implementation.shocks=[{kind='demand', at=[5], factor=0.05}]",
@@ -131,3 +132,50 @@ def test_transfers_in_force_are_the_status_quo_of_the_next_renegotiation():
     assert transfers == pytest.approx(paid)
     _, none = reopened.split(reopened.join(contract))
     assert none == pytest.approx(dict.fromkeys(parties, 0.0))
+
+
+class _Quiet:
+    """A bus nobody speaks on (the mediator's sends go nowhere)."""
+
+    endpoint = ""
+    authenticator = None
+
+    def recv(self, timeout_s):
+        return None
+
+    def send(self, identity, payload):
+        pass
+
+    def close(self):
+        pass
+
+
+def test_an_agent_that_rejoins_after_a_renegotiation_gets_the_renegotiation_context(
+    monkeypatch,
+):
+    """A restarted agent is welcomed with the context of the negotiation under way: phase 1's
+    before the contract is reopened, the latest renegotiation's after (it used to get phase 1's
+    domain under the renegotiation's session number)."""
+    from negotiator.io.eventlog import EventLog
+    from negotiator.mediator import coordinator
+    from negotiator.runtime.runner import prepare
+
+    config = load(DEFAULT, *SAOP_DEFAULT)
+    setting = prepare(config).setting
+    assert setting is not None
+    mediator = coordinator.Mediator(config, setting, _Quiet(), EventLog.null())
+    before = mediator.welcome("wuyi").negotiation
+    assert before is not None and (before.session, before.protocol) == (0, "saop")
+
+    def no_rounds(self, tabled, env, now=0):  # the renegotiation's ballots are not the point
+        yield from ()
+        return SimpleNamespace(agreement=None)
+
+    monkeypatch.setattr(coordinator.SingleText, "run", no_rounds)
+    utilities = {p: setting.utilities[p] for p in config.party_names}
+    mediator.renegotiate(
+        setting.domain, utilities, (0,) * len(setting.domain.issues), 3.0,
+        package=1, admissible=lambda outcome: True,
+    )  # fmt: skip
+    after = mediator.welcome("wuyi").negotiation
+    assert after is not None and (after.session, after.protocol) == (1, "single_text")

@@ -25,7 +25,6 @@ from negotiator.config import Config
 from negotiator.io.bus import Bus
 from negotiator.io.eventlog import EventLog
 from negotiator.io.messages import (
-    GovernmentWelcome,
     NegotiationContext,
     RenegotiationEvent,
     Welcome,
@@ -126,8 +125,8 @@ class Mediator:
         self.discount_exponent: int | None = None
         self.implementation: ImplementationPhase | None = None
         self.branch: Branch | None = None
-        self.contexts: dict[str, NegotiationContext] = {}
-        """Each government's negotiation context as last sent (welcome or renegotiation)."""
+        self.reopened: dict[str, NegotiationContext] = {}
+        """Each government's context in the latest renegotiation (none before the first)."""
 
     @property
     def absent(self) -> set[str]:
@@ -197,16 +196,15 @@ class Mediator:
             self.plan = ask_superior(self, self.channel, brief, based_on if used else "true", now)
 
     def welcome(self, party: str) -> Welcome:
-        """``party``'s welcome, its negotiation context (if any) remembered as last sent."""
-        context = None
-        if party != self.superior and self.config.negotiates and self.setting is not None:
-            context = self._context(party, self.setting.domain, self.setting.utilities[party])
+        """``party``'s welcome under the config in force, with the context of the negotiation it
+        takes part in: phase 1's, or once the contract has been reopened, the latest
+        renegotiation's (a restarted agent rejoins where the others are)."""
+        context = self.reopened.get(party)
+        if context is None and party != self.superior and self.config.negotiates:
+            assert self.setting is not None
+            domain, utility = self.setting.domain, self.setting.utilities[party]
+            context = views.negotiation_context(self.config, party, domain, utility, self.session)
         return views.welcome(self.config, party, context)
-
-    def _context(self, party: str, domain: Domain, utility: Utility) -> NegotiationContext:
-        context = views.negotiation_context(self.config, party, domain, utility, self.session)
-        self.contexts[party] = context
-        return context
 
     # -- between rounds ------------------------------------------------------------------------
 
@@ -232,16 +230,13 @@ class Mediator:
         branch.go_live()
 
     def _admit_rejoining(self, phase: int, step: int, now: float) -> None:
-        """Welcome again each party whose agent was restarted, with the context it needs from
-        now on (its negotiation context as last sent; in phase 2 its stage game), and wait for
-        it to be ready. Its memory of earlier rounds is not restored: it resumes from here.
-        Replay takes the rejoins from the log (its bus says who rejoined before this point)."""
+        """Welcome again each party whose agent was restarted, with the context it needs from now on
+        (:meth:`welcome`; in phase 2 also its stage game), and wait for it to be ready. Its memory
+        of earlier rounds is not restored: it resumes from here. Replay takes the rejoins from the
+        log (its bus says who rejoined before this point)."""
         pending = joining.rejoiners(self.channel)
         for party in pending:
-            body = self.welcome(party)
-            if party in self.contexts and isinstance(body, GovernmentWelcome):
-                body = replace(body, negotiation=self.contexts[party])
-            hello = joining.rejoin(self.channel, party, body)
+            hello = joining.rejoin(self.channel, party, self.welcome(party))
             if hello is None:
                 self.log.emit("rejoin_failed", party=party, phase=phase, step=step, t=now)
                 continue
@@ -277,10 +272,10 @@ class Mediator:
         admissible ones only, and ratification. Returns the agreement, if any."""
         self.session += 1
         for party in self.parties:
-            context = replace(
-                self._context(party, domain, utilities[party]), protocol="single_text"
+            context = views.negotiation_context(
+                self.config, party, domain, utilities[party], self.session
             )
-            self.contexts[party] = context
+            self.reopened[party] = context = replace(context, protocol="single_text")
             self.channel.send(party, RenegotiationEvent(context))
         mechanism = SingleText(
             self,
