@@ -128,3 +128,26 @@ def test_no_module_over_400_lines_without_a_reason():
 def test_the_checker_sees_a_cycle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_mediator_model_and_config_run_without_loading_the_agents():
+    """The layers below the runtime load no agent code when imported (the registry's loader is
+    imported when a config is validated, not when the config package is)."""
+    import subprocess
+    import sys
+
+    layers = [
+        "negotiator.config",
+        "negotiator.model.contract",
+        "negotiator.model.game",
+        "negotiator.protocols.saop",
+        "negotiator.io.messages",
+        "negotiator.mediator.coordinator",
+    ]
+    code = (
+        f"import sys\nfor m in {layers!r}: __import__(m)\n"
+        "print(sorted(m for m in sys.modules if m == 'agents' or m.startswith('agents.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

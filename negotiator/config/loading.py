@@ -14,7 +14,6 @@ from pydantic import ValidationError
 
 from negotiator.config.overrides import apply_overrides
 from negotiator.config.schema import Config
-from negotiator.config.strategies import validation_context
 from negotiator.errors import ConfigError
 
 #: pydantic's names for the alternatives of a union, which it puts in an error's path.
@@ -54,6 +53,8 @@ def config_from_dict(data: dict[str, Any], *, source: str = "config") -> Config:
     """Validate a raw config mapping, its strategy names and parameters against the registry
     included; raise :class:`ConfigError` with a one-line message."""
     try:
+        from negotiator.config.strategies import validation_context  # the agents, when needed
+
         return Config.model_validate(data, context=validation_context())
     except ValidationError as exc:
         raise ConfigError(f"{source}: {format_validation_error(exc)}") from None
