@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from negotiator.config import Config, config_from_dict
-from negotiator.errors import DomainError
-from negotiator.io.messages import DeclareRequest, PlanningBrief, PlanRequest
+from negotiator.io.messages import DeclareRequest, PlanAction, PlanningBrief, PlanRequest
+from negotiator.mediator import rules
 from negotiator.mediator.channel import Channel, Host
 from negotiator.model.analysis import analyze
 from negotiator.model.contract import build_setting
@@ -61,11 +61,12 @@ def collect_declarations(host: Host, channel: Channel, now: float) -> Declaratio
     log.emit("request", kind="declare", parties=list(parties), t=now)
     for p in parties:
         channel.send(p, DeclareRequest(truth=truth[p]))
+    resources = set(config.scenario.elasticities)
     answers = channel.collect(
         "declaration",
         set(parties),
         config.negotiation.turn_timeout,
-        _valid_declaration(set(config.scenario.elasticities)),
+        lambda sender, body: rules.declaration(body, resources),
     )
     for p in parties:  # in name order for the log
         claimed = answers.get(p)
@@ -93,21 +94,6 @@ def collect_declarations(host: Host, channel: Channel, now: float) -> Declaratio
             channel.send(p, published)
     log.flush()
     return out
-
-
-def _valid_declaration(resources: set[str]) -> Any:
-    def check(sender: str, body: dict[str, Any]) -> dict[str, float]:
-        claimed = body.get("resources")
-        if not isinstance(claimed, dict) or set(claimed) != resources:
-            raise DomainError(f"declare every resource: {sorted(resources)}")
-        out = {}
-        for k, v in claimed.items():
-            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-                raise DomainError(f"resource {k}: a number ≥ 0")
-            out[str(k)] = float(v)
-        return out
-
-    return check
 
 
 def planning_brief(config: Config, declared: dict[str, dict[str, float]] | None) -> PlanningBrief:
@@ -138,25 +124,18 @@ def ask_superior(
     channel.send(superior, PlanRequest(brief))
     domain = host.setting.domain if host.setting is not None else None
 
-    def check(sender: str, body: dict[str, Any]) -> dict[str, Any]:
-        text = body.get("text")
-        if text is not None and domain is not None:
-            domain.encode(text)
-        for key in ("cofunding", "subsidy", "budget"):
-            value = body.get(key, 0.0)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise DomainError(f"{key}: a number ≥ 0")
-        return body
+    def check(sender: str, body: dict[str, Any]) -> PlanAction:
+        return rules.plan(body, domain)
 
     answers = channel.collect("plan", {superior}, config.negotiation.turn_timeout, check)
-    body = answers.get(superior)
-    if body is not None:
+    decided: PlanAction | None = answers.get(superior)
+    if decided is not None:
         spec = config.superior
-        plan.text = domain.encode(body["text"]) if body.get("text") and domain else None
+        plan.text = domain.encode(decided.text) if decided.text and domain else None
         # the superior cannot commit more than its configured means
-        plan.cofunding = min(float(body.get("cofunding", 0.0)), spec.cofunding)
-        plan.subsidy = min(float(body.get("subsidy", 0.0)), spec.subsidy)
-        plan.budget = min(float(body.get("budget", 0.0)), spec.budget)
+        plan.cofunding = min(decided.cofunding, spec.cofunding)
+        plan.subsidy = min(decided.subsidy, spec.subsidy)
+        plan.budget = min(decided.budget, spec.budget)
     channel.log.emit(
         "plan",
         superior=plan.superior,

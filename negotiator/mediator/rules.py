@@ -1,17 +1,33 @@
-"""The mediator's rules, as pure functions: which action a message is, which vote, how many
-attempts a party has, when a party is expelled, what it is told when rejected.
+"""The mediator's rules, as pure functions: which action a message is, which vote, move,
+declaration or plan, how many attempts a party has, when a party is expelled, what it is told
+when rejected.
 
-Nothing here sends, logs or waits: callers (:mod:`negotiator.mediator.session` and the phase
-drivers) act on the decisions. The rules are described in docs/protocol.md (§9–§12).
+This is the one place that reads an action's untrusted body. Each reader checks it in the order
+and with the reasons the protocol specifies (docs/protocol.md §7: stale before invalid, the
+first failing check named), then decodes it with its class in :mod:`negotiator.io.messages`, the
+schema the agents build their actions with. Nothing here sends, logs or waits: callers
+(:mod:`negotiator.mediator.session` and the phase drivers) act on the decisions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from negotiator.io.messages import ErrorNotice
+from negotiator.errors import DomainError
+from negotiator.io.messages import (
+    AcceptAction,
+    DeclarationAction,
+    EndAction,
+    ErrorNotice,
+    MessageError,
+    MoveAction,
+    OfferAction,
+    PlanAction,
+    VoteAction,
+)
 from negotiator.model.actions import Accept, EndNegotiation, Offer
+from negotiator.model.domain import Domain
 from negotiator.protocols import InvalidAction, SaopState, StackedAlternatingOffers
 from negotiator.protocols.single_text import SingleTextState
 
@@ -45,15 +61,33 @@ def saop_action(
     kind = body.get("kind")
     action: Accept | Offer | EndNegotiation
     if kind == "accept":
+        _decoded(AcceptAction, body)
         action = Accept()
     elif kind == "end":
+        _decoded(EndAction, body)
         action = EndNegotiation()
     elif kind == "offer":
-        action = Offer(protocol.domain.encode(body.get("outcome")))
+        outcome = protocol.domain.encode(body.get("outcome"))
+        _decoded(OfferAction, body)
+        action = Offer(outcome)
     else:
         raise InvalidAction(f"unknown action kind {kind!r} (accept, offer or end)")
     protocol.check(state, party, action)
     return action
+
+
+A = TypeVar(
+    "A", AcceptAction, EndAction, OfferAction, VoteAction, MoveAction, DeclarationAction, PlanAction
+)
+
+
+def _decoded(cls: type[A], body: dict[str, Any]) -> A:
+    """``body`` as its class reads it, once the protocol's own checks have passed; a body those
+    checks let through but the schema does not is invalid, with the schema's reason."""
+    try:
+        return cls.from_wire(body)
+    except MessageError as exc:
+        raise InvalidAction(str(exc)) from None
 
 
 def vote(sender: str, body: dict[str, Any], state: SingleTextState, session: int) -> bool:
@@ -64,10 +98,9 @@ def vote(sender: str, body: dict[str, Any], state: SingleTextState, session: int
         raise InvalidAction(f"a vote for another round; this is round {state.round}")
     if body.get("text_id") != state.text_id:
         raise InvalidAction("a vote on a stale text")
-    accept = body.get("accept")
-    if not isinstance(accept, bool):
+    if not isinstance(body.get("accept"), bool):
         raise InvalidAction("`accept` must be true or false")
-    return accept
+    return _decoded(VoteAction, body).accept
 
 
 def move(body: dict[str, Any], sender: str, period: int, taken: bool) -> str:
@@ -78,7 +111,30 @@ def move(body: dict[str, Any], sender: str, period: int, taken: bool) -> str:
     chosen = body.get("move")
     if chosen not in ("C", "D"):
         raise InvalidAction(f"a move is 'C' or 'D', not {chosen!r}")
-    return str(chosen)
+    return _decoded(MoveAction, body).move
+
+
+def declaration(body: dict[str, Any], resources: set[str]) -> dict[str, float]:
+    """The endowment a ``declaration`` claims: every one of ``resources``, each a number ≥ 0."""
+    claimed = body.get("resources")
+    if not isinstance(claimed, dict) or set(claimed) != resources:
+        raise DomainError(f"declare every resource: {sorted(resources)}")
+    for k, v in claimed.items():
+        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+            raise DomainError(f"resource {k}: a number ≥ 0")
+    return _decoded(DeclarationAction, body).resources
+
+
+def plan(body: dict[str, Any], domain: Domain | None) -> PlanAction:
+    """The superior's decision: a text the domain accepts (or none) and money, each ≥ 0."""
+    text = body.get("text")
+    if text is not None and domain is not None:
+        domain.encode(text)
+    for key in ("cofunding", "subsidy", "budget"):
+        value = body.get(key, 0.0)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise DomainError(f"{key}: a number ≥ 0")
+    return _decoded(PlanAction, body)
 
 
 @dataclass
