@@ -1,8 +1,10 @@
 """negotiator: simulate how local governments negotiate a cooperation contract and keep or break it.
 
-The library: scenario model, negotiation domains, protocols (pure state machines), the mediator
-(clock, bus, transparency, enforcement), the event log, analysis and the command line.
-Agent strategies and the agent process live in the sibling package ``agents``.
+The library, one package per layer (docs/architecture.md): ``config``, ``model`` (economy,
+domains, contract, stage game, theory, analysis), ``protocols`` (pure state machines), ``io``
+(wire, typed messages, bus, security, event log), ``mediator``, ``runtime``, ``replay``,
+``experiments`` and ``cli``. Agent strategies and the agent process live in the sibling package
+``agents``.
 """
 
 __version__ = "0.2.0"
