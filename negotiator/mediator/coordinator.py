@@ -200,9 +200,10 @@ class Mediator:
         takes part in: phase 1's, or once the contract has been reopened, the latest
         renegotiation's (a restarted agent rejoins where the others are)."""
         context = self.reopened.get(party)
-        if context is None and party != self.superior and self.config.negotiates:
-            assert self.setting is not None
-            domain, utility = self.setting.domain, self.setting.utilities[party]
+        setting = self.setting
+        government = party != self.superior
+        if context is None and government and self.config.negotiates and setting is not None:
+            domain, utility = setting.domain, setting.utilities[party]
             context = views.negotiation_context(self.config, party, domain, utility, self.session)
         return views.welcome(self.config, party, context)
 
