@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Self
 
-from negotiator.io.messages.core import ACTION, MessageError, Reader, WireOutcome
+from negotiator.io.messages.core import ACTION, MessageError, Reader, WireOutcome, by_kind
 from negotiator.model.stagegame import Move
 
 
@@ -206,7 +206,4 @@ _ACTIONS: dict[str, Callable[[object], Action]] = {
 
 def parse_action(body: object) -> Action:
     """An action, by its ``kind``."""
-    kind = Reader(body, "action").text("kind")
-    if kind not in _ACTIONS:
-        raise MessageError(f"action: unknown kind {kind!r}")
-    return _ACTIONS[kind](body)
+    return by_kind(_ACTIONS, body, "action", MessageError)

@@ -3,7 +3,8 @@ the fields of an untrusted body (every error names the body and the field)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Final, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Final, Protocol, TypeVar
 
 from negotiator.io.wire import Codec, WireError
 from negotiator.model.stagegame import Move
@@ -149,3 +150,20 @@ class Reader:
         if value not in ("C", "D"):
             raise MessageError(f"{self.what}: field {key!r} must be 'C' or 'D', not {value!r}")
         return "C" if value == "C" else "D"
+
+
+T = TypeVar("T")
+
+
+def by_kind(
+    readers: Mapping[str, Callable[[object], T]],
+    body: object,
+    what: str,
+    unknown: type[MessageError] = UnknownKind,
+) -> T:
+    """``body`` read by the reader its ``kind`` names in ``readers``; a kind not there raises
+    ``unknown`` (:class:`UnknownKind`, which receivers of events and requests ignore)."""
+    kind = Reader(body, what).text("kind")
+    if kind not in readers:
+        raise unknown(f"{what}: unknown kind {kind!r}")
+    return readers[kind](body)

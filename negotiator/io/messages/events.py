@@ -7,7 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from negotiator.io.messages.core import EVENT, MessageError, Reader, UnknownKind, WireOutcome
+from negotiator.io.messages.core import (
+    EVENT,
+    MessageError,
+    Reader,
+    WireOutcome,
+    by_kind,
+)
 from negotiator.io.messages.session import NegotiationContext, StrategySpec
 from negotiator.model.stagegame import Move, StageGame
 
@@ -303,10 +309,7 @@ _EVENTS: dict[str, Callable[[object], Event]] = {
 
 def parse_event(body: object) -> Event:
     """An event the mediator sends, by its ``kind``."""
-    kind = Reader(body, "event").text("kind")
-    if kind not in _EVENTS:
-        raise UnknownKind(f"event: unknown kind {kind!r}")
-    return _EVENTS[kind](body)
+    return by_kind(_EVENTS, body, "event")
 
 
 @dataclass(frozen=True)

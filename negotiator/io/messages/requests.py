@@ -19,6 +19,7 @@ from negotiator.io.messages.core import (
     Reader,
     UnknownKind,
     WireOutcome,
+    by_kind,
 )
 from negotiator.io.messages.events import HeldEvent
 
@@ -251,7 +252,4 @@ _REQUESTS: dict[str, Callable[[object], Request]] = {
 
 def parse_request(body: object) -> Request:
     """A request, by its ``kind``."""
-    kind = Reader(body, "request").text("kind")
-    if kind not in _REQUESTS:
-        raise UnknownKind(f"request: unknown kind {kind!r}")
-    return _REQUESTS[kind](body)
+    return by_kind(_REQUESTS, body, "request")
