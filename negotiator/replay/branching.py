@@ -4,7 +4,6 @@ config overrides and continue live in a new run directory, the agents re-created
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from pathlib import Path
 
@@ -130,7 +129,5 @@ def branch(
         ),
     )
     del mediator
-    (run_dir / "summary.json").write_text(
-        json.dumps(summary.to_json(), indent=2, ensure_ascii=False, default=str) + "\n"
-    )
+    summary.write(run_dir)
     return summary

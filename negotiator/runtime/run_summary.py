@@ -19,11 +19,14 @@ record) stay JSON objects: their form belongs to the model that writes them.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from negotiator.config import Config
+from negotiator.errors import OutputError
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -281,6 +284,15 @@ class RunSummary:
     @property
     def branch(self) -> BranchOrigin | None:
         return self.origin if isinstance(self.origin, BranchOrigin) else None
+
+    def write(self, run_dir: Path) -> Path:
+        """Write ``summary.json`` into ``run_dir`` (:class:`OutputError` if it cannot be)."""
+        path = run_dir / "summary.json"
+        try:
+            path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return path
 
     def to_json(self) -> JSONObject:
         """Exactly the ``summary.json`` object."""

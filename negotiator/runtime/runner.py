@@ -4,7 +4,6 @@ let the mediator negotiate, write ``summary.json``. Everything started here is e
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import platform
 import shutil
@@ -189,11 +188,7 @@ def _finish(
         started=started,
         origin=LocalRun(economy, mediator.result.pids, os.getpid()),
     )
-    path = run_dir / "summary.json"
-    try:
-        path.write_text(json.dumps(summary.to_json(), indent=2, ensure_ascii=False) + "\n")
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    summary.write(run_dir)
     return RunResult(summary, run_dir, mediator.result.pids)
 
 
