@@ -15,6 +15,7 @@ MAY_IMPORT_AGENTS = {
     "negotiator.runtime.launcher",
     "negotiator.config.strategies",
     "negotiator.replay.inprocess",
+    "negotiator.runtime.direct",
 }
 LINES = 400
 REASON = "Longer than 400 lines"

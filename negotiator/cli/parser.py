@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, NoReturn
 
 DEFAULT_CONFIG = Path("configs/scenarios/yongkang_wuyi_jinyun.toml")
 """The scenario run when no command is given."""
+TRANSPORTS = ("ipc", "tcp", "inproc", "direct")
+"""The choices of ``--transport`` (:data:`negotiator.io.bus.Transport`, not imported: no ZeroMQ
+is loaded to print a usage line)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,7 +69,13 @@ def _add_run(sub: Subparsers) -> None:
     _config_args(run)
     run.add_argument("--seed", type=int, help="run seed (replaces run.seed)")
     run.add_argument("--out", type=Path, default=Path("runs"), help="runs directory (runs/)")
-    run.add_argument("--transport", choices=("ipc", "tcp", "inproc"), default="ipc")
+    run.add_argument(
+        "--transport",
+        choices=TRANSPORTS,
+        default="ipc",
+        help="ipc (default), tcp, inproc (agents as threads) or direct (agents called in this "
+        "process: fastest, no isolation)",
+    )
     run.add_argument(
         "--insecure", action="store_true", help="with --transport tcp: no CURVE (prints a warning)"
     )
@@ -178,7 +187,9 @@ def _add_sweep(sub: Subparsers) -> None:
     sweep.add_argument("--workers", type=int, default=2, help="parallel worker processes (2)")
     sweep.add_argument("--seeds", type=int, help="seeds per cell (default: the file's)")
     sweep.add_argument("--out", type=Path, help="results directory (sweeps/<name>)")
-    sweep.add_argument("--transport", choices=("ipc", "tcp", "inproc"), default="inproc")
+    sweep.add_argument(
+        "--transport", choices=TRANSPORTS, default="direct", help="agents' transport (direct)"
+    )
     sweep.add_argument("--no-logs", action="store_true", help="keep only each run's digest")
     sweep.add_argument("--executor", choices=("processes", "dask"), default="processes")
     sweep.add_argument("--scheduler", help="with --executor dask: the cluster's address")
@@ -189,5 +200,7 @@ def _add_tournament(sub: Subparsers) -> None:
     tour = sub.add_parser("tournament", help="round robin of the config's compliance strategies")
     _config_args(tour)
     tour.add_argument("--turns", type=int, help="turns per match (default: tournament.turns)")
-    tour.add_argument("--transport", choices=("ipc", "tcp", "inproc"), default="inproc")
+    tour.add_argument(
+        "--transport", choices=TRANSPORTS, default="direct", help="agents' transport (direct)"
+    )
     tour.add_argument("--out", type=Path, default=Path("runs"), help="runs directory (runs/)")

@@ -38,7 +38,7 @@ def execute(
     *,
     workers: int = 2,
     seeds: int | None = None,
-    transport: str = "inproc",
+    transport: str = "direct",
     keep_logs: bool = True,
     executor: str = "processes",
     scheduler: str | None = None,

@@ -126,7 +126,7 @@ def play_tournament(
     config: Config,
     *,
     turns: int | None = None,
-    transport: Transport = "inproc",
+    transport: Transport = "direct",
     out: Path = Path("runs"),
     progress: Callable[[int, int], None] | None = None,
 ) -> TournamentResult:

@@ -19,7 +19,8 @@ import zmq
 
 from negotiator.io.security import ClientSecurity, PartyAuthenticator, ServerSecurity
 
-Transport = Literal["ipc", "tcp", "inproc"]
+Transport = Literal["ipc", "tcp", "inproc", "direct"]
+"""``direct``: no socket at all (:mod:`negotiator.runtime.direct`)."""
 #: Flags as plain ints (combining pyzmq's enum flags costs more than the send itself).
 _NOBLOCK = int(zmq.NOBLOCK)
 _NOBLOCK_MORE = int(zmq.NOBLOCK | zmq.SNDMORE)

@@ -31,6 +31,7 @@ from negotiator.mediator.coordinator import Branch, Mediator
 from negotiator.model.analysis import Analysis, analyze
 from negotiator.model.contract import Setting, build_setting
 from negotiator.runtime.affinity import on_one_cpu, pick_cpu
+from negotiator.runtime.direct import DirectBus
 from negotiator.runtime.launcher import AgentLauncher
 from negotiator.runtime.run_summary import LocalRun, RunMetrics, RunSummary, build_summary
 from negotiator.runtime.summary import run_metrics
@@ -71,6 +72,9 @@ def new_run_id(config: Config) -> str:
 def run(config: Config, options: RunOptions | None = None) -> RunResult:
     """Run a config to the end and return its summary (also written to ``summary.json``)."""
     options = options or RunOptions()
+    if options.transport == "direct":
+        direct = DirectBus()
+        return run_on(direct, direct.launch, config, options, clock=direct.clock)
     context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
     keys_dir = None
     server = None
@@ -122,10 +126,12 @@ def run_on(
     prepared: Prepared | None = None,
     runtime_extra: dict[str, Any] | None = None,
     on_waiting: Callable[[list[str]], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> RunResult:
     """One run over a bound ``bus`` whose agents ``launch`` provides (started for this run,
-    already running in a :class:`negotiator.runtime.pool.Pool`, or elsewhere in a distributed
-    run): log, negotiate, write the summary."""
+    already running in a :class:`negotiator.runtime.pool.Pool`, in this process, or elsewhere in
+    a distributed run): log, negotiate, write the summary. ``clock``: what the mediator's waits
+    are timed by (the direct bus's own)."""
     started = time.monotonic()
     run_id = options.run_id or new_run_id(config)
     prepared = prepared or prepare(config)
@@ -156,6 +162,7 @@ def run_on(
                 runtime=runtime,
                 join_timeout=options.join_timeout,
                 run_id=run_id,
+                clock=clock,
                 on_waiting=on_waiting,
             )
     except BaseException:

@@ -1,0 +1,110 @@
+"""The ``direct`` transport: every agent in the mediator's process, called synchronously.
+
+No ZeroMQ, no thread, no process: :class:`DirectBus` stands where the mediator's socket stands and
+hands each payload the mediator sends to the addressee's :class:`agents.agent.Agent` (the same
+class an agent process runs), whose packed replies wait in a queue for the mediator's next
+receive. The bytes are the same as on a socket, made and read by the same codec, and the mediator
+is the same, so a config and seed give the same final digest as over ipc, tcp or inproc. JADE
+delivers messages within one container the same way, by direct reference.
+
+Time: the mediator waits on :attr:`DirectBus.clock`, a clock that moves only when the mediator
+waits and the queue is empty. Then nothing can come any more (every agent has already answered
+what it was sent), so the wait runs to its deadline at once: a silent party costs no wall time.
+Heartbeats are not needed either; the bus says who is gone (``lost``, the mediator's
+:class:`negotiator.io.bus.Scripted` hook): an agent whose strategy raised. Such an agent reports
+its error (``agent_error`` in the log), plays no more, and is treated as a party gone silent.
+
+What direct mode does not protect (the process transports do): a strategy that never returns
+stops the whole run, one that exhausts memory or crashes the interpreter takes the mediator with
+it, and agents share the mediator's memory, so a strategy could read what it was not sent. It is
+for trusted strategies: sweeps, tournaments, benchmarks and very large negotiations.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from agents.agent import Agent
+from negotiator.io.bus import Recorded
+from negotiator.io.wire import WireError
+from negotiator.mediator.channel import MEDIATOR
+
+ENDPOINT = "direct://"
+
+
+class WaitClock:
+    """Seconds that pass only when the mediator waits for a message that cannot come."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class DirectBus:
+    """The mediator's bus with its agents inside (see the module's docstring)."""
+
+    endpoint = ENDPOINT
+    authenticator = None
+
+    def __init__(self) -> None:
+        self.clock = WaitClock()
+        self.agents: dict[bytes, Agent] = {}
+        self.queue: deque[tuple[bytes, bytes, None]] = deque()
+        self.lost: set[str] = set()
+        """Parties whose agent failed (its strategy raised): gone, as a silent agent is."""
+        self.rejoining: set[str] = set()
+        """Always empty: an agent here is never restarted."""
+
+    @contextmanager
+    def launch(self, participants: tuple[str, ...]) -> Iterator[DirectBus]:
+        """Start one agent per participant (each says hello); on exit, forget them."""
+        for name in participants:
+            agent = Agent(name)
+            identity = name.encode()
+            self.agents[identity] = agent
+            self.queue.append((identity, agent.hello(), None))
+        try:
+            yield self
+        finally:
+            self.agents.clear()
+            self.queue.clear()
+
+    def dead(self) -> str | None:
+        """Agents that failed (the join's watchdog)."""
+        return ", ".join(sorted(self.lost)) or None
+
+    def send(self, identity: bytes, payload: bytes) -> None:
+        """Hand ``payload`` to its addressee's agent now; queue the agent's replies."""
+        agent = self.agents.get(identity)
+        if agent is None:  # never started, or gone: a message to nobody, as on a socket
+            return
+        try:
+            msg = agent.codec.unpack(payload)
+        except WireError:  # as an agent process drops a malformed message
+            return
+        if msg.sender != MEDIATOR:
+            return
+        replies, done = agent.handle(msg)
+        queue = self.queue
+        for reply in replies:
+            queue.append((identity, reply, None))
+        if done:
+            del self.agents[identity]
+            if agent.failed:
+                self.lost.add(agent.name)
+
+    def recv(self, timeout_s: float) -> tuple[bytes, bytes | Recorded, str | None] | None:
+        """The next reply, or (none waiting: none can come) None after ``timeout_s`` seconds of
+        the bus's clock, which pass at once."""
+        if self.queue:
+            return self.queue.popleft()
+        self.clock.now += max(timeout_s, 0.0)
+        return None
+
+    def close(self) -> None:
+        self.agents.clear()
+        self.queue.clear()
