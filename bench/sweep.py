@@ -1,11 +1,12 @@
 """Sweep speed: runs per second of a sweep of the default scenario with 1 and 2 workers.
 
-Usage: python bench/sweep.py [--runs N] [--saop]
+Usage: python bench/sweep.py [--runs N] [--saop] [--transport direct|inproc|ipc]
 
-A one-cell experiment (the default case, phase 1 and 2, its shocks) over N seeds, inproc agents,
-event logs kept, as `python run.py sweep` runs it; worker start-up included in the time. With
-``--saop`` the cell plays stacked alternating offers with time-dependent governments (boulware,
-linear, conceder: each sorts the 235,224 outcomes by its utility) instead of the single text.
+A one-cell experiment (the default case, phase 1 and 2, its shocks) over N seeds, direct agents
+(``--transport`` to change), event logs kept, as `python run.py sweep` runs it; worker start-up
+included in the time. With ``--saop`` the cell plays stacked alternating offers with
+time-dependent governments (boulware, linear, conceder: each sorts the 235,224 outcomes by its
+utility) instead of the single text.
 """
 
 from __future__ import annotations
@@ -45,12 +46,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--saop", action="store_true", help="SAOP, time-dependent governments")
+    parser.add_argument("--transport", default="direct", choices=["direct", "inproc", "ipc"])
     args = parser.parse_args()
     base = ROOT / "configs/scenarios/yongkang_wuyi_jinyun.toml"
     what = " (SAOP, boulware/linear/conceder)" if args.saop else ""
     print(
-        f"sweep of {args.runs} runs of the default scenario{what}, inproc agents, logs kept "
-        f"(cores: {len(os.sched_getaffinity(0))})"
+        f"sweep of {args.runs} runs of the default scenario{what}, {args.transport} agents, "
+        f"logs kept (cores: {len(os.sched_getaffinity(0))})"
     )
     rates = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -61,7 +63,9 @@ def main() -> None:
         experiment = load_experiment(path)
         for workers in (1, 2):
             started = time.perf_counter()
-            summary = execute(experiment, Path(tmp) / f"w{workers}", workers=workers)
+            summary = execute(
+                experiment, Path(tmp) / f"w{workers}", workers=workers, transport=args.transport
+            )
             elapsed = time.perf_counter() - started
             assert summary.runs is not None
             rates[workers] = args.runs / elapsed

@@ -1,7 +1,8 @@
 """Negotiations per second against NegMAS, the reference negotiation library, in the same run.
 
 Usage: python bench/vs_negmas.py [--negotiations 100] [--repeats 5] [--warmup 5]
-                                 [--modes negmas inproc pool] [--config FILE] [--skip-negmas]
+                                 [--modes negmas direct pool] [--config FILE] [--skip-negmas]
+                                 [--sweep-seeds 120]
 
 NegMAS is an optional, bench-only dependency: ``pip install -e ".[bench]"``.
 
@@ -19,16 +20,20 @@ all alike; the figure is the median over the batches of negotiations per second)
 
 * ``negmas``: NegMAS, everything in this process (mechanism and negotiators made per negotiation,
   outcome space and utility functions once);
-* ``inproc``: ``negotiator.runtime.pool.Pool`` over inproc, agents as threads started once and
-  reused, one event log per negotiation;
+* ``direct``: ``negotiator.runtime.runner.run`` with ``--transport direct``: the agents are called
+  in this process, one event log per negotiation;
+* ``inproc`` (not run by default): ``negotiator.runtime.pool.Pool`` over inproc, agents as
+  threads started once and reused, one event log per negotiation;
 * ``pool``: ``negotiator.runtime.pool.Pool`` over ipc, agents as separate processes started once (in
   the warm-up) and reused by every negotiation, as in a sweep;
 * ``ipc`` (not run by default): ``negotiator.runtime.runner.run`` over ipc, fresh agent processes
   for every negotiation.
 
 Mean rounds, agreement rate and mean welfare are printed beside the speed so a reader can see
-that both sides play the same negotiation. Targets (issue 8): pool ≥ 1.0× NegMAS's negotiations
-per second, inproc ≥ 3×.
+that both sides play the same negotiation; the speed is shown by wall time and by this process's
+CPU time (all of it for NegMAS and direct). Then (``--sweep-seeds``) a one-worker sweep of the
+config, direct, no logs, reports its own ``runs_per_second``. Targets (issue 17): direct ≥ 2×
+NegMAS's negotiations per second by wall and by CPU time; the sweep's rate ≥ 2× NegMAS's.
 """
 
 from __future__ import annotations
@@ -59,17 +64,20 @@ from negotiator.runtime.pool import Pool  # noqa: E402
 from negotiator.runtime.runner import RunOptions, RunResult, run  # noqa: E402
 
 DEFAULT = ROOT / "configs/bench/negmas_3x10.toml"
-MODES = ("negmas", "inproc", "pool", "ipc")
+MODES = ("negmas", "direct", "inproc", "pool", "ipc")
 LABELS = {
     "negmas": "NegMAS (one process)",
+    "direct": "ours direct (agents called in-process)",
     "inproc": "ours inproc (agent threads, pooled)",
     "pool": "ours pool (agent processes, ipc)",
     "ipc": "ours ipc (fresh processes each)",
 }
 CHUNK = 10
 """Negotiations a mode plays before the next mode's turn."""
-TARGETS = {"pool": 1.0, "inproc": 3.0}
-"""Issue 8: negotiations per second as a multiple of NegMAS's."""
+TARGETS = {"direct": 2.0}
+"""Issue 17: negotiations per second as a multiple of NegMAS's, by wall and by CPU time (issue 8
+asked pool ≥ 1.0× and inproc ≥ 3.0×; issue 17 states the process transports' targets against
+their floor instead, bench/rounds.py)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,10 @@ class Measured:
     mode: str
     rates: list[float] = field(default_factory=list)
     """Negotiations per second, one per repeat."""
+    cpu_rates: list[float] = field(default_factory=list)
+    """Negotiations per second of this process's CPU time, one per repeat (everything for
+    NegMAS and direct; without the agents' own processes or threads' share elsewhere for the
+    others)."""
     played: list[Played] = field(default_factory=list)
     startup: float | None = None
     """Seconds of the first warm-up negotiation (for the pool: it starts the agents)."""
@@ -112,18 +124,21 @@ def measure(
                 out[mode].startup = time.perf_counter() - started
     for r in range(repeats):
         elapsed = dict.fromkeys(sides, 0.0)
+        cpu = dict.fromkeys(sides, 0.0)
         for first in range(0, negotiations, CHUNK):
             seeds = range(
                 r * negotiations + first + 1,
                 r * negotiations + min(first + CHUNK, negotiations) + 1,
             )
             for mode, negotiate in sides.items():
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 batch = [negotiate(seed) for seed in seeds]
                 elapsed[mode] += time.perf_counter() - started
+                cpu[mode] += time.process_time() - cpu_started
                 out[mode].played += batch
         for mode in sides:
             out[mode].rates.append(negotiations / elapsed[mode])
+            out[mode].cpu_rates.append(negotiations / cpu[mode])
     return out
 
 
@@ -146,7 +161,7 @@ def ours(mode: str, config: Config, out: Path) -> Iterator[Negotiate]:
         with Pool(transport="ipc" if mode == "pool" else "inproc") as pool:
             yield lambda seed: played(pool.run(with_seed(config, seed), RunOptions(out=out)))
         return
-    options = RunOptions(transport="ipc", out=out)
+    options = RunOptions(transport="direct" if mode == "direct" else "ipc", out=out)
     yield lambda seed: played(run(with_seed(config, seed), options))
 
 
@@ -253,17 +268,51 @@ def negmas_side(config: Config, setting: Setting) -> Iterator[Negotiate]:
 # --- report -------------------------------------------------------------------------------------
 
 
-def row(m: Measured, reference: float | None) -> str:
-    label = f"{LABELS[m.mode]:34s}"
+def row(m: Measured, reference: Measured | None) -> str:
+    label = f"{LABELS[m.mode]:40s}"
     if m.skipped is not None:
         return f"  {label} not measured: {m.skipped}"
-    rate = statistics.median(m.rates)
+    rate, cpu_rate = statistics.median(m.rates), statistics.median(m.cpu_rates)
     rounds = statistics.mean(p.rounds for p in m.played)
     agreed = sum(p.agreed for p in m.played) / len(m.played)
     welfare = statistics.mean(p.welfare for p in m.played)
-    ratio = f"{rate / reference:8.2f}×" if reference else f"{'-':>9s}"
+    if reference is not None:
+        wall = rate / statistics.median(reference.rates)
+        by_cpu = cpu_rate / statistics.median(reference.cpu_rates)
+        ratio = f"{wall:6.2f}× {by_cpu:6.2f}×"
+    else:
+        ratio = f"{'-':>7s} {'-':>7s}"
     spread = f"({min(m.rates):.1f}–{max(m.rates):.1f})"
-    return f"  {label} {rate:8.1f} {spread:>13s} {rounds:9.1f} {agreed:8.0%} {welfare:9.1f} {ratio}"
+    return (
+        f"  {label} {rate:7.1f} {spread:>13s} {cpu_rate:7.1f} {rounds:7.1f} {agreed:7.0%} "
+        f"{welfare:8.1f} {ratio}"
+    )
+
+
+SWEEP = """name = "vs_negmas_sweep"
+base = "{base}"
+seeds = {seeds}
+root_seed = 7
+metrics = ["agreement", "rounds"]
+
+[grid]
+"run.name" = ["{name}"]
+"""
+
+
+def sweep_rate(config_path: Path, seeds: int, folder: Path) -> float:
+    """``runs_per_second`` of a one-worker sweep of the config over ``seeds`` seeds, direct, no
+    logs kept (as ``python run.py sweep FILE --workers 1 --transport direct --no-logs``)."""
+    from negotiator.experiments.sweep import execute, load_experiment
+
+    path = folder / "sweep.toml"
+    name = load_config(config_path).run.name
+    path.write_text(SWEEP.format(base=config_path.resolve(), seeds=seeds, name=name))
+    summary = execute(
+        load_experiment(path), folder / "out", workers=1, transport="direct", keep_logs=False
+    )
+    assert summary.runs is not None and summary.runs.runs_per_second is not None
+    return summary.runs.runs_per_second
 
 
 def main() -> None:
@@ -273,7 +322,13 @@ def main() -> None:
     parser.add_argument("--negotiations", type=int, default=100, help="per repeat (default 100)")
     parser.add_argument("--repeats", type=int, default=5, help="batches; the median is shown")
     parser.add_argument("--warmup", type=int, default=5, help="negotiations before timing")
-    parser.add_argument("--modes", nargs="+", choices=MODES, default=["negmas", "inproc", "pool"])
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=["negmas", "direct", "pool"])
+    parser.add_argument(
+        "--sweep-seeds",
+        type=int,
+        default=120,
+        help="then a one-worker direct sweep of the config over this many seeds (0: none)",
+    )
     parser.add_argument("--config", type=Path, default=DEFAULT)
     parser.add_argument(
         "--skip-negmas", action="store_true", help="measure ours only (no NegMAS installed)"
@@ -335,25 +390,39 @@ def main() -> None:
         measured = measure(sides, args.negotiations, args.repeats, args.warmup)
     results = {mode: measured.get(mode) or skipped[mode] for mode in modes}
 
-    reference = statistics.median(results["negmas"].rates) if "negmas" in results else None
+    reference = results.get("negmas")
     print(
-        f"  {'mode':34s} {'neg/s':>8s} {'(min–max)':>13s} {'rounds':>9s} {'agreed':>8s} "
-        f"{'welfare':>9s} {'vs NegMAS':>9s}"
+        f"  {'mode':40s} {'neg/s':>7s} {'(min–max)':>13s} {'cpu/s':>7s} {'rounds':>7s} "
+        f"{'agreed':>7s} {'welfare':>8s} {'vs NegMAS: wall, CPU':>20s}"
     )
     for m in results.values():
         print(row(m, reference))
     for m in results.values():
         if m.mode == "pool" and m.startup is not None:
             print(f"  {LABELS[m.mode]}: first negotiation, starting the agents: {m.startup:.3f} s")
+    swept = None
+    if args.sweep_seeds:
+        with tempfile.TemporaryDirectory(prefix="vs-negmas-sweep-") as tmp:
+            swept = sweep_rate(args.config, args.sweep_seeds, Path(tmp))
+        print(
+            f"  sweep, 1 worker, direct, no logs, {args.sweep_seeds} seeds: "
+            f"runs_per_second {swept:.1f}"
+        )
     for mode, target in TARGETS.items():
         got = results.get(mode)
         what = f"{LABELS[mode]} ≥ {target:.1f}× NegMAS"
         if got is None or got.skipped is not None or reference is None:
             verdict = "not measured"
         else:
-            ratio = statistics.median(got.rates) / reference
-            verdict = f"{'met' if ratio >= target else 'not met'} ({ratio:.2f}×)"
-        print(f"  target (issue 8): {what}: {verdict}")
+            wall = statistics.median(got.rates) / statistics.median(reference.rates)
+            cpu = statistics.median(got.cpu_rates) / statistics.median(reference.cpu_rates)
+            met = "met" if min(wall, cpu) >= target else "not met"
+            verdict = f"{met} (wall {wall:.2f}×, CPU {cpu:.2f}×)"
+        print(f"  target (issue 17): {what}: {verdict}")
+    if swept is not None and reference is not None:
+        ratio = swept / statistics.median(reference.rates)
+        met = "met" if ratio >= TARGETS["direct"] else "not met"
+        print(f"  target (issue 17): the sweep's rate ≥ 2.0× NegMAS: {met} ({ratio:.2f}×)")
 
 
 if __name__ == "__main__":
