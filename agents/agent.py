@@ -135,7 +135,7 @@ class Agent:
         """Messages to send in reply, and whether the agent is done."""
         try:
             return self._handle(msg)
-        except Exception as exc:  # report, then leave (exit code 1)
+        except (Exception, SystemExit) as exc:  # report, then leave (exit code 1)
             self.failed = True
             text = f"{self.name}: {type(exc).__name__}: {exc}"
             return [pack(self.codec, AgentError(text))], True

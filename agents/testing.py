@@ -7,6 +7,7 @@ test exercises the mediator's handling of bad parties end to end.
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 from agents.base import AgentContext, NegotiationStrategy, TurnObservation
 from agents.negotiation import Linear
@@ -54,6 +55,24 @@ class Crashes(NegotiationStrategy):
         self.turns += 1
         if self.turns > 2:
             raise RuntimeError("a bug in a strategy")
+        return self.inner.respond(obs)
+
+
+class Exits(NegotiationStrategy):
+    """Plays ``linear`` for one turn, then calls ``sys.exit``: reported as a failure like any
+    other error (in an agent process and in the mediator's process alike, with ``direct``)."""
+
+    name = "exits"
+
+    def __init__(self, ctx: AgentContext, params: object) -> None:
+        super().__init__(ctx, params)
+        self.inner = Linear(ctx, Linear.Params())
+        self.turns = 0
+
+    def respond(self, obs: TurnObservation) -> Action | RawAction | None:
+        self.turns += 1
+        if self.turns > 1:
+            sys.exit(4)
         return self.inner.respond(obs)
 
 

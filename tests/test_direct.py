@@ -114,3 +114,22 @@ def test_sweeps_and_tournaments_run_direct_by_default():
     parser = build_parser()
     assert parser.parse_args(["sweep", "x.toml"]).transport == "direct"
     assert parser.parse_args(["tournament", "x.toml"]).transport == "direct"
+
+
+@pytest.mark.parametrize("transport", ["direct", "ipc"])
+def test_a_strategy_that_calls_sys_exit_fails_like_any_other(transport, tmp_path):
+    config = load(
+        DEFAULT,
+        *SAOP_DEFAULT,
+        "parties.jinyun.strategy='agents.testing:Exits'",
+        "negotiation.deadline=4",
+        "negotiation.turn_timeout=1.0",
+        "mediator.heartbeat_timeout=1",
+    )
+    result = run(config, RunOptions(out=tmp_path, transport=transport))
+    events = read_events(result.run_dir / "events.jsonl")
+    errors = [e for e in events if e["event"] == "agent_error"]
+    assert [e["party"] for e in errors] == ["jinyun"]
+    assert errors[0]["message"] == "jinyun: SystemExit: 4"
+    assert result.summary.negotiation.forfeits["jinyun"] >= 3
+    assert events[-1]["event"] == "run_finished"

@@ -56,8 +56,18 @@ def test_a_dead_agent_is_replaced_and_a_new_cast_gets_new_agents(tmp_path):
 
 
 def test_a_pool_over_tcp_is_refused():
-    with pytest.raises(ConfigError, match="ipc or inproc"):
+    with pytest.raises(ConfigError, match="ipc, inproc or direct"):
         Pool("tcp")
+
+
+def test_a_direct_pool_runs_each_run_in_this_process(tmp_path):
+    with Pool("direct") as pool:
+        first = pool.run(load(BUYER_SELLER), RunOptions(out=tmp_path))
+        second = pool.run(load(BUYER_SELLER), RunOptions(out=tmp_path, transport="ipc"))
+        assert pool.pids() == {} and pool.runs == 2
+    assert first.summary.final_digest == second.summary.final_digest
+    alone = run(load(BUYER_SELLER), RunOptions(out=tmp_path, transport="inproc"))
+    assert first.summary.final_digest == alone.summary.final_digest
 
 
 def test_after_a_failed_run_the_pool_starts_afresh(tmp_path, monkeypatch):

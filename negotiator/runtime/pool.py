@@ -14,11 +14,13 @@ died is started again before the next run; after a run that failed, or when a ru
 than the last one, all agents are replaced. Pools run over ipc or inproc (tcp's CURVE allow-list is
 fixed per bus). An inproc pool runs each run and its agent threads on one CPU core
 (:mod:`negotiator.runtime.affinity`): the one given (``cpu``), else the one the calling thread is on
-when the run starts.
+when the run starts. A direct pool has nothing to keep: each run makes its agents in this process
+(:mod:`negotiator.runtime.direct`), which costs less than a welcome.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -31,7 +33,7 @@ from negotiator.errors import ConfigError
 from negotiator.io.bus import MediatorSocket, Transport
 from negotiator.runtime.affinity import on_one_cpu, pick_cpu, pin_threads
 from negotiator.runtime.launcher import AgentLauncher
-from negotiator.runtime.runner import RunOptions, RunResult, run_on
+from negotiator.runtime.runner import RunOptions, RunResult, run, run_on
 
 
 class Pool:
@@ -43,13 +45,15 @@ class Pool:
         """``cpu`` (inproc): the core the pool's runs and agent threads keep to; None: the one
         the calling thread is on at the start of each run. ``one_cpu=False``: no pinning (as
         ``RunOptions.one_cpu`` for a run of its own; a pool's runs follow the pool's choice)."""
-        if transport not in ("ipc", "inproc"):
-            raise ConfigError(f"a pool runs over ipc or inproc, not {transport}")
+        if transport not in ("ipc", "inproc", "direct"):
+            raise ConfigError(f"a pool runs over ipc, inproc or direct, not {transport}")
         self.transport = transport
         self.one_cpu = transport == "inproc" and one_cpu
         self.cpu = cpu if self.one_cpu else None
         self.context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
-        self.bus = MediatorSocket(transport, self.context)
+        self.bus: MediatorSocket | None = (
+            None if transport == "direct" else MediatorSocket(transport, self.context)
+        )
         self.agents: dict[str, AgentLauncher] = {}
         self.runs = 0
 
@@ -68,6 +72,10 @@ class Pool:
         """Run ``config`` to the end with the pool's agents (``options.transport`` and
         ``options.one_cpu`` are the pool's own)."""
         options = options or RunOptions(out=Path("runs"))
+        if self.bus is None:  # direct
+            self.runs += 1
+            return run(config, dataclasses.replace(options, transport="direct"))
+        bus = self.bus
         participants = tuple(config.party_names) + (
             (config.superior_name,) if config.superior_name else ()
         )
@@ -77,7 +85,7 @@ class Pool:
                 pin_threads([t for a in self.agents.values() for t in a.thread_ids()], cpu)
                 self._staff(participants)
                 self.runs += 1
-                return run_on(self.bus, self._launched, config, options, f"{self.transport} (pool)")
+                return run_on(bus, self._launched, config, options, f"{self.transport} (pool)")
         except BaseException:
             # the agents may be anywhere in the failed run: the next run gets new ones
             self._stop_all()
@@ -91,7 +99,8 @@ class Pool:
     def close(self) -> None:
         """End every agent, then the bus."""
         self._stop_all()
-        self.bus.close()
+        if self.bus is not None:
+            self.bus.close()
         self.context.destroy(linger=0)
 
     # -- internals -----------------------------------------------------------------------------
@@ -107,6 +116,7 @@ class Pool:
                 continue
             if launcher is not None:
                 launcher.stop(grace=0.0)
+            assert self.bus is not None, "a direct pool starts no agents"
             self.agents[name] = AgentLauncher(
                 self.bus.endpoint,
                 (name,),
@@ -129,6 +139,6 @@ class Pool:
 
     def _drain(self) -> None:
         deadline = time.monotonic() + 0.05
-        while time.monotonic() < deadline:
+        while self.bus is not None and time.monotonic() < deadline:
             if self.bus.recv(0.01) is None:
                 break
