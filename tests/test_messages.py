@@ -394,3 +394,31 @@ def test_a_held_event_of_an_unknown_kind_is_left_out_of_its_request():
     request = parse_request(body)
     assert isinstance(request, ComplianceRequest) and request.period == 2
     assert [held.event.kind for held in request.events] == ["declarations"]
+
+
+def test_the_readers_collection_checks_take_subclasses_and_refuse_bools_as_numbers():
+    import enum
+
+    import numpy as np
+
+    from negotiator.io.messages.core import MessageError, Reader
+
+    class Name(enum.StrEnum):
+        A = "a"
+
+    body = {
+        "n": {"a": 1, "b": 2.5, "c": np.float64(0.5)},
+        "bad": {"a": 1, "b": True},
+        "t": ["x", Name.A],
+        "keys": {1: "x"},
+        "f": {"a": True, "b": np.bool_(True)},
+    }
+    r = Reader(body, "test")
+    assert r.numbers("n") == {"a": 1.0, "b": 2.5, "c": 0.5}
+    assert r.texts("t") == ("x", Name.A)
+    with pytest.raises(MessageError, match="'bad' must be a map of numbers"):
+        r.numbers("bad")
+    with pytest.raises(MessageError, match="'keys' must be a map with string keys"):
+        r.mapping("keys")
+    with pytest.raises(MessageError, match="'f' must be a map of true or false"):
+        r.flags("f")  # numpy's bool is not a bool

@@ -25,10 +25,11 @@ def join(session: Session, welcome: Callable[[str], Welcome]) -> None:
     deadline = session.clock() + session.join_timeout
     shown: list[str] | None = None
     while len(ready) < len(session.participants):
-        missing_now = [p for p in session.participants if p not in ready]
-        if session.on_waiting is not None and missing_now != shown:
-            shown = missing_now
-            session.on_waiting(missing_now)
+        if session.on_waiting is not None:  # (a list of all the missing: only for a display)
+            missing_now = [p for p in session.participants if p not in ready]
+            if missing_now != shown:
+                shown = missing_now
+                session.on_waiting(missing_now)
         remaining = deadline - session.clock()
         if remaining <= 0:
             missing = ", ".join(p for p in session.participants if p not in ready)

@@ -3,7 +3,7 @@ the fields of an untrusted body (every error names the body and the field)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Final, Protocol, TypeVar
 
 from negotiator.io.wire import Codec, WireError
@@ -71,6 +71,23 @@ def _type_name(value: object) -> str:
     return "null" if value is None else type(value).__name__
 
 
+def _all_of(items: Iterable[object], kind: type) -> bool:
+    """Is every item an instance of ``kind``?"""
+    types = set(map(type, items))
+    return types <= {kind} or all(issubclass(t, kind) for t in types)
+
+
+def _numbers(items: Iterable[object]) -> bool:
+    """Is every item an int or a float (a bool is not a number here)?"""
+    types = set(map(type, items))
+    return types <= _NUMBER_TYPES or all(
+        issubclass(t, int | float) and not issubclass(t, bool) for t in types
+    )
+
+
+_NUMBER_TYPES = {int, float}
+
+
 class Reader:
     """Reads the fields of one untrusted body; every error names the body and the field."""
 
@@ -117,27 +134,31 @@ class Reader:
             raise self.bad(key, "true or false")
         return value
 
+    # The checks of collections look at the set of their items' exact types first (one pass in C:
+    # a welcome to one of 1,000 parties lists 1,000 names and discounts), and item by item only
+    # when a type is not one msgpack decodes to (a subclass, from a body not read off the wire).
+
     def mapping(self, key: str) -> dict[str, Any]:
         value = self.raw(key)
-        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        if not isinstance(value, dict) or not _all_of(value, str):
             raise self.bad(key, "a map with string keys")
         return value
 
     def numbers(self, key: str) -> dict[str, float]:
         value = self.mapping(key)
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()):
+        if not _numbers(value.values()):
             raise self.bad(key, "a map of numbers")
         return {k: float(v) for k, v in value.items()}
 
     def flags(self, key: str) -> dict[str, bool]:
         value = self.mapping(key)
-        if not all(isinstance(v, bool) for v in value.values()):
+        if not _all_of(value.values(), bool):
             raise self.bad(key, "a map of true or false")
         return dict(value)
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.raw(key)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        if not isinstance(value, list) or not _all_of(value, str):
             raise self.bad(key, "a list of strings")
         return tuple(value)
 
