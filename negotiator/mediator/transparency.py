@@ -116,11 +116,13 @@ class Transparency:
         """The SAOP request asking ``party`` to act: the standing offer, and who proposed it
         where offers are published (else only whether it is ``party``'s own)."""
         standing = domain.decode(state.standing) if state.standing is not None else None
-        request = SaopTurnRequest(session, state.round, state.turn, deadline, standing)
         if self.publishes_offers:
-            return replace(request, proposer=state.proposer)
+            return SaopTurnRequest(
+                session, state.round, state.turn, deadline, standing, proposer=state.proposer
+            )
         # not who proposed it, only whether it is the recipient's own offer
-        return replace(request, own_offer=state.standing is not None and state.proposer == party)
+        own = state.standing is not None and state.proposer == party
+        return SaopTurnRequest(session, state.round, state.turn, deadline, standing, own_offer=own)
 
     def protocol_event(
         self, event: ProtocolEvent, parties: tuple[str, ...]
