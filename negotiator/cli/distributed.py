@@ -169,7 +169,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
         write_hosts(args.dir, hosts)
     print(
         f"wrote {len(written)} key files for {', '.join(names)} in {args.dir} "
-        "(*.key_secret are private: give each party only its own)"
+        "(*.key_secret are private: give each party or host only its own)"
         + (f"; the parties of each host in {args.dir / HOSTS_FILE}" if hosts else "")
     )
     return 0

@@ -224,6 +224,8 @@ def server_from_dir(folder: Path, names: list[str]) -> ServerSecurity:
     assert me.secret is not None
     hosts = {}
     for host, parties in read_hosts(folder).items():
+        if host in names:
+            raise ConfigError(f"{folder / HOSTS_FILE}: host {host!r} has the name of a party")
         for party in parties:
             if party not in names:
                 raise ConfigError(
