@@ -1,4 +1,6 @@
-"""``python -m agents --connect ENDPOINT --name NAME``: run one agent process."""
+"""``python -m agents --connect ENDPOINT --name NAME``: run one agent process;
+``python -m agents --connect ENDPOINT --names A,B,... [--host NAME]``: one agent host playing
+several parties behind one socket (:mod:`agents.host`)."""
 
 from __future__ import annotations
 
@@ -36,13 +38,23 @@ def die_with_parent() -> int:
 # that an agent whose launcher dies while it starts is not left running meanwhile.
 _WATCHED = die_with_parent() if __name__ == "__main__" and "--watch-parent" in sys.argv else None
 
+from agents.host import run_host  # noqa: E402
 from agents.process import run_agent  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m agents", description=__doc__)
     parser.add_argument("--connect", required=True, help="the mediator's endpoint")
-    parser.add_argument("--name", required=True, help="the party this agent plays")
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--name", help="the party this agent plays")
+    who.add_argument(
+        "--names", help="an agent host: the parties it plays, comma-separated (A,B,...)"
+    )
+    parser.add_argument(
+        "--host",
+        default="host",
+        help="with --names: the host's name (its key's name with --keys; default: host)",
+    )
     parser.add_argument(
         "--idle-timeout",
         type=float,
@@ -68,6 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keys", help="folder with this party's CURVE keys and the mediator's")
     args = parser.parse_args(argv)
+    names = args.names.split(",") if args.names else []
+    if args.names is not None and not all(names):
+        parser.error(f"--names {args.names!r}: an empty party name")
+    if names and args.serve:
+        parser.error("--serve: an agent host plays one run (not with --names)")
+    me = args.name or args.host
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parent = None
     if args.watch_parent:
@@ -80,9 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         from negotiator.io.security import client_from_dir
 
         try:
-            security = client_from_dir(Path(args.keys), args.name)
+            security = client_from_dir(Path(args.keys), me)
         except NegotiatorError as exc:
-            print(f"agent {args.name}: {exc}", file=sys.stderr)
+            print(f"{'agent' if args.name else 'host'} {me}: {exc}", file=sys.stderr)
             return 2
     profile_dir = os.environ.get(PROFILE_ENV)
     profiler = None
@@ -92,6 +110,17 @@ def main(argv: list[str] | None = None) -> int:
         profiler = cProfile.Profile()
         profiler.enable()
     try:
+        if names:
+            return run_host(
+                args.connect,
+                names,
+                host=args.host,
+                idle_timeout=args.idle_timeout,
+                join_timeout=args.join_timeout,
+                watch_parent=args.watch_parent,
+                parent=parent,
+                security=security,
+            )
         return run_agent(
             args.connect,
             args.name,
@@ -107,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if profiler is not None and profile_dir:
             profiler.disable()
-            profiler.dump_stats(os.path.join(profile_dir, f"{args.name}-{os.getpid()}.prof"))
+            profiler.dump_stats(os.path.join(profile_dir, f"{me}-{os.getpid()}.prof"))
 
 
 if __name__ == "__main__":

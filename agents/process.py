@@ -26,7 +26,16 @@ from negotiator.io.messages import HEARTBEAT_S, Heartbeat, pack
 from negotiator.io.security import ClientSecurity
 from negotiator.io.wire import Message, WireError
 
-__all__ = ["RECORD_ENV", "TIMING_ENV", "Agent", "run_agent"]
+__all__ = [
+    "RECORD_ENV",
+    "TIMING_ENV",
+    "Agent",
+    "Liveness",
+    "Timing",
+    "from_mediator",
+    "recorder",
+    "run_agent",
+]
 
 POLL_S = 0.5
 
@@ -54,13 +63,12 @@ def run_agent(
     after ``end`` it forgets the run, says ``hello`` again and waits for the next welcome."""
     sock = AgentSocket(endpoint, name, context, security)
     agent = Agent(name)
-    parent = os.getppid() if parent is None else parent
-    record = _recorder(name)
-    timing = _Timing(name) if os.environ.get(TIMING_ENV) else None
+    liveness = Liveness(f"agent {name}", idle_timeout, join_timeout, watch_parent, parent)
+    record = recorder(name)
+    timing = Timing(name) if os.environ.get(TIMING_ENV) else None
     try:
         sock.send(agent.hello())
-        last = last_sent = time.monotonic()
-        heard = False
+        last_sent = time.monotonic()
         while True:
             if stop is not None and stop.is_set():  # the host (inproc) is shutting down
                 return 3
@@ -72,22 +80,13 @@ def run_agent(
             except zmq.ZMQError:  # the context was terminated under us
                 return 3
             if data is None:
-                if watch_parent and os.getppid() != parent:
-                    return 3
-                limit = idle_timeout if heard else join_timeout
-                if time.monotonic() - last > limit:
-                    print(f"agent {name}: no message for {limit:g} s, leaving", file=sys.stderr)
+                if liveness.gone():
                     return 3
                 continue
-            last = time.monotonic()
-            heard = True
+            liveness.hear()
             received = time.perf_counter()
-            try:
-                msg = agent.codec.unpack(data)
-            except WireError as exc:
-                print(f"agent {name}: dropped a malformed message: {exc}", file=sys.stderr)
-                continue
-            if msg.sender != "mediator":
+            msg = from_mediator(agent, data)
+            if msg is None:
                 continue
             if record is not None:
                 record(msg)
@@ -100,17 +99,67 @@ def run_agent(
             if done and serve and not agent.failed:  # the next run, same numbering
                 agent = Agent(name, codec=agent.codec)
                 sock.send(agent.hello())
-                last = last_sent = time.monotonic()
-                heard = False
+                last_sent = time.monotonic()
+                liveness.restart()
             elif done:
                 return 1 if agent.failed else 0
     finally:
         sock.close()
         if timing is not None:
-            try:
-                timing.write()
-            except OSError as exc:  # a diagnostic: never the reason an agent fails
-                print(f"agent {name}: could not write its timing: {exc}", file=sys.stderr)
+            timing.save()
+
+
+class Liveness:
+    """When an agent process (or a host) leaves although nobody told it to: the mediator silent
+    for ``join_timeout`` seconds before its first message, or ``idle_timeout`` seconds after one,
+    or, with ``watch_parent``, the process ``parent`` (default: this one's parent now) no longer
+    its parent."""
+
+    def __init__(
+        self,
+        who: str,
+        idle_timeout: float,
+        join_timeout: float,
+        watch_parent: bool = False,
+        parent: int | None = None,
+    ) -> None:
+        self.who = who
+        self.idle_timeout = idle_timeout
+        self.join_timeout = join_timeout
+        self.parent = (os.getppid() if parent is None else parent) if watch_parent else None
+        self.last = time.monotonic()
+        self.heard = False
+
+    def hear(self) -> None:
+        """A message has arrived."""
+        self.last = time.monotonic()
+        self.heard = True
+
+    def restart(self) -> None:
+        """Waiting for a welcome again (the next run of a pooled agent)."""
+        self.last = time.monotonic()
+        self.heard = False
+
+    def gone(self) -> bool:
+        """Time to leave (asked when a receive timed out)?"""
+        if self.parent is not None and os.getppid() != self.parent:
+            return True
+        limit = self.idle_timeout if self.heard else self.join_timeout
+        if time.monotonic() - self.last > limit:
+            print(f"{self.who}: no message for {limit:g} s, leaving", file=sys.stderr)
+            return True
+        return False
+
+
+def from_mediator(agent: Agent, data: bytes) -> Message | None:
+    """``data`` read with ``agent``'s codec if it is a well-formed message from the mediator;
+    None otherwise (a malformed one is reported on stderr)."""
+    try:
+        msg = agent.codec.unpack(data)
+    except WireError as exc:
+        print(f"agent {agent.name}: dropped a malformed message: {exc}", file=sys.stderr)
+        return None
+    return msg if msg.sender == "mediator" else None
 
 
 #: Environment variable naming a directory: every agent then writes, when it ends,
@@ -121,7 +170,9 @@ TIMING_ENV = "NEGOTIATOR_TIMING_DIR"
 _timings = itertools.count(1)
 
 
-class _Timing:
+class Timing:
+    """One agent's time per request kind (written when it ends, see :data:`TIMING_ENV`)."""
+
     def __init__(self, name: str) -> None:
         self.name = name
         self.number = next(_timings)
@@ -137,13 +188,21 @@ class _Timing:
         with open(path, "w", encoding="utf-8") as f:
             json.dump({"party": self.name, "microseconds": self.spent}, f)
 
+    def save(self) -> None:
+        """:meth:`write`, reporting a failure on stderr (a diagnostic: never why an agent
+        fails)."""
+        try:
+            self.write()
+        except OSError as exc:
+            print(f"agent {self.name}: could not write its timing: {exc}", file=sys.stderr)
+
 
 #: Environment variable naming a directory: every agent then appends each message it receives
 #: to ``<dir>/<party>.jsonl`` (for tests and audits of what a party could know).
 RECORD_ENV = "NEGOTIATOR_RECORD_DIR"
 
 
-def _recorder(name: str) -> Callable[[Message], None] | None:
+def recorder(name: str) -> Callable[[Message], None] | None:
     folder = os.environ.get(RECORD_ENV)
     if not folder:
         return None

@@ -1,6 +1,6 @@
 """Scale: N governments (a generated explicit domain), time per round and memory.
 
-Usage: python bench/scale.py [--n 3 10 30 100] [--rounds 50] [--transport ipc]
+Usage: python bench/scale.py [--n 3 10 30 100] [--rounds 50] [--transport ipc] [--hosts K]
 
 The domain: three ordinal issues of five values; every government's value table is drawn from a
 seeded generator; single text with hill climbers (voting stalls only at the deadline), no phase 2.
@@ -9,6 +9,10 @@ in the same run, the mediator's peak RSS (this process), the largest agent's pea
 median time an agent took for a vote request by its own clock (``NEGOTIATOR_TIMING_DIR``: from
 receiving the request to having sent the vote), with N times that: the agents' work per round,
 shared by the machine's cores.
+
+``--hosts K``: the governments spread over K agent host processes (``run --hosts K``); the floor
+is then the same shape (N peers behind K enveloping processes, ``bench/floor.py --hosts``), and
+the largest agent is the largest host.
 """
 
 from __future__ import annotations
@@ -85,8 +89,9 @@ def children(pid: int) -> list[int]:
 
 
 def is_agent(pid: int) -> bool:
-    """Is ``pid`` an agent process (``python -m agents``)? A child caught between fork and exec
-    is still a copy of this process, with this process's memory: it must not count."""
+    """Is ``pid`` an agent process or an agent host (``python -m agents``, with ``--name`` or
+    ``--names``)? A child caught between fork and exec is still a copy of this process, with this
+    process's memory: it must not count."""
     try:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
@@ -108,9 +113,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[3, 10, 30, 100])
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--transport", default="ipc", choices=["ipc", "tcp"])
+    parser.add_argument("--hosts", type=int, default=0, help="K agent hosts (0: one per party)")
     args = parser.parse_args()
+    spread = f" on {args.hosts} agent hosts" if args.hosts else ""
     print(
-        f"single-text rounds with N governments over {args.transport}, medians of "
+        f"single-text rounds with N governments over {args.transport}{spread}, medians of "
         f"{args.rounds} rounds (cores: {len(os.sched_getaffinity(0))})"
     )
     for n in args.n:
@@ -122,9 +129,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             os.environ[TIMING_ENV] = str(Path(tmp) / "timing")
             try:
-                result = run(
-                    config, RunOptions(out=Path(tmp), transport=args.transport, join_timeout=300)
+                options = RunOptions(
+                    out=Path(tmp), transport=args.transport, join_timeout=300, hosts=args.hosts
                 )
+                result = run(config, options)
             finally:
                 del os.environ[TIMING_ENV]
             events = read_events(result.run_dir / "events.jsonl")
@@ -137,7 +145,7 @@ def main() -> None:
         watcher.join()
         walls = [e["wall_ms"] for e in events if e["event"] == "round_end" and "wall_ms" in e]
         ours = statistics.median(walls[3:])
-        base = floor(n, args.transport, 100) * 1000
+        base = floor(n, args.transport, 100, hosts=args.hosts) * 1000
         mediator = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         agent = max(peaks.values(), default=0) / 1024
         timed = (
@@ -148,7 +156,8 @@ def main() -> None:
         )
         print(
             f"  N = {n:3d}: round {ours:8.3f} ms, floor {base:7.3f} ms ({ours / base:4.1f}x); "
-            f"peak RSS mediator {mediator:6.1f} MB, largest agent {agent:5.1f} MB; {timed}"
+            f"peak RSS mediator {mediator:6.1f} MB, largest {'host' if args.hosts else 'agent'} "
+            f"{agent:5.1f} MB; {timed}"
         )
 
 

@@ -26,6 +26,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         join_timeout=args.join_timeout,
         config_path=str(args.config),
         insecure=args.insecure,
+        hosts=args.hosts,
     )
     result = run(config, options)
     if args.json:

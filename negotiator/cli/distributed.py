@@ -1,13 +1,20 @@
 """The commands of a distributed run: ``mediator`` (the hub), ``agent`` (one party, joining
-from anywhere) and ``keys`` (CURVE key pairs for both)."""
+from anywhere), ``agent-host`` (several parties in one process) and ``keys`` (CURVE key pairs for
+all of them, and which parties each host's key may speak for)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from typing import TYPE_CHECKING
 
 from negotiator.errors import ConfigError, RunError
+
+if TYPE_CHECKING:
+    from negotiator.config import Config
+    from negotiator.io.security import ClientSecurity
 
 
 def _insecure_warning(flag: bool, address: str) -> None:
@@ -52,24 +59,38 @@ def cmd_mediator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _participants(config: Config) -> list[str]:
+    """The config's parties and its superior, if it has one."""
+    return list(config.party_names) + ([config.superior_name] if config.superior_name else [])
+
+
+def _client_security(args: argparse.Namespace, key: str | None) -> ClientSecurity | None:
+    """The CURVE keys of a process joining the hub (None on ipc or with ``--insecure``):
+    ``key``'s pair and the mediator's public key from ``--keys``."""
+    from negotiator.io.security import client_from_dir
+
+    _insecure_warning(args.insecure, args.connect)
+    if not args.connect.startswith("tcp://") or args.insecure:
+        return None
+    if args.keys is None:
+        raise ConfigError("--keys: secure tcp needs the key folder (or --insecure)")
+    if key is None:
+        raise ConfigError("--host: name this host's key in --keys (made by keys --host NAME=...)")
+    return client_from_dir(args.keys, key)
+
+
 def cmd_agent(args: argparse.Namespace) -> int:
     """``agent``: play one party of a distributed run, joining the hub at ``--connect``."""
     from negotiator.config import load_config
-    from negotiator.io.security import client_from_dir
     from negotiator.runtime.launcher import play_party
 
     config = load_config(args.config)
-    names = list(config.party_names) + ([config.superior_name] if config.superior_name else [])
+    names = _participants(config)
     if args.name not in names:
         raise ConfigError(
             f"--name {args.name!r}: not a party of {args.config} ({', '.join(names)})"
         )
-    security = None
-    if args.connect.startswith("tcp://") and not args.insecure:
-        if args.keys is None:
-            raise ConfigError("--keys: secure tcp needs the key folder (or --insecure)")
-        security = client_from_dir(args.keys, args.name)
-    _insecure_warning(args.insecure, args.connect)
+    security = _client_security(args, args.name)
     code = play_party(
         args.connect,
         args.name,
@@ -82,14 +103,73 @@ def cmd_agent(args: argparse.Namespace) -> int:
     return code
 
 
-def cmd_keys(args: argparse.Namespace) -> int:
-    """``keys``: CURVE key pairs for the mediator and the named parties."""
-    from negotiator.io.security import MEDIATOR_KEY, write_keys
+def cmd_agent_host(args: argparse.Namespace) -> int:
+    """``agent-host``: play several parties of a distributed run in this process, behind one
+    connection to the hub at ``--connect`` (with CURVE, under the host's own key)."""
+    from negotiator.config import load_config
+    from negotiator.io.security import check_host_name
+    from negotiator.runtime.launcher import play_parties
 
-    names = list(dict.fromkeys([MEDIATOR_KEY, *args.names]))
+    config = load_config(args.config)
+    known = _participants(config)
+    names = args.names.split(",")
+    for name in names:
+        if name not in known:
+            raise ConfigError(
+                f"--names: {name!r} is not a party of {args.config} ({', '.join(known)})"
+            )
+        if names.count(name) > 1:
+            raise ConfigError(f"--names: {name!r} is named twice")
+    host = check_host_name(args.host) if args.host is not None else None
+    security = _client_security(args, host)
+    code = play_parties(
+        args.connect,
+        names,
+        host=host or "host",
+        idle_timeout=args.idle_timeout,
+        join_timeout=args.join_timeout,
+        security=security,
+    )
+    if code == 3:
+        raise RunError(f"agent host {host or 'host'}: the mediator went silent; leaving")
+    return code
+
+
+def _host_spec(spec: str) -> tuple[str, tuple[str, ...]]:
+    """``NAME=A,B,...`` (``keys --host``) as the host's name and its parties."""
+    from negotiator.config import NAME_PATTERN
+    from negotiator.io.security import check_host_name
+
+    host, sep, parties = spec.partition("=")
+    if not sep or not parties:
+        raise ConfigError(f"--host {spec!r}: write NAME=PARTY,PARTY,...")
+    names = tuple(parties.split(","))
+    for name in names:
+        if not re.match(NAME_PATTERN, name):
+            raise ConfigError(f"--host {spec!r}: {name!r} is not a party name")
+    return check_host_name(host), names
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """``keys``: CURVE key pairs for the mediator, the named parties and the agent hosts (the
+    parties each host may speak for recorded in the folder's ``hosts.json``)."""
+    from negotiator.io.security import HOSTS_FILE, MEDIATOR_KEY, write_hosts, write_keys
+
+    hosts: dict[str, tuple[str, ...]] = {}
+    for spec in args.hosts:
+        host, parties = _host_spec(spec)
+        if host in hosts or host in args.names:
+            raise ConfigError(f"--host {spec!r}: {host!r} is already named")
+        hosts[host] = parties
+    if not args.names and not hosts:
+        raise ConfigError("keys: name the parties (--names) or the hosts (--host NAME=A,B,...)")
+    names = list(dict.fromkeys([MEDIATOR_KEY, *args.names, *hosts]))
     written = write_keys(args.dir, names)
+    if hosts:
+        write_hosts(args.dir, hosts)
     print(
         f"wrote {len(written)} key files for {', '.join(names)} in {args.dir} "
-        "(*.key_secret are private: give each party only its own)"
+        "(*.key_secret are private: give each party or host only its own)"
+        + (f"; the parties of each host in {args.dir / HOSTS_FILE}" if hosts else "")
     )
     return 0

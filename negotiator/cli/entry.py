@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 
 from negotiator.cli.commands import cmd_analyze, cmd_replay, cmd_run, cmd_sweep, cmd_tournament
-from negotiator.cli.distributed import cmd_agent, cmd_keys, cmd_mediator
+from negotiator.cli.distributed import cmd_agent, cmd_agent_host, cmd_keys, cmd_mediator
 from negotiator.cli.parser import build_parser, default_config
 from negotiator.errors import NegotiatorError, OutputError
 from negotiator.interrupts import Terminated, on_signal
@@ -24,6 +24,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sweep": cmd_sweep,
     "mediator": cmd_mediator,
     "agent": cmd_agent,
+    "agent-host": cmd_agent_host,
     "keys": cmd_keys,
 }
 """Each sub-command's function: parsed arguments → exit code."""

@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_replay(sub)
     _add_mediator(sub)
     _add_agent(sub)
+    _add_agent_host(sub)
     _add_keys(sub)
     _add_sweep(sub)
     _add_tournament(sub)
@@ -84,6 +85,13 @@ def _add_run(sub: Subparsers) -> None:
         type=float,
         default=30.0,
         help="seconds to wait for the agents to connect (30)",
+    )
+    run.add_argument(
+        "--hosts",
+        type=int,
+        default=0,
+        metavar="K",
+        help="ipc, tcp: spread the parties over K agent host processes (0: one process each)",
     )
 
 
@@ -157,8 +165,27 @@ def _add_agent(sub: Subparsers) -> None:
     agent = sub.add_parser("agent", help="distributed run: play one party, connecting to a hub")
     agent.add_argument("config", type=Path, help="scenario TOML file (for the party list)")
     agent.add_argument("--name", required=True, help="the party to play")
+    _joining_args(agent, "this party's and the mediator's")
+
+
+def _add_agent_host(sub: Subparsers) -> None:
+    host = sub.add_parser(
+        "agent-host", help="distributed run: play several parties in one process (an agent host)"
+    )
+    host.add_argument("config", type=Path, help="scenario TOML file (for the party list)")
+    host.add_argument(
+        "--names", required=True, metavar="A,B,...", help="the parties to play, comma-separated"
+    )
+    host.add_argument(
+        "--host", metavar="NAME", help="the host's name: its key in --keys (keys --host NAME=...)"
+    )
+    _joining_args(host, "this host's (--host) and the mediator's")
+
+
+def _joining_args(agent: argparse.ArgumentParser, keys: str) -> None:
+    """The arguments of a process that joins a hub: where, with which keys, how long to wait."""
     agent.add_argument("--connect", required=True, metavar="tcp://HOST:PORT")
-    agent.add_argument("--keys", type=Path, help="key folder: this party's and the mediator's")
+    agent.add_argument("--keys", type=Path, help=f"key folder: {keys}")
     agent.add_argument("--insecure", action="store_true", help="tcp without CURVE (warns)")
     agent.add_argument(
         "--idle-timeout",
@@ -178,7 +205,15 @@ def _add_agent(sub: Subparsers) -> None:
 def _add_keys(sub: Subparsers) -> None:
     keys = sub.add_parser("keys", help="write CURVE key pairs for a distributed run")
     keys.add_argument("dir", type=Path, help="folder for the keys (created, mode 700)")
-    keys.add_argument("--names", nargs="+", required=True, help="the parties (and superior)")
+    keys.add_argument("--names", nargs="+", default=[], help="the parties (and superior)")
+    keys.add_argument(
+        "--host",
+        dest="hosts",
+        action="append",
+        default=[],
+        metavar="NAME=A,B,...",
+        help="an agent host's key, allowed to speak for parties A, B, ... (repeatable)",
+    )
 
 
 def _add_sweep(sub: Subparsers) -> None:

@@ -3,6 +3,11 @@
 Transports: ``ipc`` (a socket file in a private temporary directory), ``tcp`` (loopback, a port
 chosen by the OS) and ``inproc`` (agents as threads sharing the mediator's context; same code path).
 Waiting is a receive with a timeout (``RCVTIMEO``) and a deadline, never a sleep loop.
+
+An agent host (:mod:`agents.host`) puts many parties behind one :class:`HostSocket`: each of its
+messages is an *envelope*, ``[party, payload]`` from the host (``[host routing id, party,
+payload]`` at the ROUTER), and the mediator's socket unwraps it, so the mediator sees a party as
+it does an agent of its own (docs/protocol.md §1).
 """
 
 from __future__ import annotations
@@ -17,7 +22,12 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import zmq
 
-from negotiator.io.security import ClientSecurity, PartyAuthenticator, ServerSecurity
+from negotiator.io.security import (
+    ClientSecurity,
+    PartyAuthenticator,
+    ServerSecurity,
+    host_user_id,
+)
 
 Transport = Literal["ipc", "tcp", "inproc", "direct"]
 """``direct``: no socket at all (:mod:`negotiator.runtime.direct`)."""
@@ -25,6 +35,10 @@ Transport = Literal["ipc", "tcp", "inproc", "direct"]
 _NOBLOCK = int(zmq.NOBLOCK)
 _NOBLOCK_MORE = int(zmq.NOBLOCK | zmq.SNDMORE)
 _RCVTIMEO = int(zmq.RCVTIMEO)
+_SNDMORE = int(zmq.SNDMORE)
+MAX_ROUTES = 100_000
+"""At most this many parties routed through hosts (memory stays bounded under a flood of
+envelopes naming made-up parties, which only a connection without CURVE can send)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +88,13 @@ class Scripted(Protocol):
 class MediatorSocket:
     """The mediator's ROUTER socket: receives ``(identity, payload, party)``, sends to an
     identity. With ``security`` it is a CURVE server behind a ZAP allow-list, and ``party`` is the
-    party the client's key belongs to (None without CURVE)."""
+    party the client's key belongs to (None without CURVE).
+
+    An envelope from a host is received as ``(party, payload, ...)``, and the socket remembers
+    the route: later messages to that party go to that host's connection, wrapped. With CURVE the
+    route is learnt only from a host whose key may speak for the party; for another party the
+    third element is the host's ``User-Id`` (``@NAME``), which differs from the party, so the
+    session refuses the message as it refuses an agent claiming another's name."""
 
     def __init__(
         self,
@@ -91,14 +111,22 @@ class MediatorSocket:
         self._tmpdir: str | None = None
         self.secure = security is not None
         self.authenticator: PartyAuthenticator | None = None
+        self.routes: dict[bytes, bytes] = {}
+        """Party → the routing id of the host connection that speaks for it."""
+        self._speaks_for: dict[str, frozenset[bytes]] = {}
+        """A host key's ``User-Id`` → the parties it may speak for (CURVE)."""
         sock = self.context.socket(zmq.ROUTER)
         sock.setsockopt(zmq.LINGER, 0)
         # with CURVE the routing id is not trusted: no take-over of another connection's id
         sock.setsockopt(zmq.ROUTER_HANDOVER, 0 if security else 1)
         sock.setsockopt(zmq.MAXMSGSIZE, max_bytes)
         if security is not None:
-            self.authenticator = PartyAuthenticator(self.context, security.parties)
+            self.authenticator = PartyAuthenticator(self.context, security.parties, security.hosts)
             self.authenticator.start()
+            self._speaks_for = {
+                host_user_id(h): frozenset(p.encode() for p in key.parties)
+                for h, key in security.hosts.items()
+            }
             sock.curve_server = True
             sock.curve_secretkey = security.secret
         if bind is None:
@@ -132,9 +160,15 @@ class MediatorSocket:
             try:
                 if self.secure:  # frames, for the User-Id the ZAP handler set
                     frames = sock.recv_multipart(copy=False)
+                    user = str(frames[-1].get("User-Id"))
                     if len(frames) == 2:
-                        return frames[0].bytes, frames[1].bytes, str(frames[1].get("User-Id"))
-                    continue  # not a DEALER frame pair: ignore silently at this layer
+                        identity = frames[0].bytes
+                        if self.routes and user == identity.decode(errors="replace"):
+                            self.routes.pop(identity, None)  # the party's own agent now
+                        return identity, frames[1].bytes, user
+                    if len(frames) == 3:
+                        return self._enveloped(frames[0].bytes, frames[1].bytes, frames[2], user)
+                    continue  # neither a DEALER's frame nor an envelope: ignore at this layer
                 frame = sock.recv(copy=False)  # a frame says whether more follow (no getsockopt)
                 parts = [frame.bytes]
                 while frame.more:
@@ -145,11 +179,38 @@ class MediatorSocket:
                     return None
                 continue
             if len(parts) == 2:
+                if self.routes:
+                    self.routes.pop(parts[0], None)  # the party's own agent now
                 return parts[0], parts[1], None
+            if len(parts) == 3:
+                return self._enveloped(parts[0], parts[1], parts[2], None)
+
+    def _enveloped(
+        self, host: bytes, party: bytes, payload: bytes | zmq.Frame, user: str | None
+    ) -> tuple[bytes, bytes, str | None]:
+        """A host's envelope as ``(party, payload, authenticated)``, learning the route to
+        ``party`` if the host's key (``user``, None without CURVE) may speak for it."""
+        data = payload if isinstance(payload, bytes) else payload.bytes
+        if user is not None:
+            if party not in self._speaks_for.get(user, ()) and user.encode() != party:
+                return party, data, user  # not its party: the session refuses it
+            authenticated: str | None = party.decode()
+        else:
+            authenticated = None
+        if self.routes.get(party) != host and (
+            party in self.routes or len(self.routes) < MAX_ROUTES
+        ):
+            self.routes[party] = host
+        return party, data, authenticated
 
     def send(self, identity: bytes, payload: bytes) -> None:
+        """Send ``payload`` to a party: to its own connection, or wrapped in an envelope to the
+        host that speaks for it."""
         # a peer that is gone or whose queue is full will be treated as silent
+        route = self.routes.get(identity)
         try:
+            if route is not None:
+                self.socket.send(route, _NOBLOCK_MORE)
             self.socket.send(identity, _NOBLOCK_MORE)
             self.socket.send(payload, _NOBLOCK)
         except zmq.Again:
@@ -201,6 +262,56 @@ class AgentSocket:
             return None
 
     def send(self, payload: bytes) -> None:
+        self.socket.send(payload)
+
+    def close(self) -> None:
+        self.socket.close()
+        if self._own_context:
+            self.context.term()
+
+
+class HostSocket:
+    """An agent host's DEALER socket: many parties behind one connection, every message an
+    envelope ``[party, payload]``. Its routing id, ``@NAME/`` and 8 random hex digits, is never a
+    party name and differs on every connection (a restarted host can connect at once, even under
+    CURVE, where a connection cannot take over another's routing id)."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        name: str,
+        context: zmq.Context[zmq.Socket[bytes]] | None = None,
+        security: ClientSecurity | None = None,
+    ) -> None:
+        self.context = context or zmq.Context()
+        self._own_context = context is None
+        sock = self.context.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 1000)
+        self.routing_id = f"{host_user_id(name)}/{uuid.uuid4().hex[:8]}".encode()
+        sock.setsockopt(zmq.ROUTING_ID, self.routing_id)
+        if security is not None:
+            sock.curve_serverkey = security.server_public
+            sock.curve_publickey = security.public
+            sock.curve_secretkey = security.secret
+        sock.connect(endpoint)
+        self.socket = sock
+        self._timeout_ms = -1
+
+    def recv(self, timeout_s: float) -> list[bytes] | None:
+        """The frames of the next message within ``timeout_s`` seconds (``[party, payload]``
+        if well formed), or None."""
+        wait_ms = max(int(timeout_s * 1000), 0)
+        if wait_ms != self._timeout_ms:
+            self.socket.setsockopt(_RCVTIMEO, wait_ms)
+            self._timeout_ms = wait_ms
+        try:
+            return self.socket.recv_multipart()
+        except zmq.Again:
+            return None
+
+    def send(self, party: bytes, payload: bytes) -> None:
+        """Send ``payload`` as ``party``."""
+        self.socket.send(party, _SNDMORE)
         self.socket.send(payload)
 
     def close(self) -> None:

@@ -5,13 +5,20 @@ ZAP authenticator admits only the public keys of the configured parties and tags
 with the party the key belongs to (ZeroMQ's ``User-Id`` metadata). The mediator then refuses any
 message whose claimed identity or sender differs from that party. Local ``run`` makes ephemeral
 keys; distributed runs use ``python run.py keys DIR --names ...`` (secret files mode 0600).
+
+An agent host (many parties behind one connection, :mod:`agents.host`) has one key pair of its
+own. Its ``User-Id`` is ``@NAME`` (never a party name: ``@`` is not allowed in one), and the
+mediator's key folder lists the parties each host key may speak for (:data:`HOSTS_FILE`); the bus
+refuses an envelope naming any other party (:class:`negotiator.io.bus.MediatorSocket`).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +29,11 @@ from zmq.auth.thread import ThreadAuthenticator
 from negotiator.errors import ConfigError, RunError
 
 MEDIATOR_KEY = "mediator"
+HOSTS_FILE = "hosts.json"
+"""In the mediator's key folder: ``{"HOST": ["PARTY", ...], ...}``, the parties each host key
+may speak for (written by ``run.py keys DIR --host HOST=PARTY,...``)."""
+HOST_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+"""A host's name (a party name may not hold ``-``, so ``host-1`` is never a party's)."""
 
 
 def require_curve() -> None:
@@ -71,12 +83,64 @@ def load_key(folder: Path, name: str, *, secret: bool) -> KeyPair:
     return KeyPair(public, private)
 
 
-class PartyAuthenticator(ThreadAuthenticator):
-    """ZAP handler: admits the listed public keys only and names each connection by its party."""
+def host_user_id(host: str) -> str:
+    """The ``User-Id`` of a host's connections: ``@NAME``, which no party name can be."""
+    return f"@{host}"
 
-    def __init__(self, context: zmq.Context[Any], keys: dict[str, bytes]) -> None:
+
+def check_host_name(host: str) -> str:
+    """``host`` if it is a valid host name, else a :class:`ConfigError` naming it."""
+    if not re.match(HOST_PATTERN, host) or host == MEDIATOR_KEY:
+        raise ConfigError(
+            f"host name {host!r}: use lower-case letters, digits, '_' or '-' (at most 32, "
+            "starting with a letter; not 'mediator')"
+        )
+    return host
+
+
+def write_hosts(folder: Path, hosts: dict[str, tuple[str, ...]]) -> Path:
+    """Record in ``folder``'s :data:`HOSTS_FILE` the parties each of ``hosts`` may speak for
+    (merged with the hosts already recorded there)."""
+    path = folder / HOSTS_FILE
+    recorded = dict(read_hosts(folder)) if path.exists() else {}
+    recorded.update(hosts)
+    path.write_text(json.dumps({h: list(p) for h, p in sorted(recorded.items())}, indent=1))
+    return path
+
+
+def read_hosts(folder: Path) -> dict[str, tuple[str, ...]]:
+    """The host → parties map of ``folder`` ({} without a :data:`HOSTS_FILE`)."""
+    path = folder / HOSTS_FILE
+    if not path.exists():
+        return {}
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: not a host map: {exc}") from None
+    ok = isinstance(raw, dict) and all(
+        isinstance(v, list) and all(isinstance(p, str) for p in v) for v in raw.values()
+    )
+    if not ok:
+        raise ConfigError(f'{path}: not a host map ({{"HOST": ["PARTY", ...]}})')
+    for host in raw:
+        check_host_name(host)
+    return {host: tuple(parties) for host, parties in raw.items()}
+
+
+class PartyAuthenticator(ThreadAuthenticator):
+    """ZAP handler: admits the listed public keys only and names each connection by its party
+    (or, for a host's key, by :func:`host_user_id`)."""
+
+    def __init__(
+        self,
+        context: zmq.Context[Any],
+        keys: dict[str, bytes],
+        hosts: dict[str, HostKey] | None = None,
+    ) -> None:
         super().__init__(context)
         self.parties = {public: name for name, public in keys.items()}
+        for host, key in (hosts or {}).items():
+            self.parties[key.public] = host_user_id(host)
         self.refused = 0
         self._lock = threading.Lock()
 
@@ -98,13 +162,23 @@ class PartyAuthenticator(ThreadAuthenticator):
         return self.parties.get(z85.encode(client_public_key), "")
 
 
+@dataclass(frozen=True)
+class HostKey:
+    """A host's public key and the parties it may speak for."""
+
+    public: bytes
+    parties: tuple[str, ...]
+
+
 @dataclass
 class ServerSecurity:
-    """What the mediator's socket needs for CURVE."""
+    """What the mediator's socket needs for CURVE: its key pair, each party's public key and
+    each host's (with the parties it may speak for)."""
 
     secret: bytes
     public: bytes
     parties: dict[str, bytes]
+    hosts: dict[str, HostKey] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,13 +204,42 @@ def ephemeral(names: list[str]) -> tuple[ServerSecurity, dict[str, ClientSecurit
     }
 
 
+def ephemeral_hosts(
+    groups: dict[str, tuple[str, ...]],
+) -> tuple[ServerSecurity, dict[str, ClientSecurity]]:
+    """Fresh keys for a local run with agent hosts: the mediator's and one pair per host, each
+    host's key allowed to speak for its group of parties."""
+    security, clients = ephemeral(list(groups))
+    security.hosts = {h: HostKey(security.parties[h], groups[h]) for h in groups}
+    security.parties = {}
+    return security, clients
+
+
 def server_from_dir(folder: Path, names: list[str]) -> ServerSecurity:
+    """The mediator's keys from ``folder``: its own pair, and the public key of every party in
+    ``names`` and of every host its :data:`HOSTS_FILE` lists (a party a host speaks for needs
+    no key of its own). A host speaking for a name not in ``names`` is an error."""
     require_curve()
     me = load_key(folder, MEDIATOR_KEY, secret=True)
     assert me.secret is not None
-    return ServerSecurity(
-        me.secret, me.public, {n: load_key(folder, n, secret=False).public for n in names}
-    )
+    hosts = {}
+    for host, parties in read_hosts(folder).items():
+        if host in names:
+            raise ConfigError(f"{folder / HOSTS_FILE}: host {host!r} has the name of a party")
+        for party in parties:
+            if party not in names:
+                raise ConfigError(
+                    f"{folder / HOSTS_FILE}: host {host!r} speaks for {party!r}, not a party "
+                    f"of this config ({', '.join(names)})"
+                )
+        hosts[host] = HostKey(load_key(folder, host, secret=False).public, parties)
+    hosted = {p for key in hosts.values() for p in key.parties}
+    keys = {
+        n: load_key(folder, n, secret=False).public
+        for n in names
+        if n not in hosted or (folder / f"{n}.key").exists()
+    }
+    return ServerSecurity(me.secret, me.public, keys, hosts)
 
 
 def client_from_dir(folder: Path, name: str) -> ClientSecurity:

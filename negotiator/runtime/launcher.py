@@ -1,4 +1,5 @@
-"""Start the agents of a run (or of a pool of runs): OS processes (ipc, tcp) or threads (inproc).
+"""Start the agents of a run (or of a pool of runs): OS processes (ipc, tcp) or threads (inproc),
+or, with ``hosts``, the parties spread over that many agent host processes (:mod:`agents.host`).
 
 The launcher is a context manager: on exit every process it started has ended (terminated, then
 killed if it does not go), whatever happened inside.
@@ -16,6 +17,7 @@ from types import TracebackType
 import zmq
 
 from agents import PARENT_ENV
+from agents.host import run_host
 from agents.process import run_agent
 from negotiator.io.security import ClientSecurity
 
@@ -38,8 +40,44 @@ def play_party(
     )
 
 
+def host_groups(names: tuple[str, ...] | list[str], hosts: int) -> dict[str, tuple[str, ...]]:
+    """``names`` spread, in their order, over ``hosts`` (at most one per name) nearly equal
+    contiguous groups, the larger ones first, named ``host-1``, ``host-2``, ... (a party's name
+    cannot hold ``-``)."""
+    k = max(min(hosts, len(names)), 1)
+    size, larger = divmod(len(names), k)
+    groups, start = {}, 0
+    for i in range(k):
+        end = start + size + (1 if i < larger else 0)
+        groups[f"host-{i + 1}"] = tuple(names[start:end])
+        start = end
+    return groups
+
+
+def play_parties(
+    endpoint: str,
+    names: list[str],
+    *,
+    host: str,
+    idle_timeout: float,
+    join_timeout: float,
+    security: ClientSecurity | None,
+) -> int:
+    """Play parties ``names`` as agent host ``host`` in this process, joined to the hub at
+    ``endpoint`` (the ``agent-host`` command); the exit code of :func:`agents.host.run_host`."""
+    return run_host(
+        endpoint,
+        names,
+        host=host,
+        idle_timeout=idle_timeout,
+        join_timeout=join_timeout,
+        security=security,
+    )
+
+
 class AgentLauncher:
-    """Starts one agent per party connected to ``endpoint``."""
+    """Starts one agent per party connected to ``endpoint`` (or, with ``hosts``, that many agent
+    hosts, :func:`host_groups`)."""
 
     def __init__(
         self,
@@ -50,7 +88,10 @@ class AgentLauncher:
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
         keys: str | None = None,
         serve: bool = False,
+        hosts: int = 0,
     ) -> None:
+        if hosts and (threads or serve):
+            raise ValueError("agent hosts are processes playing one run (not threads, no pool)")
         self.endpoint = endpoint
         self.names = names
         self.threads = threads
@@ -59,34 +100,25 @@ class AgentLauncher:
         """A private folder with each agent's ephemeral CURVE keys (secure tcp)."""
         self.serve = serve
         """Agents that play one run after another (a pool) rather than leave at ``end``."""
+        self.groups = host_groups(names, hosts) if hosts > 0 else {n: (n,) for n in names}
+        """Each process's (or thread's) name → the parties it plays."""
+        self.hosts = hosts > 0
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        """By party, or by host name with ``hosts``."""
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
 
     def __enter__(self) -> AgentLauncher:
         if self.threads:
-            for name in self.names:
-                t = threading.Thread(
-                    target=run_agent,
-                    args=(self.endpoint, name),
-                    kwargs={
-                        "context": self.context,
-                        "idle_timeout": 60.0,
-                        "stop": self._stop,
-                        "serve": self.serve,
-                    },
-                    name=f"agent-{name}",
-                    daemon=True,
-                )
-                t.start()
-                self._threads.append(t)
+            self._start_threads()
             return self
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(SOURCE_ROOT), env.get("PYTHONPATH", "")) if p
         )
         env[PARENT_ENV] = str(os.getpid())  # an agent orphaned while starting knows it
-        for name in self.names:
+        for name, parties in self.groups.items():
+            who = ["--names", ",".join(parties), "--host", name] if self.hosts else ["--name", name]
             self.processes[name] = subprocess.Popen(
                 [
                     sys.executable,
@@ -94,8 +126,7 @@ class AgentLauncher:
                     "agents",
                     "--connect",
                     self.endpoint,
-                    "--name",
-                    name,
+                    *who,
                     "--watch-parent",
                     *(["--serve"] if self.serve else []),
                     *(["--keys", self.keys] if self.keys else []),
@@ -105,6 +136,24 @@ class AgentLauncher:
                 stdout=subprocess.DEVNULL,
             )
         return self
+
+    def _start_threads(self) -> None:
+        """inproc: each agent a thread on the shared context."""
+        for name in self.names:
+            t = threading.Thread(
+                target=run_agent,
+                args=(self.endpoint, name),
+                kwargs={
+                    "context": self.context,
+                    "idle_timeout": 60.0,
+                    "stop": self._stop,
+                    "serve": self.serve,
+                },
+                name=f"agent-{name}",
+                daemon=True,
+            )
+            t.start()
+            self._threads.append(t)
 
     def __exit__(
         self,
@@ -119,9 +168,13 @@ class AgentLauncher:
         return [t.native_id for t in self._threads if t.is_alive() and t.native_id is not None]
 
     def dead(self) -> str | None:
-        """Which started agent processes have already exited (None if all are running)."""
+        """Which started agent processes have already exited (None if all are running): the
+        parties they played (all of a host's)."""
         gone = [
-            f"{n} (exit {p.returncode})" for n, p in self.processes.items() if p.poll() is not None
+            f"{party} (exit {p.returncode})"
+            for name, p in self.processes.items()
+            if p.poll() is not None
+            for party in self.groups[name]
         ]
         gone += [t.name.removeprefix("agent-") for t in self._threads if not t.is_alive()]
         return ", ".join(gone) if gone else None

@@ -26,13 +26,18 @@ from negotiator.errors import ConfigError, OutputError
 from negotiator.interrupts import Terminated, installed
 from negotiator.io.bus import Bus, MediatorSocket, Transport
 from negotiator.io.eventlog import EventLog
-from negotiator.io.security import ephemeral, server_from_dir, write_client_keys
+from negotiator.io.security import (
+    ephemeral,
+    ephemeral_hosts,
+    server_from_dir,
+    write_client_keys,
+)
 from negotiator.mediator.coordinator import Branch, Mediator
 from negotiator.model.analysis import Analysis, analyze
 from negotiator.model.contract import Setting, build_setting
 from negotiator.runtime.affinity import on_one_cpu, pick_cpu
 from negotiator.runtime.direct import DirectBus
-from negotiator.runtime.launcher import AgentLauncher
+from negotiator.runtime.launcher import AgentLauncher, host_groups
 from negotiator.runtime.run_summary import LocalRun, RunMetrics, RunSummary, build_summary
 from negotiator.runtime.summary import run_metrics
 
@@ -51,6 +56,9 @@ class RunOptions:
     one_cpu: bool = True
     """inproc: run the mediator and its agent threads on one CPU core
     (:mod:`negotiator.runtime.affinity`; about twice as fast where cores are more than one)."""
+    hosts: int = 0
+    """Spread the parties over this many agent host processes (:mod:`agents.host`; ipc and tcp);
+    0: one process per party."""
 
 
 @dataclass
@@ -72,6 +80,13 @@ def new_run_id(config: Config) -> str:
 def run(config: Config, options: RunOptions | None = None) -> RunResult:
     """Run a config to the end and return its summary (also written to ``summary.json``)."""
     options = options or RunOptions()
+    if options.hosts and options.transport in ("inproc", "direct"):
+        raise ConfigError(
+            f"--hosts: agent hosts are processes; use --transport ipc or tcp, not "
+            f"{options.transport}"
+        )
+    if options.hosts < 0:
+        raise ConfigError(f"--hosts {options.hosts}: a number of processes (0: one per party)")
     if options.transport == "direct":
         direct = DirectBus()
         return run_on(direct, direct.launch, config, options, clock=direct.clock)
@@ -79,11 +94,14 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
     keys_dir = None
     server = None
     if options.transport == "tcp" and not options.insecure:
-        # ephemeral CURVE keys: the mediator's and one pair per agent, in a private folder
+        # ephemeral CURVE keys: the mediator's and one pair per agent (or host), in a private folder
         participants = list(config.party_names)
         if config.superior_name is not None:
             participants.append(config.superior_name)
-        server, clients = ephemeral(participants)
+        if options.hosts:
+            server, clients = ephemeral_hosts(host_groups(participants, options.hosts))
+        else:
+            server, clients = ephemeral(participants)
         keys_dir = tempfile.mkdtemp(prefix="negotiator-keys-")
         os.chmod(keys_dir, 0o700)
         for name, client in clients.items():
@@ -104,6 +122,7 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
                 threads=options.transport == "inproc",
                 context=context,
                 keys=keys_dir,
+                hosts=options.hosts,
             )
 
         pin = options.transport == "inproc" and options.one_cpu
