@@ -133,3 +133,22 @@ def test_a_strategy_that_calls_sys_exit_fails_like_any_other(transport, tmp_path
     assert errors[0]["message"] == "jinyun: SystemExit: 4"
     assert result.summary.negotiation.forfeits["jinyun"] >= 3
     assert events[-1]["event"] == "run_finished"
+
+
+def test_direct_agents_record_and_time_what_they_receive(tmp_path, monkeypatch):
+    import json
+
+    from agents.process import RECORD_ENV, TIMING_ENV
+
+    monkeypatch.setenv(RECORD_ENV, str(tmp_path / "record"))
+    monkeypatch.setenv(TIMING_ENV, str(tmp_path / "timing"))
+    result = run(load(DEFAULT, *SAOP_DEFAULT), RunOptions(out=tmp_path, transport="direct"))
+    events = read_events(result.run_dir / "events.jsonl")
+    asked = sum(1 for e in events if e["event"] == "request" and e.get("party") == "wuyi")
+    timed = json.loads(next((tmp_path / "timing").glob("wuyi-*.json")).read_text())
+    assert len(timed["microseconds"]["saop_turn"]) == asked > 0
+    received = [
+        json.loads(line) for line in (tmp_path / "record" / "wuyi.jsonl").read_text().splitlines()
+    ]
+    kinds = [m["body"].get("kind") for m in received if m["type"] == "request"]
+    assert kinds.count("saop_turn") == asked and received[0]["type"] == "welcome"

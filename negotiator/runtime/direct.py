@@ -14,6 +14,9 @@ Heartbeats are not needed either; the bus says who is gone (``lost``, the mediat
 :class:`negotiator.io.bus.Scripted` hook): an agent whose strategy raised. Such an agent reports
 its error (``agent_error`` in the log), plays no more, and is treated as a party gone silent.
 
+As agent processes do, each agent records what it receives when ``NEGOTIATOR_RECORD_DIR`` is set
+and times its requests when ``NEGOTIATOR_TIMING_DIR`` is (:mod:`agents.process`).
+
 What direct mode does not protect (the process transports do): a strategy that never returns
 stops the whole run, one that exhausts memory or crashes the interpreter takes the mediator with
 it, and agents share the mediator's memory, so a strategy could read what it was not sent. It is
@@ -22,13 +25,17 @@ for trusted strategies: sweeps, tournaments, benchmarks and very large negotiati
 
 from __future__ import annotations
 
+import os
+import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from agents.agent import Agent
+from agents.process import TIMING_ENV, Timing, recorder
 from negotiator.io.bus import Recorded
-from negotiator.io.wire import WireError
+from negotiator.io.wire import Message, WireError
 from negotiator.mediator.channel import MEDIATOR
 
 ENDPOINT = "direct://"
@@ -42,6 +49,14 @@ class WaitClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+@dataclass
+class _Watch:
+    """An agent's diagnostics, when asked for (recording, timing)."""
+
+    record: Callable[[Message], None] | None
+    timing: Timing | None
 
 
 class DirectBus:
@@ -58,20 +73,29 @@ class DirectBus:
         """Parties whose agent failed (its strategy raised): gone, as a silent agent is."""
         self.rejoining: set[str] = set()
         """Always empty: an agent here is never restarted."""
+        self.watches: dict[bytes, _Watch] = {}
 
     @contextmanager
     def launch(self, participants: tuple[str, ...]) -> Iterator[DirectBus]:
         """Start one agent per participant (each says hello); on exit, forget them."""
+        timed = bool(os.environ.get(TIMING_ENV))
         for name in participants:
             agent = Agent(name)
             identity = name.encode()
             self.agents[identity] = agent
+            record, timing = recorder(name), Timing(name) if timed else None
+            if record is not None or timing is not None:
+                self.watches[identity] = _Watch(record, timing)
             self.queue.append((identity, agent.hello(), None))
         try:
             yield self
         finally:
             self.agents.clear()
             self.queue.clear()
+            for watch in self.watches.values():
+                if watch.timing is not None:
+                    watch.timing.save()
+            self.watches.clear()
 
     def dead(self) -> str | None:
         """Agents that failed (the join's watchdog)."""
@@ -88,10 +112,15 @@ class DirectBus:
             return
         if msg.sender != MEDIATOR:
             return
+        watch = self.watches.get(identity) if self.watches else None
+        if watch is not None:
+            started = time.perf_counter()
+            if watch.record is not None:
+                watch.record(msg)
         replies, done = agent.handle(msg)
-        queue = self.queue
-        for reply in replies:
-            queue.append((identity, reply, None))
+        self.queue.extend((identity, reply, None) for reply in replies)
+        if watch is not None and watch.timing is not None and msg.type == "request":
+            watch.timing.add(str(msg.body.get("kind")), time.perf_counter() - started)
         if done:
             del self.agents[identity]
             if agent.failed:
