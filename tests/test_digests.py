@@ -81,8 +81,13 @@ def test_the_final_digest_is_unchanged(name, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("transport", ["ipc", "tcp"])
-def test_the_default_digest_is_unchanged_on_processes(transport, tmp_path):
+@pytest.mark.parametrize(
+    ("transport", "hosts"),
+    [("direct", 0), ("inproc", 0), ("ipc", 0), ("tcp", 0), ("ipc", 2), ("tcp", 2)],
+    ids=["direct", "inproc", "ipc", "tcp", "ipc-2-hosts", "tcp-2-hosts"],
+)
+def test_the_default_digest_is_the_same_on_every_transport(transport, hosts, tmp_path):
     path, overrides, digest = CASES["default"]
-    result = run(load(CONFIGS / path, *overrides), RunOptions(out=tmp_path, transport=transport))
+    options = RunOptions(out=tmp_path, transport=transport, hosts=hosts)
+    result = run(load(CONFIGS / path, *overrides), options)
     assert result.summary.final_digest == digest
