@@ -1,6 +1,7 @@
 """Scale: N governments (a generated explicit domain), time per round and memory.
 
-Usage: python bench/scale.py [--n 3 10 30 100] [--rounds 50] [--transport ipc] [--hosts K]
+Usage: python bench/scale.py [--n 3 10 30 100] [--rounds 50] [--transport ipc|tcp|direct]
+                             [--hosts K]
 
 The domain: three ordinal issues of five values; every government's value table is drawn from a
 seeded generator; single text with hill climbers (voting stalls only at the deadline), no phase 2.
@@ -13,6 +14,12 @@ shared by the machine's cores.
 ``--hosts K``: the governments spread over K agent host processes (``run --hosts K``); the floor
 is then the same shape (N peers behind K enveloping processes, ``bench/floor.py --hosts``), and
 the largest agent is the largest host.
+
+``--transport direct``: the agents in this process (no floor: there is no transport; the
+mediator's peak RSS holds the agents). One process per agent (ipc or tcp without ``--hosts``) is
+skipped for an N whose agents would not fit in the memory available (about 45 MB each).
+
+The mediator's peak RSS is this process's peak so far, so give the N in increasing order.
 """
 
 from __future__ import annotations
@@ -65,6 +72,18 @@ def scenario(n: int, rounds: int) -> dict[str, Any]:
     }
 
 
+AGENT_MB = 45
+"""About the peak RSS of one agent process (40 MB measured at N = 100, plus a margin)."""
+
+
+def available_mb() -> float:
+    """The memory the kernel says is available (``MemAvailable``), in MB."""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024
+    return float("inf")
+
+
 def peak_rss_kib(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -112,15 +131,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, nargs="+", default=[3, 10, 30, 100])
     parser.add_argument("--rounds", type=int, default=50)
-    parser.add_argument("--transport", default="ipc", choices=["ipc", "tcp"])
+    parser.add_argument("--transport", default="ipc", choices=["ipc", "tcp", "direct"])
     parser.add_argument("--hosts", type=int, default=0, help="K agent hosts (0: one per party)")
     args = parser.parse_args()
+    if args.hosts and args.transport == "direct":
+        parser.error("--hosts: agent hosts are processes (ipc or tcp)")
     spread = f" on {args.hosts} agent hosts" if args.hosts else ""
     print(
         f"single-text rounds with N governments over {args.transport}{spread}, medians of "
         f"{args.rounds} rounds (cores: {len(os.sched_getaffinity(0))})"
     )
     for n in args.n:
+        one_each = args.transport != "direct" and not args.hosts
+        if one_each and n * AGENT_MB > available_mb():
+            print(
+                f"  N = {n:4d}: skipped: {n} agent processes of about {AGENT_MB} MB would not fit "
+                f"in the {available_mb():,.0f} MB available (use --hosts K)"
+            )
+            continue
         config = config_from_dict(scenario(n, args.rounds), source=f"scale {n}")
         peaks: dict[int, int] = {}
         done = threading.Event()
@@ -145,7 +173,6 @@ def main() -> None:
         watcher.join()
         walls = [e["wall_ms"] for e in events if e["event"] == "round_end" and "wall_ms" in e]
         ours = statistics.median(walls[3:])
-        base = floor(n, args.transport, 100, hosts=args.hosts) * 1000
         mediator = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         agent = max(peaks.values(), default=0) / 1024
         timed = (
@@ -154,8 +181,15 @@ def main() -> None:
             if votes
             else "no agent timings written"
         )
+        if args.transport == "direct":
+            print(
+                f"  N = {n:4d}: round {ours:8.3f} ms (no transport, no floor); peak RSS of this "
+                f"process, agents included, {mediator:6.1f} MB; {timed}"
+            )
+            continue
+        base = floor(n, args.transport, 100, hosts=args.hosts) * 1000
         print(
-            f"  N = {n:3d}: round {ours:8.3f} ms, floor {base:7.3f} ms ({ours / base:4.1f}x); "
+            f"  N = {n:4d}: round {ours:8.3f} ms, floor {base:7.3f} ms ({ours / base:4.1f}x); "
             f"peak RSS mediator {mediator:6.1f} MB, largest {'host' if args.hosts else 'agent'} "
             f"{agent:5.1f} MB; {timed}"
         )
