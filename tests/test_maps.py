@@ -53,7 +53,7 @@ def test_a_map_gives_each_cells_effect_with_its_interval_and_plots_it(tmp_path):
     check_summary_file(
         summary,
         tmp_path / "out",
-        "5bba720adbf307062304eb36caf585e8200a6189cf27b57d6234b8e965e4e054",
+        "e4cd9c00a874251942ed402b2b5560f424f26beacf37fb7963936a0657230e4f",
     )
     (entry,) = summary.maps
     assert entry.xs == (0.0, 1.0) and entry.ys == (0.0, 30.0)
@@ -113,7 +113,7 @@ def test_morris_screening_ranks_the_parameter_that_matters_first(tmp_path):
     check_summary_file(
         summary,
         tmp_path / "out",
-        "9589af5c872219760d23648ac516feca34e15d4a7759e72dc30002b8406601a0",
+        "64b3ad01e72f3692ac9404760cedff4fe6497ffa954c8b4c3d654dda274e89a8",
     )
     assert summary.screening is not None
     ranking = summary.screening["compliance_rate"]

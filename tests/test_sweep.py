@@ -62,7 +62,9 @@ def without_timing(table: list[dict[str, str]]) -> list[dict[str, str]]:
 def pinned_sha256(data: dict[str, Any]) -> str:
     """The sha256 of a summary's JSON (as ``--json`` prints it) with its run-dependent fields
     (the sweep's timing, the tournament's folder) blanked; the pins below were computed with the
-    dict-building code that the typed summaries replaced, so they hold its JSON to the byte."""
+    dict-building code that the typed summaries replaced, so they hold its JSON to the byte (then
+    re-pinned once, when sweeps began to run direct by default: ``runs.transport`` is "direct"
+    where it was "inproc", and nothing else changed)."""
     data = json.loads(json.dumps(data))
     if "runs" in data:
         data["runs"]["seconds"] = data["runs"]["runs_per_second"] = None
@@ -144,7 +146,7 @@ def test_the_same_sweep_twice_gives_the_same_rows(tmp_path):
     second = execute(experiment, tmp_path / "b", workers=1, keep_logs=False)
     assert first.cells == second.cells and first.hypotheses == second.hypotheses
     check_summary_file(
-        second, tmp_path / "b", "4153e38b27a62840e0ebd90b805e7226800b4359c10c3248b984e52ee944d6d8"
+        second, tmp_path / "b", "88d9f0ae5271c901ac859c636fba62c8176002a9da5eeec0e25aad944eacc356"
     )
     assert without_timing(rows(tmp_path / "a/results.csv")) == without_timing(
         rows(tmp_path / "b/results.csv")
