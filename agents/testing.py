@@ -45,6 +45,7 @@ class Crashes(NegotiationStrategy):
     and leaves (exit code 1), so the party becomes absent."""
 
     name = "crashes"
+    healthy_turns = 2
 
     def __init__(self, ctx: AgentContext, params: object) -> None:
         super().__init__(ctx, params)
@@ -53,27 +54,23 @@ class Crashes(NegotiationStrategy):
 
     def respond(self, obs: TurnObservation) -> Action | RawAction | None:
         self.turns += 1
-        if self.turns > 2:
-            raise RuntimeError("a bug in a strategy")
+        if self.turns > self.healthy_turns:
+            self.fail()
         return self.inner.respond(obs)
 
+    def fail(self) -> None:
+        raise RuntimeError("a bug in a strategy")
 
-class Exits(NegotiationStrategy):
+
+class Exits(Crashes):
     """Plays ``linear`` for one turn, then calls ``sys.exit``: reported as a failure like any
     other error (in an agent process and in the mediator's process alike, with ``direct``)."""
 
     name = "exits"
+    healthy_turns = 1
 
-    def __init__(self, ctx: AgentContext, params: object) -> None:
-        super().__init__(ctx, params)
-        self.inner = Linear(ctx, Linear.Params())
-        self.turns = 0
-
-    def respond(self, obs: TurnObservation) -> Action | RawAction | None:
-        self.turns += 1
-        if self.turns > 1:
-            sys.exit(4)
-        return self.inner.respond(obs)
+    def fail(self) -> None:
+        sys.exit(4)
 
 
 class BrokenAtStart(NegotiationStrategy):

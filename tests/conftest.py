@@ -110,3 +110,34 @@ def wait_for_log(runs: Path, text: str, count: int, timeout: float = 30.0) -> Pa
     raise AssertionError(
         f"{text} not seen {count} times in a log under {runs} within {timeout:g} s"
     )
+
+
+class Processes:
+    """``run.py`` processes a test starts; all ended at teardown, even on failure."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen[str]] = []
+
+    def start(self, *args: str, **kw) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), *args],
+            cwd=ROOT,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            **kw,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def close(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait(timeout=10)
+
+
+@pytest.fixture
+def procs():
+    p = Processes()
+    yield p
+    p.close()

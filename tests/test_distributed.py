@@ -36,31 +36,6 @@ def keys(tmp_path):
     return folder
 
 
-class Processes:
-    """Processes a test starts; all ended at teardown, even on failure."""
-
-    def __init__(self) -> None:
-        self.procs: list[subprocess.Popen[str]] = []
-
-    def start(self, *args: str, **kw) -> subprocess.Popen[str]:
-        proc = subprocess.Popen([*PY, *args], cwd=ROOT, text=True, stdin=subprocess.DEVNULL, **kw)
-        self.procs.append(proc)
-        return proc
-
-    def close(self) -> None:
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait(timeout=10)
-
-
-@pytest.fixture
-def procs():
-    p = Processes()
-    yield p
-    p.close()
-
-
 def start_agents(procs, endpoint, keys, names, *extra):
     for name in names:
         procs.start(

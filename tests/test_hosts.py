@@ -206,31 +206,6 @@ def test_hosts_errors_are_one_line(tmp_path):
     assert proc.returncode == 2 and "'Bad' is not a party name" in proc.stderr
 
 
-class Processes:
-    """Processes a test starts; all ended at teardown, even on failure."""
-
-    def __init__(self) -> None:
-        self.procs: list[subprocess.Popen[str]] = []
-
-    def start(self, *args: str, **kw) -> subprocess.Popen[str]:
-        proc = subprocess.Popen([*PY, *args], cwd=ROOT, text=True, stdin=subprocess.DEVNULL, **kw)
-        self.procs.append(proc)
-        return proc
-
-    def close(self) -> None:
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait(timeout=10)
-
-
-@pytest.fixture
-def procs():
-    p = Processes()
-    yield p
-    p.close()
-
-
 @pytest.fixture
 def host_keys(tmp_path):
     folder = tmp_path / "keys"

@@ -226,7 +226,44 @@ class MediatorSocket:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
 
 
-class AgentSocket:
+class _Dealer:
+    """A DEALER socket connected to the mediator with ``routing_id`` (a CURVE client with
+    ``security``): what an agent's and a host's sockets share."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        routing_id: bytes,
+        context: zmq.Context[zmq.Socket[bytes]] | None,
+        security: ClientSecurity | None,
+    ) -> None:
+        self.context = context or zmq.Context()
+        self._own_context = context is None
+        sock = self.context.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 1000)
+        sock.setsockopt(zmq.ROUTING_ID, routing_id)
+        if security is not None:
+            sock.curve_serverkey = security.server_public
+            sock.curve_publickey = security.public
+            sock.curve_secretkey = security.secret
+        sock.connect(endpoint)
+        self.socket = sock
+        self._timeout_ms = -1
+
+    def _wait_at_most(self, timeout_s: float) -> None:
+        """Let the next receive wait ``timeout_s`` seconds (``RCVTIMEO``, set only if changed)."""
+        wait_ms = max(int(timeout_s * 1000), 0)
+        if wait_ms != self._timeout_ms:
+            self.socket.setsockopt(_RCVTIMEO, wait_ms)
+            self._timeout_ms = wait_ms
+
+    def close(self) -> None:
+        self.socket.close()
+        if self._own_context:
+            self.context.term()
+
+
+class AgentSocket(_Dealer):
     """An agent's DEALER socket, identified on the bus by its party name (a CURVE client with
     ``security``)."""
 
@@ -237,25 +274,11 @@ class AgentSocket:
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
         security: ClientSecurity | None = None,
     ) -> None:
-        self.context = context or zmq.Context()
-        self._own_context = context is None
-        sock = self.context.socket(zmq.DEALER)
-        sock.setsockopt(zmq.LINGER, 1000)
-        sock.setsockopt(zmq.ROUTING_ID, name.encode())
-        if security is not None:
-            sock.curve_serverkey = security.server_public
-            sock.curve_publickey = security.public
-            sock.curve_secretkey = security.secret
-        sock.connect(endpoint)
-        self.socket = sock
-        self._timeout_ms = -1
+        super().__init__(endpoint, name.encode(), context, security)
 
     def recv(self, timeout_s: float) -> bytes | None:
         """The next message within ``timeout_s`` seconds, or None (a receive with a timeout)."""
-        wait_ms = max(int(timeout_s * 1000), 0)
-        if wait_ms != self._timeout_ms:
-            self.socket.setsockopt(_RCVTIMEO, wait_ms)
-            self._timeout_ms = wait_ms
+        self._wait_at_most(timeout_s)
         try:
             return self.socket.recv()
         except zmq.Again:
@@ -264,13 +287,8 @@ class AgentSocket:
     def send(self, payload: bytes) -> None:
         self.socket.send(payload)
 
-    def close(self) -> None:
-        self.socket.close()
-        if self._own_context:
-            self.context.term()
 
-
-class HostSocket:
+class HostSocket(_Dealer):
     """An agent host's DEALER socket: many parties behind one connection, every message an
     envelope ``[party, payload]``. Its routing id, ``@NAME/`` and 8 random hex digits, is never a
     party name and differs on every connection (a restarted host can connect at once, even under
@@ -283,27 +301,13 @@ class HostSocket:
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
         security: ClientSecurity | None = None,
     ) -> None:
-        self.context = context or zmq.Context()
-        self._own_context = context is None
-        sock = self.context.socket(zmq.DEALER)
-        sock.setsockopt(zmq.LINGER, 1000)
         self.routing_id = f"{host_user_id(name)}/{uuid.uuid4().hex[:8]}".encode()
-        sock.setsockopt(zmq.ROUTING_ID, self.routing_id)
-        if security is not None:
-            sock.curve_serverkey = security.server_public
-            sock.curve_publickey = security.public
-            sock.curve_secretkey = security.secret
-        sock.connect(endpoint)
-        self.socket = sock
-        self._timeout_ms = -1
+        super().__init__(endpoint, self.routing_id, context, security)
 
     def recv(self, timeout_s: float) -> list[bytes] | None:
         """The frames of the next message within ``timeout_s`` seconds (``[party, payload]``
         if well formed), or None."""
-        wait_ms = max(int(timeout_s * 1000), 0)
-        if wait_ms != self._timeout_ms:
-            self.socket.setsockopt(_RCVTIMEO, wait_ms)
-            self._timeout_ms = wait_ms
+        self._wait_at_most(timeout_s)
         try:
             return self.socket.recv_multipart()
         except zmq.Again:
@@ -313,8 +317,3 @@ class HostSocket:
         """Send ``payload`` as ``party``."""
         self.socket.send(party, _SNDMORE)
         self.socket.send(payload)
-
-    def close(self) -> None:
-        self.socket.close()
-        if self._own_context:
-            self.context.term()
