@@ -11,8 +11,8 @@ Each run is exactly what :func:`negotiator.runtime.runner.run` does (same log, s
 only its agents are not new. They are started with ``serve`` (after ``end`` they say ``hello`` again
 and wait for the next run) and their state is rebuilt from each run's welcome. An agent that has
 died is started again before the next run; after a run that failed, or when a run has other parties
-than the last one, all agents are replaced. Pools run over ipc or inproc (tcp's CURVE allow-list is
-fixed per bus). An inproc pool runs each run and its agent threads on one CPU core
+than the last one, all agents are replaced. Pools run over ipc, inproc or direct (tcp's CURVE
+allow-list is fixed per bus). An inproc pool runs each run and its agent threads on one CPU core
 (:mod:`negotiator.runtime.affinity`): the one given (``cpu``), else the one the calling thread is on
 when the run starts. A direct pool has nothing to keep: each run makes its agents in this process
 (:mod:`negotiator.runtime.direct`), which costs less than a welcome.
