@@ -145,15 +145,20 @@ def _hosted_floor(n: int, transport: str, rounds: int, hosts: int) -> float:
             router.send_multipart([h, b"bye"])
         return statistics.median(times)
     finally:
-        for p in procs:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        _end(procs)
         router.close()
         ctx.term()
         os.rmdir(tmp) if os.path.isdir(tmp) and not os.listdir(tmp) else None
+
+
+def _end(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Wait for the peers to leave (they were told "bye"), killing any that do not."""
+    for p in procs:
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 def _floor(n: int, transport: str, rounds: int, sequential: bool) -> float:
@@ -191,12 +196,7 @@ def _floor(n: int, transport: str, rounds: int, sequential: bool) -> float:
             router.send_multipart([name.encode(), b"bye"])
         return statistics.median(times)
     finally:
-        for p in procs:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        _end(procs)
         for t in threads:
             t.join(timeout=5)
         router.close()

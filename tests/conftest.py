@@ -141,3 +141,25 @@ def procs():
     p = Processes()
     yield p
     p.close()
+
+
+def start_mediator(procs, tmp_path, keys, *extra):
+    """A secure ``mediator`` of the default case on a loopback port the OS picks; returns it
+    and the endpoint it says it listens on."""
+    med = procs.start(
+        "mediator",
+        str(DEFAULT),
+        "--bind",
+        "tcp://127.0.0.1:0",
+        "--keys",
+        str(keys),
+        "--out",
+        str(tmp_path / "runs"),
+        "--json",
+        *extra,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    line = med.stderr.readline()
+    assert "listening on" in line, line
+    return med, line.split()[-1]

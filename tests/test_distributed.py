@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from negotiator.io.eventlog import read_events, verify_chain
 from negotiator.io.security import client_from_dir, new_keypair
 from negotiator.runtime.runner import RunOptions, run
-from tests.conftest import DEFAULT, ROOT, SAOP_DEFAULT, cli, load, wait_for_log
+from tests.conftest import DEFAULT, ROOT, SAOP_DEFAULT, cli, load, start_mediator, wait_for_log
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_leftover_processes")]
 PARTIES = ["yongkang", "wuyi", "jinyun", "zhejiang"]
@@ -51,26 +51,6 @@ def start_agents(procs, endpoint, keys, names, *extra):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-
-
-def start_mediator(procs, tmp_path, keys, *extra):
-    med = procs.start(
-        "mediator",
-        str(DEFAULT),
-        "--bind",
-        "tcp://127.0.0.1:0",
-        "--keys",
-        str(keys),
-        "--out",
-        str(tmp_path / "runs"),
-        "--json",
-        *extra,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    line = med.stderr.readline()
-    assert "listening on" in line, line
-    return med, line.split()[-1]
 
 
 def test_keys_are_private(keys):

@@ -23,7 +23,16 @@ from negotiator.io.security import ephemeral_hosts
 from negotiator.io.wire import Codec
 from negotiator.runtime.launcher import host_groups
 from negotiator.runtime.runner import RunOptions, run
-from tests.conftest import CONFIGS, DEFAULT, ROOT, SAOP_DEFAULT, cli, load, wait_for_log
+from tests.conftest import (
+    CONFIGS,
+    DEFAULT,
+    ROOT,
+    SAOP_DEFAULT,
+    cli,
+    load,
+    start_mediator,
+    wait_for_log,
+)
 from tests.test_digests import CASES
 
 PY = [sys.executable, str(ROOT / "run.py")]
@@ -213,26 +222,6 @@ def host_keys(tmp_path):
     proc = cli("keys", str(folder), *spread)
     assert proc.returncode == 0, proc.stderr
     return folder
-
-
-def start_mediator(procs, tmp_path, keys, *extra):
-    med = procs.start(
-        "mediator",
-        str(DEFAULT),
-        "--bind",
-        "tcp://127.0.0.1:0",
-        "--keys",
-        str(keys),
-        "--out",
-        str(tmp_path / "runs"),
-        "--json",
-        *extra,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    line = med.stderr.readline()
-    assert "listening on" in line, line
-    return med, line.split()[-1]
 
 
 def start_host(procs, endpoint, keys, host, names, *extra):

@@ -85,6 +85,17 @@ class Scripted(Protocol):
     rejoining: set[str]
 
 
+class VirtualClock:
+    """A clock that moves only when the bus waits in vain (replay's bus, the direct bus): the
+    mediator's waits then pass at once instead of in wall time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class MediatorSocket:
     """The mediator's ROUTER socket: receives ``(identity, payload, party)``, sends to an
     identity. With ``security`` it is a CURVE server behind a ZAP allow-list, and ``party`` is the

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from negotiator.config import Config, config_from_dict
 from negotiator.errors import ConfigError
+from negotiator.io.bus import VirtualClock
 from negotiator.io.eventlog import EventLog, verify_chain
-from negotiator.replay.bus import ReplayBus, VirtualClock
+from negotiator.replay.bus import ReplayBus
 from negotiator.replay.inprocess import no_agents as _no_agents
 from negotiator.replay.inprocess import recreate_agents as _agents
 from negotiator.replay.logfile import config_of, load_log

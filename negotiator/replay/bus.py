@@ -2,11 +2,11 @@
 
 The mediator cannot tell it from a live :class:`negotiator.io.bus.MediatorSocket`: it receives
 each request and answers it with the actions the log records (refused ones re-sent), on a
-:class:`VirtualClock`. Where a live mediator would time heartbeats or ask the ZAP authenticator,
-it consults the attributes ``lost``, ``rejoining`` and ``authenticator`` of this bus, which say
-what the log records. With re-created agents, every message is also handed to the addressee's
-agent and its answers compared with the recorded ones (or, after :meth:`ReplayBus.go_live`,
-passed to the mediator).
+:class:`~negotiator.io.bus.VirtualClock`. Where a live mediator would time heartbeats or ask the
+ZAP authenticator, it consults the attributes ``lost``, ``rejoining`` and ``authenticator`` of
+this bus, which say what the log records. With re-created agents, every message is also handed
+to the addressee's agent and its answers compared with the recorded ones (or, after
+:meth:`ReplayBus.go_live`, passed to the mediator).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 from collections import deque
 from typing import Any, Protocol
 
-from negotiator.io.bus import Recorded
+from negotiator.io.bus import Recorded, VirtualClock
 from negotiator.io.wire import Codec, Message
 from negotiator.replay.script import Exchange, Inject, Script, Sent, Template
 
@@ -30,16 +30,6 @@ class ReplayAgent(Protocol):
     codec: Codec
 
     def handle(self, msg: Message) -> tuple[list[bytes], bool]: ...
-
-
-class VirtualClock:
-    """A clock that only moves when the replay bus waits in vain."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class ReplayBus:

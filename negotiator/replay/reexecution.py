@@ -18,9 +18,10 @@ from typing import Any
 
 from negotiator.config import apply_overrides, config_from_dict
 from negotiator.errors import NegotiatorError
+from negotiator.io.bus import VirtualClock
 from negotiator.io.eventlog import EventLog, read_events
 from negotiator.mediator.coordinator import Branch, Mediator
-from negotiator.replay.bus import ReplayBus, ReplayExhausted, VirtualClock
+from negotiator.replay.bus import ReplayBus, ReplayExhausted
 from negotiator.replay.inprocess import recreate_agents
 from negotiator.replay.logfile import config_of, participants, run_start
 from negotiator.replay.script import script_from_log

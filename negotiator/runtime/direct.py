@@ -34,21 +34,11 @@ from dataclasses import dataclass
 
 from agents.agent import Agent
 from agents.process import TIMING_ENV, Timing, recorder
-from negotiator.io.bus import Recorded
+from negotiator.io.bus import Recorded, VirtualClock
 from negotiator.io.wire import Message, WireError
 from negotiator.mediator.channel import MEDIATOR
 
 ENDPOINT = "direct://"
-
-
-class WaitClock:
-    """Seconds that pass only when the mediator waits for a message that cannot come."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass
@@ -66,7 +56,7 @@ class DirectBus:
     authenticator = None
 
     def __init__(self) -> None:
-        self.clock = WaitClock()
+        self.clock = VirtualClock()
         self.agents: dict[bytes, Agent] = {}
         self.queue: deque[tuple[bytes, bytes, None]] = deque()
         self.lost: set[str] = set()
