@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from floor import floor  # noqa: E402
 
-from agents.process import RECORD_ENV, TIMING_ENV, Agent  # noqa: E402
+from negotiator.agents.process import RECORD_ENV, TIMING_ENV, Agent  # noqa: E402
 from negotiator.config import load_config  # noqa: E402
 from negotiator.io.eventlog import EventLog  # noqa: E402
 from negotiator.io.wire import Codec  # noqa: E402

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from floor import floor  # noqa: E402
 
-from agents.process import TIMING_ENV  # noqa: E402
+from negotiator.agents.process import TIMING_ENV  # noqa: E402
 from negotiator.config import config_from_dict  # noqa: E402
 from negotiator.io.eventlog import read_events  # noqa: E402
 from negotiator.runtime.runner import RunOptions, run  # noqa: E402
@@ -108,14 +108,14 @@ def children(pid: int) -> list[int]:
 
 
 def is_agent(pid: int) -> bool:
-    """Is ``pid`` an agent process or an agent host (``python -m agents``, with ``--name`` or
-    ``--names``)? A child caught between fork and exec is still a copy of this process, with this
-    process's memory: it must not count."""
+    """Is ``pid`` an agent process or an agent host (``python -m negotiator.agents``, with
+    ``--name`` or ``--names``)? A child caught between fork and exec is still a copy of this
+    process, with this process's memory: it must not count."""
     try:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return b"agents" in argv[1:3]
+    return b"negotiator.agents" in argv[1:3]
 
 
 def watch(peaks: dict[int, int], done: threading.Event) -> None:

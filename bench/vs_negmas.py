@@ -56,8 +56,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from agents.negotiation import TimeDependent  # noqa: E402
-from agents.registry import resolve  # noqa: E402
+from negotiator.agents.negotiation import TimeDependent  # noqa: E402
+from negotiator.agents.registry import resolve  # noqa: E402
 from negotiator.config import Config, load_config  # noqa: E402
 from negotiator.errors import ConfigError  # noqa: E402
 from negotiator.model.contract import Setting, build_setting  # noqa: E402

@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from agents.base import AgentContext, NegotiationStrategy, TurnObservation, make_params
-from agents.compliance import ComplianceStrategy, PeriodObservation, StageGame
-from agents.registry import resolve, resolve_compliance
+from negotiator.agents.base import AgentContext, NegotiationStrategy, TurnObservation, make_params
+from negotiator.agents.compliance import ComplianceStrategy, PeriodObservation, StageGame
+from negotiator.agents.registry import resolve, resolve_compliance
 from negotiator.model.actions import Accept, Offer
 from negotiator.model.contract import Setting, build_setting
 from negotiator.model.domain import Outcome

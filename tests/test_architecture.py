@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("negotiator", "agents")
+PACKAGES = ("negotiator",)
 #: The only library modules that may import the agents: the launcher starts agent processes,
 #: the registry's loader checks strategy names, and the in-process transports run agents here.
 MAY_IMPORT_AGENTS = {
@@ -109,8 +109,9 @@ def test_the_library_imports_the_agents_only_where_it_must():
         name
         for name, deps in graph.items()
         if name.startswith("negotiator")
+        and not name.startswith("negotiator.agents")
         and name not in MAY_IMPORT_AGENTS
-        and any(d == "agents" or d.startswith("agents.") for d in deps)
+        and any(d == "negotiator.agents" or d.startswith("negotiator.agents.") for d in deps)
     )
     assert offenders == []
 
@@ -147,7 +148,8 @@ def test_the_mediator_model_and_config_run_without_loading_the_agents():
     ]
     code = (
         f"import sys\nfor m in {layers!r}: __import__(m)\n"
-        "print(sorted(m for m in sys.modules if m == 'agents' or m.startswith('agents.')))"
+        "print(sorted(m for m in sys.modules\n"
+        "             if m == 'negotiator.agents' or m.startswith('negotiator.agents.')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr

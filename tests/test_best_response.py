@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.compliance import PeriodObservation
-from agents.incentives import BestResponse
+from negotiator.agents.compliance import PeriodObservation
+from negotiator.agents.incentives import BestResponse
 from negotiator.model.stagegame import Dilemma, StageGame, Terms
 from negotiator.protocols.compliance import settle
 

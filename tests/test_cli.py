@@ -25,4 +25,6 @@ def test_the_command_line_reaches_agents_only_through_the_launcher():
                 names = [node.module or ""]
             else:
                 continue
-            assert not any(n == "agents" or n.startswith("agents.") for n in names), module.name
+            assert not any(
+                n == "negotiator.agents" or n.startswith("negotiator.agents.") for n in names
+            ), module.name

@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from agents.compliance import StageGame
-from agents.registry import compliance_strategies
+from negotiator.agents.compliance import StageGame
+from negotiator.agents.registry import compliance_strategies
 from tests.strategy_contract import ComplianceStrategyContract
 
 # scripts: all_c = CCCCCCCC, all_d = DDDDDDDD, alternating = CDCDCDCD, two_d = CDDCCCCC
@@ -205,7 +205,7 @@ def test_stage_game_payoffs_interpolate_between_the_pure_cases():
 def test_a_conditional_cooperator_punishes_after_a_fresh_start():
     # a new contract empties its memory while the period number goes on: the phase is counted
     # in the periods it remembers
-    from agents.compliance import PeriodObservation
+    from negotiator.agents.compliance import PeriodObservation
 
     cls = compliance_strategies()["conditional_cooperator"]
     game = StageGame(3.0, 0.0, 5.0, 1.0, 2, 1.0, 0.0, 0.0, 0.0, discount=0.9)

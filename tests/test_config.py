@@ -258,6 +258,6 @@ def test_only_the_registry_loader_imports_agents():
                 names = [node.module or ""]
             else:
                 continue
-            if any(n == "agents" or n.startswith("agents.") for n in names):
+            if any(n == "negotiator.agents" or n.startswith("negotiator.agents.") for n in names):
                 importers.add(module.name)
     assert importers == {"strategies.py"}

@@ -138,7 +138,7 @@ def test_a_strategy_that_calls_sys_exit_fails_like_any_other(transport, tmp_path
 def test_direct_agents_record_and_time_what_they_receive(tmp_path, monkeypatch):
     import json
 
-    from agents.process import RECORD_ENV, TIMING_ENV
+    from negotiator.agents.process import RECORD_ENV, TIMING_ENV
 
     monkeypatch.setenv(RECORD_ENV, str(tmp_path / "record"))
     monkeypatch.setenv(TIMING_ENV, str(tmp_path / "timing"))

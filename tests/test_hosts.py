@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import zmq
 
-from agents.host import run_host
+from negotiator.agents.host import run_host
 from negotiator.io.bus import MediatorSocket
 from negotiator.io.eventlog import read_events, verify_chain
 from negotiator.io.security import ephemeral_hosts

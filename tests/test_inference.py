@@ -13,7 +13,7 @@ import random
 
 import pytest
 
-from agents.inference import mode, posterior
+from negotiator.agents.inference import mode, posterior
 from negotiator.io.messages import PeriodReport, StrategySpec
 from negotiator.mediator.transparency import Transparency
 from negotiator.model.game import stage_games
@@ -135,7 +135,7 @@ def test_private_play_without_detection_equals_public_play_with_full_detection(
 
 
 def test_an_agent_takes_its_next_fine_and_published_figures_from_the_report():
-    from agents.conduct import Conduct
+    from negotiator.agents.conduct import Conduct
     from negotiator.model.stagegame import StageGame
 
     conduct = Conduct("a", 0, StrategySpec("tit_for_tat"))

@@ -12,7 +12,7 @@ from typing import Any
 import msgpack
 import pytest
 
-from agents.agent import Agent
+from negotiator.agents.agent import Agent
 from negotiator.io.messages import (
     AcceptAction,
     AcceptEvent,
@@ -368,7 +368,7 @@ def test_a_saop_action_without_session_counts_as_session_0():
 
 
 def test_an_agent_ignores_an_event_or_request_of_a_kind_it_does_not_know():
-    from agents.agent import Agent
+    from negotiator.agents.agent import Agent
     from negotiator.io.wire import Message
 
     agent = Agent("wuyi")

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.base import StrategyError, TurnObservation
-from agents.outcomes import OutcomeSpace
-from agents.registry import negotiation_strategies, resolve, validate_strategy
+from negotiator.agents.base import StrategyError, TurnObservation
+from negotiator.agents.outcomes import OutcomeSpace
+from negotiator.agents.registry import negotiation_strategies, resolve, validate_strategy
 from negotiator.model.actions import Accept, Offer
 from negotiator.model.contract import build_setting
 from negotiator.protocols import StackedAlternatingOffers
@@ -218,7 +218,7 @@ def test_registry_lists_the_documented_strategies_and_rejects_others():
 
 
 def test_an_agent_process_sorts_each_outcome_space_once_and_keeps_those_used_again():
-    from agents.outcomes import SpaceCache
+    from negotiator.agents.outcomes import SpaceCache
     from negotiator.model.domain import Utility
 
     setting = build_setting(load(BUYER_SELLER))

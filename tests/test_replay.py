@@ -482,7 +482,7 @@ def _reports(event: dict, message: dict) -> bool:
 def test_visible_to_agrees_with_what_each_agent_received(tmp_path, monkeypatch, level):
     """In a SAOP run every agent records each message it receives: a party saw a logged event
     (:func:`visible_to`) exactly when it made it or was sent a message reporting it."""
-    from agents.process import RECORD_ENV
+    from negotiator.agents.process import RECORD_ENV
     from negotiator.io.eventlog import read_events
     from negotiator.mediator.transparency import visible_to
 

@@ -148,7 +148,7 @@ def test_an_always_invalid_agent_forfeits_each_turn_as_invalid(runs_dir):
 
 
 def test_agents_time_their_requests_when_asked(runs_dir, tmp_path, monkeypatch):
-    from agents.process import TIMING_ENV
+    from negotiator.agents.process import TIMING_ENV
 
     monkeypatch.setenv(TIMING_ENV, str(tmp_path / "timing"))
     result = run(load(DEFAULT, *SAOP_DEFAULT), RunOptions(out=runs_dir, transport="ipc"))

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from agents.process import RECORD_ENV
+from negotiator.agents.process import RECORD_ENV
 from negotiator.io.eventlog import read_events
 from negotiator.model.contract import build_setting
 from negotiator.runtime.runner import RunOptions, run

@@ -1,5 +1,5 @@
 """The strategy registry's loader for configs: strategy names and parameters are checked
-against :mod:`agents.registry` when a config is loaded.
+against :mod:`negotiator.agents.registry` when a config is loaded.
 
 This is the only module of :mod:`negotiator.config` that imports :mod:`agents`. The schema
 (:mod:`negotiator.config.schema`) knows no strategies; :func:`validation_context` gives it
@@ -9,7 +9,7 @@ config under that context.
 
 from __future__ import annotations
 
-from agents.registry import StrategyError, validate_compliance, validate_strategy
+from negotiator.agents.registry import StrategyError, validate_compliance, validate_strategy
 from negotiator.config.schema import STRATEGY_CHECK, Rejection, StrategyCheck
 from negotiator.config.sections import ParamValue
 
@@ -21,7 +21,7 @@ class RegistryCheck:
     def negotiation(
         self, name: str, params: dict[str, ParamValue], *, n_parties: int, protocol: str
     ) -> Rejection | None:
-        """The registry's :class:`~agents.base.StrategyError`, if any, as a rejection."""
+        """The registry's :class:`~negotiator.agents.base.StrategyError`, if any, as a rejection."""
         try:
             validate_strategy(name, params, n_parties=n_parties, protocol=protocol)
         except StrategyError as exc:
@@ -29,7 +29,7 @@ class RegistryCheck:
         return None
 
     def compliance(self, name: str, params: dict[str, ParamValue]) -> Rejection | None:
-        """The registry's :class:`~agents.base.StrategyError`, if any, as a rejection."""
+        """The registry's :class:`~negotiator.agents.base.StrategyError`, if any, as a rejection."""
         try:
             validate_compliance(name, params)
         except StrategyError as exc:

@@ -4,9 +4,9 @@ Transports: ``ipc`` (a socket file in a private temporary directory), ``tcp`` (l
 chosen by the OS) and ``inproc`` (agents as threads sharing the mediator's context; same code path).
 Waiting is a receive with a timeout (``RCVTIMEO``) and a deadline, never a sleep loop.
 
-An agent host (:mod:`agents.host`) puts many parties behind one :class:`HostSocket`: each of its
-messages is an *envelope*, ``[party, payload]`` from the host (``[host routing id, party,
-payload]`` at the ROUTER), and the mediator's socket unwraps it, so the mediator sees a party as
+An agent host (:mod:`negotiator.agents.host`) puts many parties behind one :class:`HostSocket`:
+each of its messages is an *envelope*, ``[party, payload]`` from the host (``[host routing id,
+party, payload]`` at the ROUTER), and the mediator's socket unwraps it, so the mediator sees a party as
 it does an agent of its own (docs/protocol.md §1).
 """
 

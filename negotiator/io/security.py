@@ -6,8 +6,8 @@ with the party the key belongs to (ZeroMQ's ``User-Id`` metadata). The mediator 
 message whose claimed identity or sender differs from that party. Local ``run`` makes ephemeral
 keys; distributed runs use ``python run.py keys DIR --names ...`` (secret files mode 0600).
 
-An agent host (many parties behind one connection, :mod:`agents.host`) has one key pair of its
-own. Its ``User-Id`` is ``@NAME`` (never a party name: ``@`` is not allowed in one), and the
+An agent host (many parties behind one connection, :mod:`negotiator.agents.host`) has one key pair
+of its own. Its ``User-Id`` is ``@NAME`` (never a party name: ``@`` is not allowed in one), and the
 mediator's key folder lists the parties each host key may speak for (:data:`HOSTS_FILE`); the bus
 refuses an envelope naming any other party (:class:`negotiator.io.bus.MediatorSocket`).
 """

@@ -25,7 +25,8 @@ class ReplayExhausted(Exception):
 
 
 class ReplayAgent(Protocol):
-    """An agent run in this process (:class:`agents.process.Agent`), as the bus drives it."""
+    """An agent run in this process (:class:`negotiator.agents.process.Agent`), as the bus drives
+    it."""
 
     codec: Codec
 

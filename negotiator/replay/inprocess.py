@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from agents.process import Agent
+from negotiator.agents.process import Agent
 from negotiator.replay.bus import ReplayAgent
 
 

@@ -1,8 +1,8 @@
 """The ``direct`` transport: every agent in the mediator's process, called synchronously.
 
 No ZeroMQ, no thread, no process: :class:`DirectBus` stands where the mediator's socket stands and
-hands each payload the mediator sends to the addressee's :class:`agents.agent.Agent` (the same
-class an agent process runs), whose packed replies wait in a queue for the mediator's next
+hands each payload the mediator sends to the addressee's :class:`negotiator.agents.agent.Agent`
+(the same class an agent process runs), whose packed replies wait in a queue for the mediator's next
 receive. The bytes are the same as on a socket, made and read by the same codec, and the mediator
 is the same, so a config and seed give the same final digest as over ipc, tcp or inproc. JADE
 delivers messages within one container the same way, by direct reference.
@@ -15,7 +15,7 @@ Heartbeats are not needed either; the bus says who is gone (``lost``, the mediat
 its error (``agent_error`` in the log), plays no more, and is treated as a party gone silent.
 
 As agent processes do, each agent records what it receives when ``NEGOTIATOR_RECORD_DIR`` is set
-and times its requests when ``NEGOTIATOR_TIMING_DIR`` is (:mod:`agents.process`).
+and times its requests when ``NEGOTIATOR_TIMING_DIR`` is (:mod:`negotiator.agents.process`).
 
 What direct mode does not protect (the process transports do): a strategy that never returns
 stops the whole run, one that exhausts memory or crashes the interpreter takes the mediator with
@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from agents.agent import Agent
-from agents.process import TIMING_ENV, Timing, recorder
+from negotiator.agents.agent import Agent
+from negotiator.agents.process import TIMING_ENV, Timing, recorder
 from negotiator.io.bus import Recorded, VirtualClock
 from negotiator.io.wire import Message, WireError
 from negotiator.mediator.channel import MEDIATOR

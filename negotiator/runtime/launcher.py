@@ -1,5 +1,6 @@
 """Start the agents of a run (or of a pool of runs): OS processes (ipc, tcp) or threads (inproc),
-or, with ``hosts``, the parties spread over that many agent host processes (:mod:`agents.host`).
+or, with ``hosts``, the parties spread over that many agent host processes
+(:mod:`negotiator.agents.host`).
 
 The launcher is a context manager: on exit every process it started has ended (terminated, then
 killed if it does not go), whatever happened inside.
@@ -16,9 +17,9 @@ from types import TracebackType
 
 import zmq
 
-from agents import PARENT_ENV
-from agents.host import run_host
-from agents.process import run_agent
+from negotiator.agents import PARENT_ENV
+from negotiator.agents.host import run_host
+from negotiator.agents.process import run_agent
 from negotiator.io.security import ClientSecurity
 
 #: Directory holding the ``negotiator`` and ``agents`` packages, put on the agents' PYTHONPATH.
@@ -34,7 +35,7 @@ def play_party(
     security: ClientSecurity | None,
 ) -> int:
     """Play party ``name`` in this process, joined to the hub at ``endpoint`` (the ``agent``
-    command of a distributed run); the exit code of :func:`agents.process.run_agent`."""
+    command of a distributed run); the exit code of :func:`negotiator.agents.process.run_agent`."""
     return run_agent(
         endpoint, name, idle_timeout=idle_timeout, join_timeout=join_timeout, security=security
     )
@@ -64,7 +65,8 @@ def play_parties(
     security: ClientSecurity | None,
 ) -> int:
     """Play parties ``names`` as agent host ``host`` in this process, joined to the hub at
-    ``endpoint`` (the ``agent-host`` command); the exit code of :func:`agents.host.run_host`."""
+    ``endpoint`` (the ``agent-host`` command); the exit code of
+    :func:`negotiator.agents.host.run_host`."""
     return run_host(
         endpoint,
         names,
@@ -123,7 +125,7 @@ class AgentLauncher:
                 [
                     sys.executable,
                     "-m",
-                    "agents",
+                    "negotiator.agents",
                     "--connect",
                     self.endpoint,
                     *who,

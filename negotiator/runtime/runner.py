@@ -57,8 +57,8 @@ class RunOptions:
     """inproc: run the mediator and its agent threads on one CPU core
     (:mod:`negotiator.runtime.affinity`; about twice as fast where cores are more than one)."""
     hosts: int = 0
-    """Spread the parties over this many agent host processes (:mod:`agents.host`; ipc and tcp);
-    0: one process per party."""
+    """Spread the parties over this many agent host processes (:mod:`negotiator.agents.host`; ipc
+    and tcp); 0: one process per party."""
 
 
 @dataclass

@@ -1,6 +1,6 @@
-"""``python -m agents --connect ENDPOINT --name NAME``: run one agent process;
-``python -m agents --connect ENDPOINT --names A,B,... [--host NAME]``: one agent host playing
-several parties behind one socket (:mod:`agents.host`)."""
+"""``python -m negotiator.agents --connect ENDPOINT --name NAME``: run one agent process;
+``python -m negotiator.agents --connect ENDPOINT --names A,B,... [--host NAME]``: one agent host
+playing several parties behind one socket (:mod:`negotiator.agents.host`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
-from agents import PARENT_ENV
+from negotiator.agents import PARENT_ENV
 
 #: Environment variable naming a directory: each agent process then writes its cProfile
 #: statistics there when it exits (``python -m pstats DIR/wuyi-1234.prof``).
@@ -38,12 +38,12 @@ def die_with_parent() -> int:
 # that an agent whose launcher dies while it starts is not left running meanwhile.
 _WATCHED = die_with_parent() if __name__ == "__main__" and "--watch-parent" in sys.argv else None
 
-from agents.host import run_host  # noqa: E402
-from agents.process import run_agent  # noqa: E402
+from negotiator.agents.host import run_host  # noqa: E402
+from negotiator.agents.process import run_agent  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agents", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m negotiator.agents", description=__doc__)
     parser.add_argument("--connect", required=True, help="the mediator's endpoint")
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--name", help="the party this agent plays")

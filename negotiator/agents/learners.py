@@ -3,7 +3,7 @@
 Both learners are stochastic (seeded) and learn from their realised decision utility,
 u = payoff + λ·(payoff − mean of the others' payoffs − ω·[a published detection]). A government
 sees its own payoff but not the others': it estimates their mean from the number of defectors it
-inferred (:mod:`agents.inference`) and its peers' mean stage game
+inferred (:mod:`negotiator.agents.inference`) and its peers' mean stage game
 (:func:`negotiator.model.theory.expected_money`).
 
 * ``roth_erev``: reinforcement learning, Roth & Erev (1995), in the three-parameter form of
@@ -25,8 +25,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from agents.compliance import ComplianceStrategy, Move, PeriodObservation
-from agents.inference import mode
+from negotiator.agents.compliance import ComplianceStrategy, Move, PeriodObservation
+from negotiator.agents.inference import mode
 from negotiator.model.stagegame import StageGame
 from negotiator.model.theory import expected_money, expected_utility
 

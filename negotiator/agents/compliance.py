@@ -4,9 +4,9 @@ automata (docs/model.md §6).
 With two governments and perfect observation each classic strategy matches the Axelrod library's
 definition. "The opponent defected" means that the government saw or inferred at least one
 defection by another government last period: every government infers the number of defectors
-from its own payoff and fines (:mod:`agents.inference`), and transparency adds the published
-list of detected defectors. Strategies that weigh incentives are in :mod:`agents.incentives`,
-learners in :mod:`agents.learners`.
+from its own payoff and fines (:mod:`negotiator.agents.inference`), and transparency adds the
+published list of detected defectors. Strategies that weigh incentives are in
+:mod:`negotiator.agents.incentives`, learners in :mod:`negotiator.agents.learners`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from agents.base import NoParams
+from negotiator.agents.base import NoParams
 from negotiator.io.messages import PeriodReport
 from negotiator.model.stagegame import Move, StageGame
 from negotiator.seeding import rng_for
@@ -38,7 +38,7 @@ class PeriodObservation:
     """Per past period: the estimated number of other governments that defected (the mode of
     its posterior; exact when observation is perfect)."""
     beliefs: tuple[dict[int, float], ...] = ()
-    """Per past period: its posterior over that number (see :mod:`agents.inference`)."""
+    """Per past period: its posterior over that number (see :mod:`negotiator.agents.inference`)."""
     reports: tuple[PeriodReport, ...] = ()
     """The period reports themselves (fines, subsidy, published detections)."""
     caught: tuple[bool, ...] = field(default=())

@@ -2,18 +2,18 @@
 and its record of past periods (its own moves and payoffs, what it inferred of the others).
 
 :class:`Conduct` changes when the phase-2 rules of the agent change (what it remembers, what it
-infers from a report, how it updates its picture of the terms); :mod:`agents.agent` only hands it
-the messages.
+infers from a report, how it updates its picture of the terms); :mod:`negotiator.agents.agent` only
+hands it the messages.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from agents.base import make_params
-from agents.compliance import ComplianceStrategy, PeriodObservation
-from agents.inference import mode, posterior
-from agents.registry import resolve_compliance
+from negotiator.agents.base import make_params
+from negotiator.agents.compliance import ComplianceStrategy, PeriodObservation
+from negotiator.agents.inference import mode, posterior
+from negotiator.agents.registry import resolve_compliance
 from negotiator.io.messages import PeriodReport, RotationEvent, StageGameEvent, StrategySpec
 from negotiator.model.stagegame import Move, StageGame
 from negotiator.seeding import rng_for
@@ -70,9 +70,9 @@ class Conduct:
 
     def observe(self, report: PeriodReport) -> None:
         """Remember a period: its own move and payoff, the number of other defectors it infers
-        (:mod:`agents.inference`), whether it was caught; then bring its picture of the terms up
-        to date: its next fine (graduated sanctions), and, where detections are published, the
-        others' mean next fine and the subsidy budget left (under ``private`` it projects the
+        (:mod:`negotiator.agents.inference`), whether it was caught; then bring its picture of the
+        terms up to date: its next fine (graduated sanctions), and, where detections are published,
+        the others' mean next fine and the subsidy budget left (under ``private`` it projects the
         budget as if nobody were caught and prices the others' fines at the base fine)."""
         game = self.game
         self.my_moves.append(report.my_move)

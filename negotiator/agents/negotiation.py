@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from agents.base import (
+from negotiator.agents.base import (
     Accept,
     Action,
     AgentContext,
@@ -26,7 +26,7 @@ from agents.base import (
     TurnObservation,
     VoteObservation,
 )
-from agents.outcomes import OutcomeSpace, spaces
+from negotiator.agents.outcomes import OutcomeSpace, spaces
 from negotiator.model.domain import Outcome
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import Any, TypeVar
 
-from agents.base import NegotiationStrategy, StrategyError, make_params
-from agents.compliance import ComplianceStrategy
+from negotiator.agents.base import NegotiationStrategy, StrategyError, make_params
+from negotiator.agents.compliance import ComplianceStrategy
 
 T = TypeVar("T")
 
@@ -28,7 +28,7 @@ __all__ = [
 
 def compliance_strategies() -> dict[str, type[ComplianceStrategy]]:
     """Registered phase-2 strategies by name."""
-    from agents import compliance, incentives, learners
+    from negotiator.agents import compliance, incentives, learners
 
     registered: tuple[type[ComplianceStrategy], ...] = (
         *compliance.CLASSIC,
@@ -51,8 +51,15 @@ def validate_compliance(name: str, params: dict[str, Any]) -> None:
     make_params(resolve_compliance(name).Params, params)
 
 
+#: The shipped agents' module path before they were installed as ``negotiator.agents``: configs
+#: and logs written then name e.g. ``agents.testing:Silent``, which still resolves.
+FORMER_PREFIX = "agents."
+
+
 def _import(name: str) -> Any:
     module_name, _, attr = name.partition(":")
+    if module_name.startswith(FORMER_PREFIX):
+        module_name = "negotiator." + module_name
     try:
         return getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
@@ -61,7 +68,7 @@ def _import(name: str) -> Any:
 
 def negotiation_strategies() -> dict[str, type[NegotiationStrategy]]:
     """Registered phase-1 strategies by name."""
-    from agents import negotiation
+    from negotiator.agents import negotiation
 
     return {cls.name: cls for cls in negotiation.REGISTERED}
 

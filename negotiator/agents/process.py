@@ -1,11 +1,12 @@
-"""The agent process: one party's :class:`~agents.agent.Agent` on a DEALER socket.
+"""The agent process: one party's :class:`~negotiator.agents.agent.Agent` on a DEALER socket.
 
 The agent says hello, receives its private context in the welcome (its own utility and the public
 rules, never anyone else's utility), answers each request with an action, and exits on ``end``,
 when its parent process dies, or after ``idle_timeout`` seconds without a message.
-Run it as ``python -m agents --connect ENDPOINT --name NAME``; tests and the inproc transport
-call :func:`run_agent` in a thread with a shared ZeroMQ context. This module is the hosting: the
-socket loop, heartbeats, timeouts, and the optional timing and recording of what it received.
+Run it as ``python -m negotiator.agents --connect ENDPOINT --name NAME``; tests and the inproc
+transport call :func:`run_agent` in a thread with a shared ZeroMQ context. This module is the
+hosting:
+the socket loop, heartbeats, timeouts, and the optional timing and recording of what it received.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable
 
 import zmq
 
-from agents.agent import Agent
+from negotiator.agents.agent import Agent
 from negotiator.io.bus import AgentSocket
 from negotiator.io.messages import HEARTBEAT_S, Heartbeat, pack
 from negotiator.io.security import ClientSecurity

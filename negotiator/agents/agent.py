@@ -2,8 +2,9 @@
 
 :class:`Agent` reads each message with :mod:`negotiator.io.messages`, keeps only what it was sent
 (its own contexts, the offers it was asked to answer, its phase-2 record in
-:class:`~agents.conduct.Conduct`), asks its strategies, and returns the packed replies. It does
-no I/O: :func:`agents.process.run_agent` hosts it on a socket, replay feeds it a log.
+:class:`~negotiator.agents.conduct.Conduct`), asks its strategies, and returns the packed replies.
+It does no I/O: :func:`negotiator.agents.process.run_agent` hosts it on a socket, replay feeds it a
+log.
 """
 
 from __future__ import annotations
@@ -11,10 +12,15 @@ from __future__ import annotations
 import os
 import socket
 
-from agents.base import AgentContext, NegotiationStrategy, TurnObservation, VoteObservation
-from agents.conduct import Conduct
-from agents.registry import resolve, resolve_compliance
-from agents.superior import Province
+from negotiator.agents.base import (
+    AgentContext,
+    NegotiationStrategy,
+    TurnObservation,
+    VoteObservation,
+)
+from negotiator.agents.conduct import Conduct
+from negotiator.agents.registry import resolve, resolve_compliance
+from negotiator.agents.superior import Province
 from negotiator.io.messages import (
     ACTION,
     INVALID_ACTION,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-from agents.base import AgentContext, NegotiationStrategy, TurnObservation
-from agents.negotiation import Linear
+from negotiator.agents.base import AgentContext, NegotiationStrategy, TurnObservation
+from negotiator.agents.negotiation import Linear
 from negotiator.io.messages import VoteAction
 from negotiator.model.actions import Action, RawAction
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from agents.compliance import ComplianceStrategy, Move, PeriodObservation
+from negotiator.agents.compliance import ComplianceStrategy, Move, PeriodObservation
 from negotiator.model.stagegame import StageGame
 from negotiator.model.theory import expected_utility, sustainable
 

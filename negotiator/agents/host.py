@@ -1,4 +1,4 @@
-"""The agent host: many parties' :class:`~agents.agent.Agent`\\ s behind one socket.
+"""The agent host: many parties' :class:`~negotiator.agents.agent.Agent`\\ s behind one socket.
 
 Like a JADE container, one OS process plays several parties (hundreds, in a negotiation of a
 thousand governments spread over a few processes). It has one DEALER socket
@@ -14,7 +14,7 @@ error and is no longer played while the others go on (a failure while setting up
 ends the host: the run cannot start without that party). The host exits when all its parties are
 done, when its parent dies (``watch_parent``), or when the mediator goes silent.
 
-Run it as ``python -m agents --connect ENDPOINT --names A,B,... [--host NAME]``.
+Run it as ``python -m negotiator.agents --connect ENDPOINT --names A,B,... [--host NAME]``.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from typing import Literal
 
 import zmq
 
-from agents.agent import Agent
-from agents.process import POLL_S, TIMING_ENV, Liveness, Timing, from_mediator, recorder
+from negotiator.agents.agent import Agent
+from negotiator.agents.process import POLL_S, TIMING_ENV, Liveness, Timing, from_mediator, recorder
 from negotiator.io.bus import HostSocket
 from negotiator.io.messages import HEARTBEAT_S, Heartbeat, pack
 from negotiator.io.security import ClientSecurity
@@ -72,7 +72,7 @@ def run_host(
     """Play the parties ``names`` (the host ``host``) until the mediator ends the run. The exit
     code: 0 every party done, 1 a party's strategy failed (the others played on, unless it failed
     on its welcome), 3 the mediator went silent or, with ``watch_parent``, the parent died (as
-    :func:`agents.process.run_agent`)."""
+    :func:`negotiator.agents.process.run_agent`)."""
     sock = HostSocket(endpoint, host, context, security)
     timed = bool(os.environ.get(TIMING_ENV))
     parties = {
