@@ -6,8 +6,8 @@ Waiting is a receive with a timeout (``RCVTIMEO``) and a deadline, never a sleep
 
 An agent host (:mod:`negotiator.agents.host`) puts many parties behind one :class:`HostSocket`:
 each of its messages is an *envelope*, ``[party, payload]`` from the host (``[host routing id,
-party, payload]`` at the ROUTER), and the mediator's socket unwraps it, so the mediator sees a party as
-it does an agent of its own (docs/protocol.md §1).
+party, payload]`` at the ROUTER), and the mediator's socket unwraps it, so the mediator sees a
+party as it does an agent of its own (docs/protocol.md §1).
 """
 
 from __future__ import annotations
