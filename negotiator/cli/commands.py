@@ -43,18 +43,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``analyze``: the bargaining solutions and the dependence report of a config."""
-    from negotiator.config import load_config
-    from negotiator.model.analysis import analyze
-    from negotiator.model.contract import build_setting
+    from negotiator.api import analyze
 
-    config = load_config(args.config, args.overrides)
-    if config.scenario is None and config.domain is None:
-        raise ConfigError(f"{args.config}: nothing to analyze: no [scenario] or [domain]")
-    setting = build_setting(config)
-    analysis = analyze(setting.domain, setting.utilities, setting.power)
-    out: dict[str, Any] = analysis.to_json(setting.domain)
-    out["power"] = dict(setting.power)
-    out["dependence"] = setting.economy.report() if setting.economy is not None else None
+    out = analyze(args.config, args.overrides).to_json()
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
