@@ -16,8 +16,9 @@ and e_i = v_i / w_i, all divided by s = max(1, Σ w_i) so that U' ≤ 1 (Genius 
 1); U' = (U − offset − Σ c_i) / s and the reservation value is mapped the same way. A table with
 no negative values, no offset and Σ w_i ≤ 1 (every imported config) is written unchanged, so that
 ``import genius`` gives it back. δ per turn becomes Genius' discount factor δ^turns (turns =
-deadline × parties under SAOP, deadline under the single text), rounded to 12 significant
-digits; everything else is written at full precision.
+deadline × parties under SAOP, deadline under the single text). Numbers are written to 15
+significant digits (the discount factor to 12), which ``import genius`` reads back as the
+config's values when these have at most 12.
 """
 
 from __future__ import annotations
@@ -180,17 +181,17 @@ def _profile_xml(
     for i, (issue, name, values, evals) in enumerate(rows, 1):
         lines.append(_issue_open(i, name, issue.kind == "ordinal"))
         lines += [
-            f'<item index="{k}" value="{v}" evaluation="{e!r}"/>\n'
+            f'<item index="{k}" value="{v}" evaluation="{e:.15g}"/>\n'
             for k, (v, e) in enumerate(zip(values, evals, strict=True), 1)
         ]
         lines.append("</issue>\n")
-    lines += [f'<weight index="{i}" value="{w!r}"/>\n' for i, w in enumerate(weights, 1)]
+    lines += [f'<weight index="{i}" value="{w:.15g}"/>\n' for i, w in enumerate(weights, 1)]
     lines.append("</objective>\n")
     return "".join(lines)
 
 
 def _tail(discount: float, reservation: float) -> str:
     return (
-        f'<discount_factor value="{discount!r}"/>\n<reservation value="{reservation!r}"/>\n'
+        f'<discount_factor value="{discount:.12g}"/>\n<reservation value="{reservation:.15g}"/>\n'
         "</utility_space>\n"
     )
