@@ -190,6 +190,12 @@ def test_integer_and_real_issues_are_discretised_with_a_step(tmp_path, capsys):
     assert seller["quantity"] == pytest.approx(
         {str(x): 0.2 * (0.9 - 0.1 * (x - 1)) for x in range(1, 6)}
     )
+    seller = tmp_path / "seller.xml"  # an evaluator type Genius reads but cannot evaluate
+    seller.write_text(MARKET[2].read_text(encoding="utf-8").replace("triangular", "faratin"))
+    err = _error(
+        capsys, ["import", "genius", str(MARKET[0]), str(MARKET[1]), str(seller), "--step", "5"]
+    )
+    assert "seller.xml: issue 'Price': unknown evaluator type 'faratin'" in err
     fine = _import(tmp_path, MARKET, "--step", "2.5", "--step", "Quantity=2")
     assert fine["domain"]["issues"][0]["values"][:3] == ["10", "12.5", "15"]
     assert fine["domain"]["issues"][1]["values"] == ["1", "3", "5"]
