@@ -11,18 +11,19 @@ from typing import Any
 
 from negotiator.errors import ConfigError, OutputError
 
-FORMATS = ("genius",)
-"""The formats ``import`` and ``export`` know."""
-
 
 def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     """Declare ``import genius`` and ``export genius`` on the command line's sub-commands."""
     imp = sub.add_parser("import", help="make a config from another tool's domain (genius)")
-    formats = imp.add_subparsers(dest="format", required=True, parser_class=type(imp))
+    formats = imp.add_subparsers(
+        dest="format", metavar="FORMAT", required=True, parser_class=type(imp)
+    )
     genius = formats.add_parser("genius", help="a Genius domain XML and one profile per party")
     genius.add_argument("domain", type=Path, help="the Genius domain file (negotiation_template)")
     genius.add_argument("profiles", type=Path, nargs="+", help="one profile (utility_space) each")
-    genius.add_argument("--out", type=Path, help="write the config here (default: stdout)")
+    genius.add_argument(
+        "--out", type=Path, metavar="CONFIG.toml", help="write the config here (default: stdout)"
+    )
     genius.add_argument(
         "--step",
         action="append",
@@ -36,13 +37,21 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
         help="divide each profile's weights by their sum (needed if they sum above 1)",
     )
     genius.add_argument(
-        "--deadline", type=int, default=60, help="negotiation.deadline, rounds (60)"
+        "--deadline",
+        type=int,
+        default=60,
+        metavar="N",
+        help="negotiation.deadline in rounds, over which Genius' discount is spread (60)",
     )
     exp = sub.add_parser("export", help="write a config's domain in another tool's format")
-    formats = exp.add_subparsers(dest="format", required=True, parser_class=type(exp))
+    formats = exp.add_subparsers(
+        dest="format", metavar="FORMAT", required=True, parser_class=type(exp)
+    )
     genius = formats.add_parser("genius", help="a Genius domain XML and one profile per party")
     genius.add_argument("config", type=Path, help="a config with an explicit [domain]")
-    genius.add_argument("--out", type=Path, required=True, help="folder for the XML files")
+    genius.add_argument(
+        "--out", type=Path, metavar="DIR", required=True, help="folder for the XML files"
+    )
 
 
 def _steps(specs: list[str]) -> tuple[float | None, dict[str, float]]:
