@@ -483,6 +483,7 @@ def _export(
 
     source = tmp_path / "source.toml"
     source.write_text(tomli_w.dumps(config), encoding="utf-8")
+    capsys.readouterr()  # what came before
     assert main(["export", "genius", str(source), "--out", str(tmp_path / "genius")]) == 0
     return [Path(line) for line in capsys.readouterr().out.splitlines()]
 
@@ -681,3 +682,18 @@ def test_labels_are_absent_from_the_dump_of_a_config_without_them():
     assert "label" not in labelled["domain"]["issues"][1]
     assert labelled["parties"]["party_x"]["label"] == "Party X"
     assert "label" not in labelled["parties"]["y"]
+
+
+def test_one_profile_for_two_parties(tmp_path, capsys):
+    """Self-play: the same profile twice gives two parties, and two files on export."""
+    config = _import(tmp_path, [HOLIDAY[0], HOLIDAY[1], HOLIDAY[1]])
+    assert {p: s["label"] for p, s in config["parties"].items()} == {
+        "alice": "Alice",
+        "alice_2": "Alice",
+    }
+    assert config["parties"]["alice"]["values"] == config["parties"]["alice_2"]["values"]
+    files = _export(tmp_path, capsys, config)
+    assert [f.name for f in files] == ["holiday_domain.xml", "Alice.xml", "alice_2.xml"]
+    back = _import(tmp_path, files)
+    assert list(back["parties"]) == ["alice", "alice_2"]
+    assert back["parties"]["alice_2"]["values"] == config["parties"]["alice_2"]["values"]

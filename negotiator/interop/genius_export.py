@@ -7,7 +7,8 @@ of its grid, labelled ``party=share;...`` in protocol order, each party's evalua
 share × amount. An issue or party is written under its label when the name rule of
 :mod:`negotiator.interop.names` gives its config name back from the label (so that ``import
 genius`` finds the same names: always so for an imported config), else under its name; a
-party's profile file is named so, the domain file after ``run.name``.
+party's profile file is named so (by its name if an earlier file has that name already), the
+domain file after ``run.name``.
 
 A party's utility U = offset + Σ v_i is written as Genius' U' = Σ w_i · e_i / max e_i, a
 positive affine image of U (the same preferences, Pareto frontier and Nash outcome): each issue
@@ -57,6 +58,11 @@ def export_genius(config: Config, source: str = "config") -> dict[str, str]:
     stems = _genius_names(
         [(p, s if s and _STEM.fullmatch(s) else None) for p, s in labels], "party", {"mediator"}
     )
+    taken = {f"{config.run.name}.xml".lower()}
+    for i, party in enumerate(domain.parties):  # one label for two parties: the later by name
+        if f"{stems[i]}.xml".lower() in taken:
+            stems[i] = party
+        taken.add(f"{stems[i]}.xml".lower())
     options = [_options(issue) for issue in domain.issues]
     for text in [*names, *(v for values in options for v in values)]:
         if _UNSAFE.search(text):
