@@ -248,7 +248,17 @@ def test_a_sweep_report_holds_the_sweeps_data(sweep_dir):
     assert len(summary["maps"]) == 1
     grid = page.table(html.unescape("&lt;u&gt;what publication adds"))
     assert grid[0][1:] == ["0.3", "0.8"] and [r[0] for r in grid[1:]] == [HOSTILE, "plain"]
-    assert all("(n = 2 vs 2)" in c for r in grid[1:] for c in r[1:] if c != "–")
+    assert all(c.endswith(" n = 2 vs 2") for r in grid[1:] for c in r[1:] if c != "–")
+    cells = {(c["x"], c["y"]): c for c in summary["maps"][0]["cells"]}
+    for row, y in zip(grid[1:], [HOSTILE, "plain"]):
+        for shown, x in zip(row[1:], [0.3, 0.8]):
+            cell = cells[(x, y)]
+            if cell["effect"] is None:
+                assert shown == "–"
+                continue
+            effect, *rest = shown.split(" ")
+            assert float(effect.replace(",", "")) == pytest.approx(cell["effect"], abs=1e-3)
+            assert (rest[0] == "*") == cell["excludes_zero"]
     plots = sorted(p.stem for p in (sweep_dir / "plots").iterdir())
     assert page.figures == len(plots) == 5  # three metrics, the map, the survival curves
     assert document.count('src="data:image/png;base64,') == 5

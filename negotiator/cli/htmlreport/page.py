@@ -129,6 +129,11 @@ def section(ident: str, title: str, *content: object) -> Section:
     return Section(ident, title, join(content))
 
 
+def side_by_side(*content: object) -> Markup:
+    """Blocks next to each other where the page is wide enough, one under the other where not."""
+    return tag("div", *content, class_="side")
+
+
 def note(*content: object) -> Markup:
     return paragraph(*content, class_="note")
 
@@ -229,6 +234,8 @@ code, .digest { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-s
 .did-not-hold, .bad { color: var(--bad); font-weight: 600; }
 .inconclusive { color: var(--warn); font-weight: 600; }
 figure { margin: 1rem 0; }
+.side { display: flex; flex-wrap: wrap; gap: 0 2rem; align-items: flex-start; }
+.side > figure { flex: 1 1 28rem; margin-top: 0.6rem; }
 figure svg, figure img { max-width: 100%; height: auto; display: block; }
 table.map td, table.map th { text-align: center; padding: 0.1rem 0.25rem; min-width: 1.6rem; }
 table.map td.c { background: #b7e1c1; } table.map td.d { background: #f4b6b6; }

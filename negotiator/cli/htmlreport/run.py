@@ -28,6 +28,7 @@ from negotiator.cli.htmlreport.page import (
     page,
     paragraph,
     section,
+    side_by_side,
     table,
     tag,
 )
@@ -249,7 +250,7 @@ def _negotiation(n: NegotiationSummary, dance: Markup) -> Section:
     )
     rows = [[k, value(getattr(n, k))] for k in keys]
     metrics = table("Phase-1 metrics", ["metric", "value"], rows, numeric=[1])
-    return section("negotiation", "Negotiation", metrics, dance)
+    return section("negotiation", "Negotiation", side_by_side(metrics, dance))
 
 
 def _implementation(
@@ -294,4 +295,6 @@ def _implementation(
         [[k, value(getattr(impl, k))] for k in keys],
         numeric=[1],
     )
-    return section("implementation", "Implementation", grid, more, by_government, metrics)
+    return section(
+        "implementation", "Implementation", grid, side_by_side(by_government, metrics), more
+    )

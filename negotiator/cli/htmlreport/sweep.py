@@ -25,6 +25,7 @@ from negotiator.cli.htmlreport.page import (
     page,
     paragraph,
     section,
+    side_by_side,
     table,
     tag,
     text,
@@ -105,7 +106,9 @@ def build(directory: Path, summary: SweepSummary) -> str:
     if summary.screening is not None:
         sections.append(_screening(summary, figs))
     if summary.screening is None and summary.metrics:
-        sections.append(section("figures", "Each metric by cell", figs(summary.metrics)))
+        sections.append(
+            section("figures", "Each metric by cell", side_by_side(figs(summary.metrics)))
+        )
     unplaced = [i.key for i in images if not _placed(i.key, summary)]
     if unplaced:
         sections.append(section("other-figures", "Other figures", figs(unplaced)))
@@ -249,11 +252,13 @@ def _map(entry: MapResult) -> Markup:
             if c is None or c.effect is None:
                 row.append("–")
                 continue
-            interval = f" [{number(c.low)}, {number(c.high)}]" if c.low is not None else ""
-            row.append(
-                f"{number(c.effect)}{interval}{' *' if c.excludes_zero else ''} "
-                f"(n = {c.n[0]} vs {c.n[1]})"
-            )
+            lines = [
+                tag("span", f"{number(c.effect)}{' *' if c.excludes_zero else ''}", class_="mean")
+            ]
+            if c.low is not None:
+                lines.append(tag("span", f"[{number(c.low)}, {number(c.high)}]", class_="ci"))
+            lines.append(tag("span", f"n = {c.n[0]} vs {c.n[1]}", class_="ci"))
+            row.append(join(lines, " "))
         rows.append(row)
     header = [f"{spec.y} \\ {spec.x}", *(label(x) for x in entry.xs)]
     return join([tag("h3", title), table(caption, header, rows, numeric=range(1, len(header)))])
