@@ -86,6 +86,20 @@ title = "<u>what publication adds</u>"
 """
 
 
+def short_pd(out: Path, periods: int) -> list[str]:
+    """``run`` of the Prisoner's Dilemma (no negotiation), ``periods`` long, agents direct."""
+    return [
+        "run",
+        str(PD),
+        "--out",
+        str(out),
+        "--transport",
+        "direct",
+        "--set",
+        f"implementation.periods={periods}",
+    ]
+
+
 class Page(HTMLParser):
     """The parts of a report a test reads: its tables (caption and cell texts), section ids,
     figures, and every attribute that could refer to a resource."""
@@ -341,17 +355,7 @@ def test_a_rebuilt_report_equals_the_written_one(run_dir, sweep_dir, tmp_path):
 
 
 def test_a_run_without_a_negotiation_and_no_report_written(tmp_path):
-    proc = cli(
-        "run",
-        str(PD),
-        "--out",
-        str(tmp_path),
-        "--transport",
-        "direct",
-        "--set",
-        "implementation.periods=30",
-        "--no-report",
-    )
+    proc = cli(*short_pd(tmp_path, 30), "--no-report")
     assert proc.returncode == 0, proc.stderr
     (folder,) = tmp_path.iterdir()
     assert not (folder / REPORT).exists() and "report:" not in proc.stdout
@@ -434,19 +438,7 @@ def test_a_report_that_cannot_be_written_leaves_the_runs_results(tmp_path, monke
     monkeypatch.setattr(command, "write_report", full)
     handler = signal.getsignal(signal.SIGTERM)  # main() installs its own
     try:
-        code = entry.main(
-            [
-                "run",
-                str(PD),
-                "--out",
-                str(tmp_path),
-                "--transport",
-                "direct",
-                "--set",
-                "implementation.periods=10",
-                "--json",
-            ]
-        )
+        code = entry.main([*short_pd(tmp_path, 10), "--json"])
     finally:
         signal.signal(signal.SIGTERM, handler)
     out, err = capsys.readouterr()
