@@ -458,7 +458,9 @@ def test_a_report_that_cannot_be_written_leaves_the_runs_results(tmp_path, monke
 BROWSER_ENV = "NEGOTIATOR_REQUIRE_BROWSER"
 
 
-def _chromium() -> str:
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The browser (before the reports are made: a test skipped for want of it costs nothing)."""
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
         if os.environ.get(BROWSER_ENV):
@@ -473,10 +475,13 @@ class Browser:
     ``Network`` events list every request the page makes, whatever its scheme, and nothing of the
     browser's own background traffic (updates, time, sign-in), which is not the page's. That
     traffic is sent to a proxy on a loopback socket the test owns and drops, and host names are
-    not resolved, so nothing leaves the machine. The browser runs in a session of its own; every
-    process of that session is killed at the end, whatever happened."""
+    not resolved, so nothing leaves the machine. The browser runs in a session of its own, with a
+    home folder of its own (its profile, and the database of its crash handler, which leaves the
+    session); every process of that session or naming that folder is killed at the end, whatever
+    happened."""
 
-    def __init__(self, executable: str, profile: Path) -> None:
+    def __init__(self, executable: str, home: Path) -> None:
+        self.home = home
         self.proxy = socket.socket()
         self.proxy.bind(("127.0.0.1", 0))
         self.proxy.listen(16)
@@ -498,7 +503,7 @@ class Browser:
                 "--no-sandbox",
                 "--hide-scrollbars",
                 "--remote-debugging-pipe",
-                f"--user-data-dir={profile}",
+                f"--user-data-dir={home / 'profile'}",
                 f"--proxy-server=http://127.0.0.1:{self.proxy.getsockname()[1]}",
                 "--proxy-bypass-list=<-loopback>",
                 "--host-resolver-rules=MAP * ~NOTFOUND",
@@ -509,6 +514,7 @@ class Browser:
             pass_fds=(3, 4),
             preexec_fn=pipes,
             start_new_session=True,
+            env={**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -590,6 +596,20 @@ class Browser:
         data = self.call("Page.captureScreenshot", format="png")["data"]
         path.write_bytes(base64.b64decode(data))
 
+    def left(self) -> list[int]:
+        """The browser's processes still running: in its session, or naming its home folder
+        (zombies, ended and waiting for their parent, are not running)."""
+        out = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and int(entry.name) != os.getpid():
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    command = (entry / "cmdline").read_bytes()
+                    ours = int(fields[3]) == self.proc.pid or str(self.home).encode() in command
+                    if ours and fields[0] != "Z":
+                        out.append(int(entry.name))
+        return out
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.session = ""
@@ -599,25 +619,16 @@ class Browser:
         with contextlib.suppress(ProcessLookupError):  # the whole session the browser led
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
-        for pid in _session(self.proc.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while (left := self.left()) and time.monotonic() < deadline:
+            for pid in left:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.1)
         for fd in (self._in, self._out):
             with contextlib.suppress(OSError):
                 os.close(fd)
         self.proxy.close()
-
-
-def _session(sid: int) -> list[int]:
-    """The live processes of session ``sid`` (from /proc)."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[3]) == sid and fields[0] != "Z":
-                    out.append(int(entry.name))
-    return out
 
 
 def _rendered(path: Path) -> None:
@@ -635,15 +646,16 @@ def _rendered(path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_browser_renders_both_reports_and_requests_nothing(run_dir, sweep_dir, tmp_path):
-    executable = _chromium()
+def test_a_browser_renders_both_reports_and_requests_nothing(
+    chromium, run_dir, sweep_dir, tmp_path
+):
     control = tmp_path / "control.html"
     control.write_text(
         '<!DOCTYPE html><title>c</title><img src="http://example.invalid/x.png" alt="">'
         '<link rel="stylesheet" href="https://example.invalid/s.css">'
     )
     started = time.monotonic()
-    browser = Browser(executable, tmp_path / "profile")
+    browser = Browser(chromium, tmp_path / "home")
     try:
         browser.open(control.as_uri())  # the check sees a page's requests
         assert set(browser.requests()) == {
@@ -662,8 +674,5 @@ def test_a_browser_renders_both_reports_and_requests_nothing(run_dir, sweep_dir,
             _rendered(shot)
     finally:
         browser.close()
-    deadline = time.monotonic() + 10
-    while _session(browser.proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _session(browser.proc.pid) == []  # every process the browser started has ended
+    assert browser.left() == []  # every process the browser started has ended
     print(f"browser test: {time.monotonic() - started:.1f} s")
