@@ -363,9 +363,15 @@ def test_a_run_without_a_negotiation_and_no_report_written(tmp_path):
     page = Page((folder / REPORT).read_text())
     assert "negotiation" not in page.sections and "implementation" in page.sections
     assert [t["caption"] for t in page.tables].count("Issues and terms") == 0
-    grid = page.table("Compliance map, periods 1–30")
-    assert [r[0] for r in grid[2:]] == ["row", "col"]
-    assert [os.path.basename(p) for p in folder.iterdir()].count(REPORT) == 1
+    said = "No negotiation: the compliance game was played under the config's terms."
+    assert html.escape(said) in (folder / REPORT).read_text()
+    first = page.table("Compliance map, periods 1–20")
+    rest = page.table("Compliance map, periods 21–30")
+    assert [r[0] for r in first[2:]] == [r[0] for r in rest[2:]] == ["row", "col"]
+    moves = json.loads((folder / "summary.json").read_text())["implementation"]["moves"]
+    for i, government in enumerate(["row", "col"], start=2):
+        shown = "".join(c[0] for c in first[i][1:] + rest[i][1:])
+        assert shown == moves[government] and len(shown) == 30
     assert not list(folder.glob(".report.html.*"))  # no temporary file left
 
 

@@ -237,7 +237,9 @@ figure { margin: 1rem 0; }
 .side { display: flex; flex-wrap: wrap; gap: 0 2rem; align-items: flex-start; }
 .side > figure { flex: 1 1 28rem; margin-top: 0.6rem; }
 figure svg, figure img { max-width: 100%; height: auto; display: block; }
-table.map td, table.map th { text-align: center; padding: 0.1rem 0.25rem; min-width: 1.6rem; }
+table.map td, table.map th { text-align: center; padding: 0.1rem 0.25rem; min-width: 2.2rem;
+  white-space: nowrap; }
+table.map tbody th { white-space: normal; min-width: 7rem; }
 table.map td.c { background: #b7e1c1; } table.map td.d { background: #f4b6b6; }
 table.map td.gap { background: #fff; }
 .legend { font-size: 0.85rem; }
@@ -250,6 +252,7 @@ footer { margin-top: 2.5rem; border-top: 1px solid var(--rule); color: var(--mut
   .scroll { overflow: visible; }
   figure, tr { break-inside: avoid; }
   thead { display: table-header-group; }
+  table.map { font-size: 8pt; }
   h2 { break-after: avoid; }
 }
 """

@@ -216,7 +216,13 @@ def _contract(summary: RunSummary) -> Section:
     if final and final != agreed:
         columns.append(("in force at the end", final))
     if not columns:
-        return section("contract", "Contract", paragraph("No contract was agreed."))
+        if n is not None:
+            why = "No contract was agreed."
+        elif impl is not None and impl.contract_in_force:
+            why = "No negotiation: the compliance game was played under the config's terms."
+        else:
+            why = "No negotiation and no contract."
+        return section("contract", "Contract", paragraph(why))
     issues = list(dict.fromkeys(k for _, terms in columns for k in terms))
     rows = [[issue, *(value(terms.get(issue)) for _, terms in columns)] for issue in issues]
     body = [table("Issues and terms", ["issue", *(c for c, _ in columns)], rows)]

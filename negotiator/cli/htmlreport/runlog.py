@@ -26,7 +26,7 @@ from negotiator.cli.report import number
 from negotiator.replay import Report, timeline
 from negotiator.runtime.run_summary import RunSummary
 
-MAP_COLUMNS = 50
+MAP_COLUMNS = 20
 """Periods per row of tables in the compliance map."""
 MAP_PERIODS = 500
 """Periods shown in the compliance map (the figure shows them all)."""
@@ -74,7 +74,7 @@ def compliance_map(parties: tuple[str, ...], events: list[dict[str, Any]]) -> Ma
         chunk = shown[start : start + MAP_COLUMNS]
         header = ["", *(str(e["period"]) for e in chunk)]
         rows: list[list[object]] = [
-            ["shock / renegotiation", *(" ".join(marks.get(e["period"], [])) for e in chunk)]
+            ["shock (S), renegotiation (R)", *(" ".join(marks.get(e["period"], [])) for e in chunk)]
         ]
         for p in parties:
             row: list[object] = [p]
