@@ -375,6 +375,23 @@ def test_a_run_without_a_negotiation_and_no_report_written(tmp_path):
     assert not list(folder.glob(".report.html.*"))  # no temporary file left
 
 
+def test_a_log_that_does_not_verify_is_reported_as_such(run_dir, tmp_path):
+    copy = tmp_path / run_dir.name
+    shutil.copytree(run_dir, copy)
+    lines = (copy / "events.jsonl").read_text().splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines) if '"event":"period"' in line)
+    lines[number] = lines[number].replace('"moves":{"yongkang":"D"', '"moves":{"yongkang":"C"', 1)
+    assert lines[number] != (run_dir / "events.jsonl").read_text().splitlines(True)[number]
+    (copy / "events.jsonl").write_text("".join(lines))
+    check = verify(copy)
+    assert not check.ok and check.line == number + 1
+    document = build_report(copy)
+    assert '<span class="bad">does not verify</span>: ' + html.escape(check.message) in document
+    assert ">verifies</span>" not in document
+    page = Page(document)
+    assert page.sections[-1] == "log" and "timeline" in page.sections
+
+
 def _one_line(proc: subprocess.CompletedProcess[str], code: int, *phrases: str) -> None:
     assert proc.returncode == code, (proc.returncode, proc.stderr)
     lines = proc.stderr.strip().splitlines()
