@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from negotiator.cli.htmlreport.command import report_after
 from negotiator.errors import ConfigError
 
 
@@ -38,7 +39,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if result.summary.implementation is not None:
             plot = plot_compliance(result.summary, result.run_dir / "compliance.png")
         print_run_summary(result.summary, compliance_plot=plot)
-    return 0
+    return report_after(args, result.run_dir)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -219,8 +220,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     plots = plot_metrics(summary, out / "plots")
     if args.json:
         print(json.dumps(summary.to_json(), ensure_ascii=False))
-        return 0
+        return report_after(args, out)
     from negotiator.cli.report import print_sweep
 
     print_sweep(summary, out, plots)
-    return 0
+    return report_after(args, out)

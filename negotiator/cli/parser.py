@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from negotiator.cli.htmlreport.command import add_no_report, add_parser
 from negotiator.cli.interop import add_parsers as _add_interop
 
 DEFAULT_CONFIG = Path("configs/scenarios/yongkang_wuyi_jinyun.toml")
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sweep(sub)
     _add_tournament(sub)
     _add_interop(sub)
+    add_parser(sub)  # report
     return parser
 
 
@@ -96,6 +98,7 @@ def _add_run(sub: Subparsers) -> None:
         metavar="K",
         help="ipc, tcp: spread the parties over K agent host processes (0: one process each)",
     )
+    add_no_report(run)
 
 
 def _add_analyze(sub: Subparsers) -> None:
@@ -232,6 +235,7 @@ def _add_sweep(sub: Subparsers) -> None:
     sweep.add_argument("--executor", choices=("processes", "dask"), default="processes")
     sweep.add_argument("--scheduler", help="with --executor dask: the cluster's address")
     sweep.add_argument("--json", action="store_true", help="print summary.json only")
+    add_no_report(sweep)
 
 
 def _add_tournament(sub: Subparsers) -> None:
