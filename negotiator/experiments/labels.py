@@ -13,8 +13,6 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from negotiator.experiments.metrics import METRICS
-
 Kind = Literal["binary", "share", "count", "amount"]
 
 
@@ -29,7 +27,8 @@ class MetricLabel:
 
 _MONEY = "money, all periods"
 
-#: metric → label, unit, kind; one entry per name of :data:`~.metrics.METRICS`.
+#: metric → label, unit, kind; one entry per name of :data:`~.metrics.METRICS` (tested), the
+#: yes-or-no ones those of :data:`~.metrics.BINARY`.
 LABELS: dict[str, MetricLabel] = {
     "agreement": MetricLabel("Agreement reached", "share of runs", "binary"),
     "agreement_round": MetricLabel("Round of agreement", "round", "count"),
@@ -65,8 +64,6 @@ LABELS: dict[str, MetricLabel] = {
     ),
 }
 
-assert set(LABELS) == set(METRICS), "every metric needs a label"
-
 
 def describe(metric: str, units: dict[str, str] | None = None) -> MetricLabel:
     """The label of ``metric``, its unit replaced by the experiment's ``units`` if given there
@@ -89,4 +86,6 @@ def wilson(mean: float, n: int, z: float = 1.959964) -> tuple[float, float]:
         return (0.0, 1.0)
     centre = (mean + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(mean * (1 - mean) / n + z * z / (4 * n * n))
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    low = 0.0 if mean <= 0.0 else max(0.0, centre - half)
+    high = 1.0 if mean >= 1.0 else min(1.0, centre + half)
+    return (low, high)
