@@ -206,7 +206,10 @@ def test_the_compliance_map_marks_and_labels_shocks_and_renegotiations():
         )
     )
     assert ticks == {2.5: "demand ×0.5\nrenegotiation: agreed, changed", 3.5: "rotation: b"}
-    assert [t.get_text() for t in top.texts] == ["×"]  # caught in period 2
+    (caught,) = _labelled(top, "detected")
+    assert (list(caught.get_xdata()), list(caught.get_ydata())) == ([2], [0])  # a, period 2
+    (tremble,) = _labelled(top, "tremble")
+    assert (list(tremble.get_xdata()), list(tremble.get_ydata())) == ([3], [0.3])
     (image,) = [i for i in top.get_images() if isinstance(i, AxesImage)]
     colours = [matplotlib.colors.to_hex(image.cmap(x)) for x in (0.0, 1.0)]
     assert colours == [style.DEFECT.lower(), style.COMPLY.lower()]
@@ -214,6 +217,7 @@ def test_the_compliance_map_marks_and_labels_shocks_and_renegotiations():
     assert list(share.get_ydata()) == [1.0, 0.5, 1.0, 0.5]
     names = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "renegotiation" in names and "compliance rate of the run (75%)" in names
+    assert "defection detected" in names
     assert any(n.startswith("shock") for n in names) and any("tremble" in n for n in names)
     log = read_compliance(events)
     assert log is not None and log.trembles == [[], [], ["a"], []]

@@ -16,6 +16,9 @@ from typing import Any
 
 from negotiator.experiments import style
 
+MAX_WIDTH = 16.0
+"""Inches: a long phase 2 is compressed, not drawn wider."""
+
 
 @dataclass(frozen=True)
 class Marker:
@@ -92,7 +95,8 @@ def compliance_figure(events: list[dict[str, Any]]) -> Any:
     from matplotlib.ticker import MaxNLocator
 
     parties, count = log.parties, len(log.moves)
-    fig = style.figure(max(7.5, 0.32 * count + 4.5), 3.2 + 0.45 * len(parties))
+    width = min(MAX_WIDTH, max(7.5, 0.32 * count + 4.5))
+    fig = style.figure(width, 3.2 + 0.45 * len(parties))
     top, bottom = fig.subplots(
         2, 1, sharex=True, gridspec_kw={"height_ratios": [max(len(parties), 2), 2]}
     )
@@ -106,20 +110,34 @@ def compliance_figure(events: list[dict[str, Any]]) -> Any:
         interpolation="nearest",
         extent=(0.5, count + 0.5, len(parties) - 0.5, -0.5),
     )
-    for j in range(count):
-        for i, p in enumerate(parties):
-            if p in log.caught[j]:
-                top.text(j + 1, i, "×", ha="center", va="center", fontsize=10, color="white")
-            if p in log.trembles[j]:
-                top.plot(
-                    j + 1,
-                    i + 0.3,
-                    marker="o",
-                    markersize=3.5,
-                    markerfacecolor="white",
-                    markeredgecolor="black",
-                    linestyle="none",
-                )
+    size = min(7.0, 0.5 * 72 * (width - 4.0) / count)  # a mark fits in its cell
+    cells: list[tuple[int, float]] = [
+        (j + 1, i) for j in range(count) for i, p in enumerate(parties) if p in log.caught[j]
+    ]
+    top.plot(
+        *_xy(cells),
+        linestyle="none",
+        marker="x",
+        markersize=size,
+        color="white",
+        markeredgewidth=1.2,
+        label="detected",
+    )
+    cells = [  # below the cell's centre: a tremble can be detected too
+        (j + 1, i + 0.3)
+        for j in range(count)
+        for i, p in enumerate(parties)
+        if p in log.trembles[j]
+    ]
+    top.plot(
+        *_xy(cells),
+        linestyle="none",
+        marker="o",
+        markersize=0.6 * size,
+        markerfacecolor="white",
+        markeredgecolor="black",
+        label="tremble",
+    )
     top.set_yticks(range(len(parties)), parties)
     bottom.plot(
         range(1, count + 1),
@@ -139,6 +157,10 @@ def compliance_figure(events: list[dict[str, Any]]) -> Any:
     style.legend_outside(fig, *_legend(log))
     fig.suptitle("Compliance by government and period", fontsize=10)
     return fig
+
+
+def _xy(cells: list[tuple[int, float]]) -> tuple[list[int], list[float]]:
+    return [x for x, _ in cells], [y for _, y in cells]
 
 
 def _mark(top: Any, bottom: Any, markers: list[Marker]) -> None:
@@ -178,8 +200,11 @@ def _legend(log: ComplianceLog) -> tuple[list[Any], list[str]]:
     handles: list[Any] = [
         Patch(color=style.COMPLY, label="complied"),
         Patch(color=style.DEFECT, label="defected"),
-        Line2D([], [], marker="x", color="black", linestyle="none", label="detected (×)"),
     ]
+    if any(log.caught):
+        handles.append(
+            Line2D([], [], marker="x", color="black", linestyle="none", label="defection detected")
+        )
     if any(log.trembles):
         handles.append(
             Line2D(

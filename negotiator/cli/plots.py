@@ -197,7 +197,7 @@ def _saop(dance: Dance, axes: list[Any]) -> list[Any]:
                     label=named[proposer],
                 )
         if dance.agreement is not None:
-            _star(ax, *_at(dance.agreement, party))
+            style.star(ax, *_at(dance.agreement, party))
     axes[-1].set_xlabel("round (each party's turn within its round)")
     from matplotlib.ticker import MaxNLocator
 
@@ -238,19 +238,6 @@ def _zoom(dance: Dance, party: str) -> tuple[float, float]:
 
 def _at(agreement: tuple[float, Values], party: str) -> tuple[float, float]:
     return agreement[0], agreement[1][party]
-
-
-def _star(ax: Any, x: float, y: float) -> None:
-    ax.plot(
-        x,
-        y,
-        marker="*",
-        markersize=15,
-        color="black",
-        linestyle="none",
-        zorder=4,
-        label="agreement",
-    )
 
 
 def _star_handle() -> Any:

@@ -134,17 +134,7 @@ def _moves(ax: Any, dance: Dance, a: str, b: str) -> None:
                     label=f"offers by {name}" if name in dance.parties else "the plan",
                 )
     if dance.agreement is not None:
-        values = dance.agreement[1]
-        ax.plot(
-            values[a],
-            values[b],
-            marker="*",
-            markersize=16,
-            color="black",
-            linestyle="none",
-            zorder=5,
-            label="agreement",
-        )
+        style.star(ax, dance.agreement[1][a], dance.agreement[1][b])
 
 
 def _theory(ax: Any, dance: Dance, a: str, b: str) -> None:

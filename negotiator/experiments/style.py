@@ -43,7 +43,7 @@ DIVERGING = "PuOr"
 
 #: The formats a figure can be written in (``--format``); the first is the default.
 FORMATS = ("png", "svg", "pdf")
-DPI = 150
+DPI = 120
 
 
 def colour(i: int) -> str:
@@ -117,3 +117,17 @@ def svg(fig: Any) -> str:
 def legend_outside(fig: Any, handles: list[Any], labels: list[str], **kwargs: Any) -> Any:
     """A figure legend to the right of every axes, never over the data."""
     return fig.legend(handles, labels, loc="outside right center", fontsize=8, **kwargs)
+
+
+def star(ax: Any, x: float, y: float) -> None:
+    """The agreement: a black star, above the other marks."""
+    ax.plot(
+        x,
+        y,
+        marker="*",
+        markersize=15,
+        color="black",
+        linestyle="none",
+        zorder=5,
+        label="agreement",
+    )
