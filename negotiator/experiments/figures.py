@@ -164,7 +164,8 @@ def _y_axis(ax: Any, info: labels.MetricLabel, drawn: list[Estimate], ns: list[i
     binary = info.kind == "binary"
     statistic = "share of runs, Wilson 95 % CI" if binary else "mean, 95 % CI"
     unit = "" if binary else f" ({info.unit})" if info.unit else ""
-    ax.set_ylabel(f"{info.label}{unit}\n{statistic}; n = {n} runs per cell", fontsize=9)
+    runs = "run" if ns == [1] else "runs"
+    ax.set_ylabel(f"{info.label}{unit}\n{statistic}; n = {n} {runs} per cell", fontsize=9)
     if info.kind in ("binary", "share"):
         ax.set_ylim(-0.03, 1.03)
         return

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from negotiator.errors import ConfigError
-from negotiator.experiments import style
+from negotiator.experiments import labels, style
 from negotiator.experiments.stats import column, difference_ci
 
 
@@ -220,7 +220,7 @@ def plot(result: MapResult, path: Path, fmt: str = "png") -> Path:
     )
     ax.set_title(f"{title}\nruns per cell: {runs}; outlined: 95 % interval excludes 0", fontsize=9)
     bar = fig.colorbar(image, ax=ax)
-    bar.set_label(f"difference in {spec.metric}{unit}")
+    bar.set_label(f"difference in {labels.describe(spec.metric).label.lower()}{unit}")
     fig.tight_layout()
     style.save(fig, style.suffixed(path, fmt))
     plt.close(fig)

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from negotiator.experiments import style
+from negotiator.experiments import labels, style
 
 
 class Factor(BaseModel):
@@ -136,8 +136,9 @@ def plot(metric: str, ranking: list[FactorEffect], path: Path, units: str = "") 
     ax.scatter(sigma, ys, marker="D", color=style.colour(1), zorder=3, label="σ")
     ax.set_yticks(list(ys), names)
     unit = f" ({units})" if units else ""
-    ax.set_xlabel(f"effect on {metric}{unit}")
-    ax.set_title(f"Morris screening of {metric}", fontsize=10)
+    name = labels.describe(metric).label
+    ax.set_xlabel(f"effect on {name.lower()}{unit}")
+    ax.set_title(f"Morris screening of {name.lower()} ({metric})", fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
