@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from negotiator.cli.commands import cmd_analyze, cmd_replay, cmd_run, cmd_sweep, cmd_tournament
 from negotiator.cli.distributed import cmd_agent, cmd_agent_host, cmd_keys, cmd_mediator
+from negotiator.cli.interop import cmd_export, cmd_import
 from negotiator.cli.parser import build_parser, default_config
 from negotiator.errors import NegotiatorError, OutputError
 from negotiator.interrupts import Terminated, on_signal
@@ -26,6 +27,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "agent": cmd_agent,
     "agent-host": cmd_agent_host,
     "keys": cmd_keys,
+    "import": cmd_import,
+    "export": cmd_export,
 }
 """Each sub-command's function: parsed arguments → exit code."""
 

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from negotiator.cli.interop import add_parsers as _add_interop
+
 DEFAULT_CONFIG = Path("configs/scenarios/yongkang_wuyi_jinyun.toml")
 """The scenario run when no command is given."""
 TRANSPORTS = ("ipc", "tcp", "inproc", "direct")
@@ -51,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_keys(sub)
     _add_sweep(sub)
     _add_tournament(sub)
+    _add_interop(sub)
     return parser
 
 
