@@ -14,6 +14,9 @@ DEFAULT_CONFIG = Path("configs/scenarios/yongkang_wuyi_jinyun.toml")
 TRANSPORTS = ("ipc", "tcp", "inproc", "direct")
 """The choices of ``--transport`` (:data:`negotiator.io.bus.Transport`, not imported: no ZeroMQ
 is loaded to print a usage line)."""
+FORMATS = ("png", "svg", "pdf")
+"""The choices of ``--format`` (:data:`negotiator.experiments.style.FORMATS`, not imported: no
+figure code is loaded to print a usage line)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,6 +73,17 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
+def _format_arg(p: argparse.ArgumentParser) -> None:
+    """``--format``: the file format of the figures a command writes."""
+    p.add_argument(
+        "--format",
+        dest="fmt",
+        choices=FORMATS,
+        default=FORMATS[0],
+        help="file format of the figures (png; svg and pdf are vector graphics)",
+    )
+
+
 def _add_run(sub: Subparsers) -> None:
     run = sub.add_parser("run", help="run one scenario (both agents and mediator)")
     _config_args(run)
@@ -99,6 +113,7 @@ def _add_run(sub: Subparsers) -> None:
         help="ipc, tcp: spread the parties over K agent host processes (0: one process each)",
     )
     add_no_report(run)
+    _format_arg(run)
 
 
 def _add_analyze(sub: Subparsers) -> None:
@@ -140,8 +155,9 @@ def _add_replay(sub: Subparsers) -> None:
     replay.add_argument(
         "--plot",
         action="store_true",
-        help="save the negotiation dance and the compliance heat map (PNG)",
+        help="save the negotiation dance, the utility-space view and the compliance map",
     )
+    _format_arg(replay)
     replay.add_argument(
         "--reexecute",
         action="store_true",
@@ -236,6 +252,7 @@ def _add_sweep(sub: Subparsers) -> None:
     sweep.add_argument("--scheduler", help="with --executor dask: the cluster's address")
     sweep.add_argument("--json", action="store_true", help="print summary.json only")
     add_no_report(sweep)
+    _format_arg(sweep)
 
 
 def _add_tournament(sub: Subparsers) -> None:
@@ -246,3 +263,4 @@ def _add_tournament(sub: Subparsers) -> None:
         "--transport", choices=TRANSPORTS, default="direct", help="agents' transport (direct)"
     )
     tour.add_argument("--out", type=Path, default=Path("runs"), help="runs directory (runs/)")
+    _format_arg(tour)

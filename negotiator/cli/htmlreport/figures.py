@@ -2,9 +2,9 @@
 figure functions the command line already has, into a temporary folder, and read back as bytes
 for the page to inline (:class:`~negotiator.cli.htmlreport.page.Image`).
 
-* a run: :func:`negotiator.cli.plots.negotiation_dance` and
-  :func:`negotiator.cli.plots.compliance_heatmap` (from the log),
-  :func:`negotiator.cli.report.plot_compliance` (from the summary), each written as SVG;
+* a run: :func:`negotiator.cli.plots.negotiation_dance`,
+  :func:`negotiator.cli.plots.utility_space` and :func:`negotiator.cli.plots.compliance_heatmap`
+  (from the config and the log), each written as SVG;
 * a sweep: :func:`negotiator.experiments.figures.plot_metrics`, which writes its PNG files into
   a folder.
 
@@ -44,10 +44,9 @@ def _draw(
 
 
 def run_figures(config: Config, events: list[dict[str, Any]], summary: RunSummary) -> list[Image]:
-    """The figures of a run: the negotiation dance, the compliance map and the compliance over
-    time (each only when the run has what it draws)."""
-    from negotiator.cli.plots import compliance_heatmap, negotiation_dance
-    from negotiator.cli.report import plot_compliance
+    """The figures of a run: the negotiation dance, the utility space and the compliance map
+    (each only when the run has what it draws)."""
+    from negotiator.cli.plots import compliance_heatmap, negotiation_dance, utility_space
 
     impl = summary.implementation
     moves = "; ".join(f"{p}: {m}" for p, m in impl.moves.items()) if impl is not None else ""
@@ -59,10 +58,24 @@ def run_figures(config: Config, events: list[dict[str, Any]], summary: RunSummar
                 folder,
                 "negotiation_dance",
                 lambda path: negotiation_dance(config, events, path),
-                "The negotiation dance: every offer (alternating offers) or accepted text "
-                "(single text) of the first negotiation, valued by each party in normalised "
-                "utility; the timeline below lists the same values.",
-                "The negotiation dance (normalised utility of each offer or accepted text).",
+                "The negotiation dance, one panel per party: its normalised utility of every "
+                "offer (alternating offers: its own offers joined, the others' hollow) or of the "
+                "text in force and of every proposal put to the vote (single text: its vote as "
+                "an upward or downward triangle, accepted filled, rejected hollow), with its "
+                "reservation value and the Nash point; the timeline below lists the same values.",
+                "The negotiation dance: each party's utility of the offers or texts, round by "
+                "round.",
+            )
+        )
+        figures.append(
+            _draw(
+                folder,
+                "utility_space",
+                lambda path: utility_space(config, events, path),
+                "Utility space, one panel per pair of parties: the Pareto frontier, the "
+                "reservation values, the Nash and asymmetric Nash points of the analysis, the "
+                "offers or proposals and the agreement.",
+                "Utility space: the Pareto frontier, the bargaining solutions and the agreement.",
             )
         )
         figures.append(
@@ -70,23 +83,14 @@ def run_figures(config: Config, events: list[dict[str, Any]], summary: RunSummar
                 folder,
                 "compliance_map",
                 lambda path: compliance_heatmap(events, path),
-                "Compliance map, government by period: green where the government complied, "
-                "red where it defected, a cross where it was caught, dashed lines at "
-                f"renegotiations. Moves (C comply, D defect): {moves}.",
-                "Compliance map (green comply, red defect, × caught, dashed: renegotiation).",
+                "Compliance map, government by period: blue where the government complied, "
+                "vermillion where it defected, a cross where it was caught; shocks and "
+                "renegotiations marked and labelled; below, the share complying in each "
+                f"period. Moves (C comply, D defect): {moves}.",
+                "Compliance map (blue comply, vermillion defect, × caught; shocks dashed, "
+                "renegotiations solid) and the share complying by period.",
             )
         )
-        if impl is not None:
-            figures.append(
-                _draw(
-                    folder,
-                    "compliance_over_time",
-                    lambda path: plot_compliance(summary, path),
-                    "Compliance over time: each government's moves by period and the share of "
-                    "governments complying in each period.",
-                    "Compliance by government and the share complying, period by period.",
-                )
-            )
     return [f for f in figures if f is not None]
 
 

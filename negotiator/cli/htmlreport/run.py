@@ -75,11 +75,15 @@ def build(directory: Path, summary: RunSummary) -> str:
         _contract(summary),
     ]
     if summary.negotiation is not None:
-        sections.append(_negotiation(summary.negotiation, fig("negotiation_dance")))
+        sections.append(
+            _negotiation(
+                summary.negotiation, join([fig("negotiation_dance"), fig("utility_space")])
+            )
+        )
     impl = summary.implementation
     if impl is not None:
         grid = guarded("The compliance map", lambda: compliance_map(summary.parties, events))
-        more = join([fig("compliance_map"), fig("compliance_over_time")])
+        more = join([fig("compliance_map")])
         sections.append(_implementation(summary.parties, impl, grid, more))
     sections.append(
         section(
