@@ -86,8 +86,11 @@ def write_report(directory: Path, out: Path | None = None) -> Path:
     the directory) through a temporary file renamed into place: a failed write (a full disk)
     leaves no half report, and an earlier report stays as it was (:class:`OutputError`, exit 5,
     naming the file)."""
-    document = build_report(directory).encode("utf-8")
     target = out if out is not None else directory / REPORT
+    try:
+        document = build_report(directory).encode("utf-8")
+    except OSError as exc:  # its figures are drawn in a temporary folder: a full disk stops them
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

@@ -203,7 +203,7 @@ def figure(image: Image, number: int) -> Markup:
 
 STYLE = """
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #555; --rule: #c8c8c8; --band: #f3f4f6;
-  --ok: #0b6b2e; --bad: #a3161b; --warn: #7a5200; }
+  --ok: #005a8c; --bad: #a84300; --warn: #6b5a00; }
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
   color: var(--ink); background: #fff; margin: 0 auto; max-width: 80rem; padding: 1rem 1.5rem; }
@@ -240,7 +240,7 @@ figure svg, figure img { max-width: 100%; height: auto; display: block; }
 table.map td, table.map th { text-align: center; padding: 0.1rem 0.25rem; min-width: 2.2rem;
   white-space: nowrap; }
 table.map tbody th { white-space: normal; min-width: 7rem; }
-table.map td.c { background: #b7e1c1; } table.map td.d { background: #f4b6b6; }
+table.map td.c { background: #b9d9ef; } table.map td.d { background: #f5c9a9; }
 table.map td.gap { background: #fff; }
 .legend { font-size: 0.85rem; }
 footer { margin-top: 2.5rem; border-top: 1px solid var(--rule); color: var(--muted);
