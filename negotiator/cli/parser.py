@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="negotiator",
         description="Simulate cross-regional cooperation negotiations between local governments.",
     )
+    _add_top_level(parser)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_run(sub)
     _add_analyze(sub)
@@ -49,6 +50,46 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sweep(sub)
     _add_tournament(sub)
     return parser
+
+
+def version_line() -> str:
+    """What ``--version`` prints: the release, and the version of the wire protocol and the event
+    log format that it writes."""
+    from negotiator import PROTOCOL_VERSION, __version__
+
+    return f"negotiator {__version__} (protocol and event log version {PROTOCOL_VERSION})"
+
+
+def _add_top_level(parser: argparse.ArgumentParser) -> None:
+    """The options before any command: ``--version``, and ``--set`` and ``--seed`` for the
+    default run (no command: the default scenario is run)."""
+    parser.add_argument("--version", action="version", version=version_line())
+    parser.add_argument(
+        "--set",
+        dest="default_overrides",
+        action="append",
+        default=[],
+        metavar="A.B=V",
+        help="with no command: override a value of the default scenario's run, repeatable",
+    )
+    parser.add_argument(
+        "--seed",
+        dest="default_seed",
+        type=int,
+        metavar="N",
+        help="with no command: the default run's seed",
+    )
+
+
+def default_run(args: argparse.Namespace) -> list[str]:
+    """The arguments of the run made when no command is given: the default scenario, with the
+    top-level ``--set`` and ``--seed``."""
+    argv = ["run", str(default_config())]
+    for override in args.default_overrides:
+        argv += ["--set", override]
+    if args.default_seed is not None:
+        argv += ["--seed", str(args.default_seed)]
+    return argv
 
 
 def _config_args(p: argparse.ArgumentParser) -> None:
