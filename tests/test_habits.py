@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from negotiator import PROTOCOL_VERSION, __version__
 from negotiator.cli import main
 from tests.conftest import ROOT
@@ -69,7 +71,10 @@ def test_set_and_seed_without_a_command_change_the_default_run(tmp_path):
 def test_set_without_a_command_is_checked_like_any_other(capsys):
     assert main(["--set", "negotiation.dedline=7"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "negotiation.dedline" in err and "unknown key" in err
+    assert (
+        err.count("\n") == 1
+        and "unknown key 'negotiation.dedline' (did you mean 'deadline'?)" in err
+    )
 
 
 def test_set_before_a_command_is_refused_in_one_line(capsys):
@@ -79,3 +84,116 @@ def test_set_before_a_command_is_refused_in_one_line(capsys):
         "negotiator: error: --set and --seed before a command are for the default run; "
         "write them after 'analyze'\n"
     )
+
+
+def exit_code(argv: list[str]) -> int | str | None:
+    """``main(argv)``'s exit code, argparse's included."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+# -- did you mean -------------------------------------------------------------------------------
+
+
+def test_unknown_names_one_wording_with_a_suggestion_when_one_is_close():
+    from negotiator.errors import unknown
+
+    assert unknown("key", "run.sed", ["name", "seed"], compare="sed") == (
+        "unknown key 'run.sed' (did you mean 'seed'?)"
+    )
+    assert unknown("key", "zzz", ["name", "seed"]) == "unknown key 'zzz'"
+    assert unknown("metric", "payof", ["payoff", "rounds"], listed=True) == (
+        "unknown metric 'payof' (did you mean 'payoff'? known: payoff, rounds)"
+    )
+    assert unknown("parameter", "x", [], listed=True) == "unknown parameter 'x' (known: none)"
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("parties.wuyi.stratgy=1", "unknown key 'parties.wuyi.stratgy' (did you mean 'strategy'?)"),
+        ("superior.guidence=1", "unknown key 'superior.guidence' (did you mean 'guidance'?)"),
+        (
+            "implementation.shocks[0].facor=1",
+            "unknown key 'implementation.shocks[0].facor' (did you mean 'factor'?)",
+        ),
+        ("run.sed=1", "unknown key 'run.sed' (did you mean 'seed'?)"),
+        ("nothing_like_it=1", "unknown key 'nothing_like_it'"),
+        (
+            "parties.wuyi.strategy=bulware",
+            "parties.wuyi.strategy: unknown strategy 'bulware' (did you mean 'boulware'? known: "
+            "annealer, boulware,",
+        ),
+        (
+            "parties.wuyi.compliance=tit_for_tatt",
+            "parties.wuyi.compliance: unknown compliance strategy 'tit_for_tatt' (did you mean "
+            "'tit_for_tat'? known: alternator,",
+        ),
+        (
+            "parties.wuyi.params.t00=1",
+            "parties.wuyi.params.t00: unknown parameter 't00' (did you mean 't0'? known: ",
+        ),
+    ],
+)
+def test_set_and_config_errors_suggest_the_closest_name(override, message):
+    from negotiator.config import load_config
+    from negotiator.errors import ConfigError
+    from tests.conftest import DEFAULT
+
+    extra = ["parties.wuyi.strategy='annealer'"] if "params" in override else []
+    with pytest.raises(ConfigError) as caught:
+        load_config(DEFAULT, [*extra, override])
+    text = str(caught.value)
+    assert "\n" not in text and message in text
+    if "did you mean" not in message:
+        assert "did you mean" not in text
+
+
+def test_a_key_in_a_file_and_a_metric_of_an_experiment_get_suggestions(tmp_path):
+    from negotiator.config import load_config
+    from negotiator.errors import ConfigError
+    from negotiator.experiments.sweep import load_experiment
+    from tests.conftest import BUYER_SELLER
+
+    config = tmp_path / "c.toml"
+    config.write_text(BUYER_SELLER.read_text().replace("[negotiation]", "[negotiaton]", 1))
+    with pytest.raises(ConfigError, match=r"unknown key 'negotiaton' \(did you mean 'negotiation'"):
+        load_config(config)
+    experiment = tmp_path / "e.toml"
+    experiment.write_text(
+        f'name = "e"\nbase = "{BUYER_SELLER}"\nseeds = 1\nmetrics = ["agreement_rat"]\n'
+        "[grid]\n'negotiation.deadline' = [5]\n"
+    )
+    with pytest.raises(ConfigError, match=r"unknown metric 'agreement_rat' \(did you mean"):
+        load_experiment(experiment)
+    experiment.write_text(
+        f'name = "e"\nbase = "{BUYER_SELLER}"\nseeds = 1\nmetrics = ["rounds"]\n'
+        "[grid]\n'negotiation.dedline' = [5]\n"
+    )
+    with pytest.raises(ConfigError, match=r"unknown key 'negotiation.dedline' \(did you mean"):
+        load_experiment(experiment)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["rn"], "unknown command 'rn' (did you mean 'run'? known: run, analyze,"),
+        (
+            ["run", "x.toml", "--transport", "dirct"],
+            "unknown transport 'dirct' (did you mean 'direct'? known: ipc, tcp, inproc, direct)",
+        ),
+        (
+            ["agent", "configs/scenarios/yongkang_wuyi_jinyun.toml", "--name", "wuy"],
+            "--name: unknown party 'wuy' (did you mean 'wuyi'? known: yongkang, wuyi,",
+        ),
+    ],
+)
+def test_command_line_names_suggest_the_closest(argv, message, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    if argv[0] == "agent":
+        argv = [*argv, "--connect", "tcp://127.0.0.1:1"]
+    assert exit_code(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from negotiator.agents.base import NegotiationStrategy, StrategyError, make_params
 from negotiator.agents.compliance import ComplianceStrategy
+from negotiator.errors import unknown
 
 T = TypeVar("T")
 
@@ -86,9 +87,7 @@ def _resolve(name: str, base: type[T], known: dict[str, type[T]], what: str) -> 
             raise StrategyError("strategy", f"{name!r} is not a {base.__name__} subclass")
         return cls
     if name not in known:
-        raise StrategyError(
-            "strategy", f"unknown {what} {name!r} (known: {', '.join(sorted(known))})"
-        )
+        raise StrategyError("strategy", unknown(what, name, sorted(known), listed=True))
     return known[name]
 
 

@@ -10,7 +10,7 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from negotiator.errors import ConfigError, RunError
+from negotiator.errors import ConfigError, RunError, unknown
 
 if TYPE_CHECKING:
     from negotiator.config import Config
@@ -87,9 +87,7 @@ def cmd_agent(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     names = _participants(config)
     if args.name not in names:
-        raise ConfigError(
-            f"--name {args.name!r}: not a party of {args.config} ({', '.join(names)})"
-        )
+        raise ConfigError(f"--name: {unknown('party', args.name, names, listed=True)}")
     security = _client_security(args, args.name)
     code = play_party(
         args.connect,
@@ -115,9 +113,7 @@ def cmd_agent_host(args: argparse.Namespace) -> int:
     names = args.names.split(",")
     for name in names:
         if name not in known:
-            raise ConfigError(
-                f"--names: {name!r} is not a party of {args.config} ({', '.join(known)})"
-            )
+            raise ConfigError(f"--names: {unknown('party', name, known, listed=True)}")
         if names.count(name) > 1:
             raise ConfigError(f"--names: {name!r} is named twice")
     host = check_host_name(args.host) if args.host is not None else None

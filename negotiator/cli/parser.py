@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from negotiator.errors import unknown
 
 DEFAULT_CONFIG = Path("configs/scenarios/yongkang_wuyi_jinyun.toml")
 """The scenario run when no command is given."""
@@ -18,6 +20,15 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        """A value not among the choices (a command, a transport): named with the closest
+        choice, if one is close, and every choice."""
+        choices = action.choices
+        if choices is not None and value not in choices:
+            what = "command" if action.dest == "command" else action.dest.replace("_", " ")
+            names = [str(c) for c in choices]
+            raise argparse.ArgumentError(action, unknown(what, str(value), names, listed=True))
 
 
 if TYPE_CHECKING:
