@@ -197,3 +197,60 @@ def test_command_line_names_suggest_the_closest(argv, message, capsys, monkeypat
     assert exit_code(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
+
+
+# -- fixed notation ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (6130.4, "6,130"),
+        (1_234_567.0, "1,234,567"),
+        (-6130.4, "-6,130"),
+        (999.96, "1,000"),
+        (415.24, "415.2"),
+        (8.234, "8.23"),
+        (-60.0, "-60.00"),
+        (0.4123, "0.412"),
+        (0.0041234, "0.004"),
+        (0.00041234, "0.000412"),
+        (-0.00041234, "-0.000412"),
+        (1e-15, "0.000000000"),
+        (0.0, "0.00"),
+        (-0.0, "0.00"),
+        (None, "–"),
+        (float("nan"), "–"),
+        (float("inf"), "∞"),
+        (float("-inf"), "-∞"),
+    ],
+)
+def test_a_figure_is_written_in_fixed_notation(x, text):
+    from negotiator.cli.report import number
+
+    assert number(x) == text
+
+
+@pytest.mark.parametrize(
+    ("mean", "low", "high", "text"),
+    [
+        (6130.0, 6060.0, 6200.0, "6,130 [6,060, 6,200]"),
+        (0.412, 0.388, 0.436, "0.412 [0.388, 0.436]"),
+        (129.6, 65.67, 193.5, "129.6 [65.7, 193.5]"),
+        (964.8, 847.9, 1082.0, "965 [848, 1,082]"),
+        (0.0, -0.044, 0.044, "0.000 [-0.044, 0.044]"),
+        (-0.013, -0.026, -0.0002, "-0.013 [-0.026, -0.000]"),
+        (0.5, -1.2, 2.2, "0.50 [-1.20, 2.20]"),
+        (0.00012, 0.0001, 0.00014, "0.000120 [0.000100, 0.000140]"),
+        (3.0, None, None, "3.00"),
+        (None, None, None, "–"),
+        (float("nan"), 1.0, 2.0, "–"),
+        (1.0, float("-inf"), float("inf"), "1.00 [-∞, ∞]"),
+    ],
+)
+def test_an_estimate_and_its_interval_share_their_decimals(mean, low, high, text):
+    from negotiator.cli.report import _estimate
+    from negotiator.experiments.summary import MetricEstimate
+
+    assert _estimate(MetricEstimate(10, mean, low, high)) == text
+    assert "e+" not in text and "e-" not in text

@@ -3,6 +3,7 @@ sweeps."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -287,26 +288,55 @@ def print_timeline(rows: list[dict[str, Any]], console: Console | None = None) -
     console.print(table)
 
 
-def number(x: float | None) -> str:
-    """A figure in fixed notation with a precision that suits its size."""
-    if x is None:
-        return "–"
-    size = abs(x)
+def decimals(size: float) -> int:
+    """The decimals that suit a figure of magnitude ``size`` (≥ 0): none from 1,000, one from
+    100, two from 1 (and for 0), three from 0.001, and below that three significant digits (at
+    most 9 decimals)."""
     if size >= 1000:
-        return f"{x:,.0f}"
+        return 0
     if size >= 100:
-        return f"{x:.1f}"
+        return 1
     if size >= 1 or size == 0:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
+        return 2
+    if size >= 0.001:
+        return 3
+    return min(2 - math.floor(math.log10(size)), 9)
+
+
+def _places(size: float) -> int:
+    """:func:`decimals` of ``size`` as it will be rounded (999.96 is written 1,000)."""
+    places = decimals(size)
+    rounded = decimals(round(size, places))
+    return min(places, rounded) if size >= 0.001 else places
+
+
+def number(x: float | None, places: int | None = None) -> str:
+    """A figure in fixed notation with thousands separators, to ``places`` decimals or as many
+    as suit its size (:func:`decimals`): ``6,130``, ``415.2``, ``8.23``, ``0.412``,
+    ``0.000412``. None and NaN are ``–``, infinities ``∞`` and ``-∞``; zero has no sign (a
+    negative figure that rounds to zero keeps its: ``-0.000``)."""
+    if x is None or math.isnan(x):
+        return "–"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    text = f"{x:,.{_places(abs(x)) if places is None else places}f}"
+    return text.removeprefix("-") if x == 0 else text
+
+
+def interval(mean: float | None, low: float | None, high: float | None) -> str:
+    """``mean [low, high]``, the three with the same decimals: those that suit the largest in
+    magnitude (``129.6 [65.7, 193.5]``); the mean alone without an interval."""
+    if mean is None or math.isnan(mean):
+        return "–"
+    if low is None or high is None:
+        return number(mean)
+    finite = [abs(v) for v in (mean, low, high) if math.isfinite(v)]
+    places = _places(max(finite)) if finite else None
+    return f"{number(mean, places)} [{number(low, places)}, {number(high, places)}]"
 
 
 def _estimate(e: MetricEstimate) -> str:
-    if e.mean is None:
-        return "–"
-    if e.low is None:
-        return number(e.mean)
-    return f"{number(e.mean)} [{number(e.low)}, {number(e.high)}]"
+    return interval(e.mean, e.low, e.high)
 
 
 def print_sweep(
@@ -339,10 +369,10 @@ def print_sweep(
     for h in summary.hypotheses:
         colour = {"held": "green", "did not hold": "red"}.get(h.verdict, "yellow")
         low, high = h.ci95
-        interval = f"[{number(low)}, {number(high)}]" if low is not None else "[n/a]"
+        effect = interval(h.effect, low, high) if low is not None else f"{number(h.effect)} [n/a]"
         console.print(
             f"[{colour}]{h.verdict}[/]: {h.hypothesis} — difference "
-            f"{number(h.effect)} {interval} (n = {h.n[0]} vs {h.n[1]})"
+            f"{effect} (n = {h.n[0]} vs {h.n[1]})"
         )
     for entry in summary.maps:
         _print_map(entry, console)
@@ -384,7 +414,7 @@ def _print_map(entry: MapResult, console: Console) -> None:
             if cell.effect is None:
                 row.append("–")
                 continue
-            interval = f" [{number(cell.low)}, {number(cell.high)}]" if cell.low is not None else ""
-            row.append(f"{number(cell.effect)}{interval}{' *' if cell.excludes_zero else ''}")
+            effect = interval(cell.effect, cell.low, cell.high)
+            row.append(f"{effect}{' *' if cell.excludes_zero else ''}")
         table.add_row(label(y), *row)
     console.print(table)
