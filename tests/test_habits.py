@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -226,7 +227,7 @@ def test_command_line_names_suggest_the_closest(argv, message, capsys, monkeypat
     ],
 )
 def test_a_figure_is_written_in_fixed_notation(x, text):
-    from negotiator.cli.report import number
+    from negotiator.cli.numbers import number
 
     assert number(x) == text
 
@@ -254,3 +255,73 @@ def test_an_estimate_and_its_interval_share_their_decimals(mean, low, high, text
 
     assert _estimate(MetricEstimate(10, mean, low, high)) == text
     assert "e+" not in text and "e-" not in text
+
+
+# -- strategies next to the config ---------------------------------------------------------------
+
+
+def _strategy(folder: Path, module: str, marker: str) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / f"{module}.py").write_text(
+        "from negotiator.agents.compliance import ComplianceStrategy\n\n\n"
+        "class Marked(ComplianceStrategy):\n"
+        f"    marker = {marker!r}\n\n"
+        "    def decide(self, obs):\n"
+        "        return 'C'\n"
+    )
+
+
+def test_a_strategy_module_is_looked_for_in_order_and_sys_path_is_left_alone(tmp_path, monkeypatch):
+    from negotiator.agents.registry import (
+        STRATEGY_PATH_ENV,
+        StrategyError,
+        resolve_compliance,
+        strategy_path,
+    )
+
+    config_dir, env_dir, cwd = tmp_path / "config", tmp_path / "env", tmp_path / "cwd"
+    module = f"marked_{tmp_path.name.replace('-', '_')}"
+    for folder in (config_dir, env_dir, cwd):
+        _strategy(folder, module, folder.name)
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv(STRATEGY_PATH_ENV, str(env_dir))
+    search = strategy_path([config_dir])
+    assert search == (str(config_dir), str(env_dir), str(cwd))
+    before = list(sys.path)
+    expected = ["config", "env", "cwd"]
+    try:
+        for folder, marker in zip((config_dir, env_dir, cwd), expected):
+            sys.modules.pop(module, None)
+            assert resolve_compliance(f"{module}:Marked", search).marker == marker
+            assert sys.path == before
+            (folder / f"{module}.py").unlink()
+        sys.modules.pop(module, None)
+        with pytest.raises(StrategyError) as caught:
+            resolve_compliance(f"{module}:Marked", search)
+        assert str(caught.value) == (
+            f"cannot import '{module}:Marked': no module '{module}' in {config_dir}, {env_dir}, "
+            f"{cwd} or on sys.path"
+        )
+        assert sys.path == before
+    finally:
+        sys.modules.pop(module, None)
+
+
+def test_a_config_finds_the_strategy_beside_it_from_another_folder(tmp_path, monkeypatch):
+    from negotiator.config import load_config
+    from tests.conftest import CONFIGS
+
+    module = f"beside_{tmp_path.name.replace('-', '_')}"
+    folder = tmp_path / "mine"
+    _strategy(folder, module, "beside")
+    config = folder / "pd.toml"
+    config.write_text((CONFIGS / "scenarios" / "prisoners_dilemma.toml").read_text())
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    monkeypatch.delenv("NEGOTIATOR_STRATEGY_PATH", raising=False)
+    try:
+        loaded = load_config(config, [f"parties.row.compliance='{module}:Marked'"])
+        assert loaded.parties["row"].compliance == f"{module}:Marked"
+        assert sys.modules[module].__file__ == str(folder / f"{module}.py")
+    finally:
+        sys.modules.pop(module, None)

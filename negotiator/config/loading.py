@@ -7,6 +7,7 @@ Validation checks strategy names against the registry (:mod:`negotiator.config.s
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -104,13 +105,17 @@ def _inside(annotation: Any, key: str) -> list[Any]:
     return []
 
 
-def config_from_dict(data: dict[str, Any], *, source: str = "config") -> Config:
+def config_from_dict(
+    data: dict[str, Any], *, source: str = "config", folders: Sequence[str | Path] = ()
+) -> Config:
     """Validate a raw config mapping, its strategy names and parameters against the registry
-    included; raise :class:`ConfigError` with a one-line message."""
+    included (a ``module:Class`` strategy's module looked for in ``folders``, then the working
+    directory's and the rest of the strategy path, docs/strategies.md); raise
+    :class:`ConfigError` with a one-line message."""
     try:
         from negotiator.config.strategies import validation_context  # the agents, when needed
 
-        return Config.model_validate(data, context=validation_context())
+        return Config.model_validate(data, context=validation_context(folders))
     except ValidationError as exc:
         raise ConfigError(f"{source}: {format_validation_error(exc)}") from None
 
@@ -118,7 +123,8 @@ def config_from_dict(data: dict[str, Any], *, source: str = "config") -> Config:
 def load_config(
     path: str | Path, overrides: list[str] | None = None, seed: int | None = None
 ) -> Config:
-    """Read, override and validate a TOML config. ``seed`` replaces ``run.seed``."""
+    """Read, override and validate a TOML config. ``seed`` replaces ``run.seed``. A
+    ``module:Class`` strategy's module is looked for first in the file's folder."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -133,4 +139,4 @@ def load_config(
     data = apply_overrides(data, overrides or [])
     if seed is not None:
         data.setdefault("run", {})["seed"] = seed
-    return config_from_dict(data, source=str(path))
+    return config_from_dict(data, source=str(path), folders=[path.parent])

@@ -20,10 +20,19 @@ import zmq
 from negotiator.agents import PARENT_ENV
 from negotiator.agents.host import run_host
 from negotiator.agents.process import run_agent
+from negotiator.agents.registry import STRATEGY_PATH_ENV, strategy_path
 from negotiator.io.security import ClientSecurity
 
 #: Directory holding the ``negotiator`` and ``agents`` packages, put on the agents' PYTHONPATH.
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def strategy_search(config_path: str | None) -> tuple[str, ...]:
+    """The folders where a run of the config file ``config_path`` (None: a config that came from
+    no file) looks for ``module:Class`` strategies before ``sys.path``: the file's folder, the
+    folders of ``NEGOTIATOR_STRATEGY_PATH``, the working directory
+    (:func:`negotiator.agents.registry.strategy_path`). Its agent processes are given the same."""
+    return strategy_path([Path(config_path).parent] if config_path else [])
 
 
 def play_party(
@@ -91,6 +100,7 @@ class AgentLauncher:
         keys: str | None = None,
         serve: bool = False,
         hosts: int = 0,
+        search: tuple[str, ...] = (),
     ) -> None:
         if hosts and (threads or serve):
             raise ValueError("agent hosts are processes playing one run (not threads, no pool)")
@@ -105,6 +115,10 @@ class AgentLauncher:
         self.groups = host_groups(names, hosts) if hosts > 0 else {n: (n,) for n in names}
         """Each process's (or thread's) name → the parties it plays."""
         self.hosts = hosts > 0
+        self.search = search
+        """Folders where the agent processes look for ``module:Class`` strategies first
+        (:func:`strategy_search`; none: their own working directory and
+        ``NEGOTIATOR_STRATEGY_PATH``)."""
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         """By party, or by host name with ``hosts``."""
         self._threads: list[threading.Thread] = []
@@ -119,6 +133,8 @@ class AgentLauncher:
             p for p in (str(SOURCE_ROOT), env.get("PYTHONPATH", "")) if p
         )
         env[PARENT_ENV] = str(os.getpid())  # an agent orphaned while starting knows it
+        if self.search:
+            env[STRATEGY_PATH_ENV] = os.pathsep.join(self.search)
         for name, parties in self.groups.items():
             who = ["--names", ",".join(parties), "--host", name] if self.hosts else ["--name", name]
             self.processes[name] = subprocess.Popen(

@@ -37,7 +37,7 @@ from negotiator.model.analysis import Analysis, analyze
 from negotiator.model.contract import Setting, build_setting
 from negotiator.runtime.affinity import on_one_cpu, pick_cpu
 from negotiator.runtime.direct import DirectBus
-from negotiator.runtime.launcher import AgentLauncher, host_groups
+from negotiator.runtime.launcher import AgentLauncher, host_groups, strategy_search
 from negotiator.runtime.run_summary import LocalRun, RunMetrics, RunSummary, build_summary
 from negotiator.runtime.summary import run_metrics
 
@@ -123,6 +123,7 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
                 context=context,
                 keys=keys_dir,
                 hosts=options.hosts,
+                search=strategy_search(options.config_path),
             )
 
         pin = options.transport == "inproc" and options.one_cpu
@@ -167,6 +168,7 @@ def run_on(
         "transport": transport or options.transport,
         **(runtime_extra or {}),
         "config_path": options.config_path,
+        "strategy_path": list(strategy_search(options.config_path)),
         "python": platform.python_version(),
         "started": datetime.now(UTC).isoformat(),
     }
