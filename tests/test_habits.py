@@ -5,6 +5,7 @@ what distributed agents say on stderr."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -325,3 +326,109 @@ def test_a_config_finds_the_strategy_beside_it_from_another_folder(tmp_path, mon
         assert sys.modules[module].__file__ == str(folder / f"{module}.py")
     finally:
         sys.modules.pop(module, None)
+
+
+# -- the live counter ----------------------------------------------------------------------------
+
+
+def test_the_runner_tells_its_progress_round_by_round_then_period_by_period(tmp_path):
+    from negotiator.runtime.runner import RunOptions, run
+    from tests.conftest import DEFAULT, load
+
+    config = load(DEFAULT, "implementation.periods=12")
+    seen: list[tuple[str, int, int]] = []
+    result = run(
+        config,
+        RunOptions(
+            transport="direct",
+            out=tmp_path,
+            progress=lambda *step: seen.append(step),
+        ),
+    )
+    rounds = [s for s in seen if s[0] == "round"]
+    periods = [s for s in seen if s[0] == "period"]
+    assert seen == rounds + periods  # phase 1, then phase 2
+    assert rounds == [("round", r, 60) for r in range(1, len(rounds) + 1)]
+    assert len(rounds) == result.summary.negotiation.rounds
+    assert periods == [("period", p, 12) for p in range(1, 13)]
+
+
+class _Terminal:
+    """A stream that says it is a terminal and keeps what is written to it."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_the_counter_rewrites_one_line_and_clears_it_and_is_silent_off_a_terminal():
+    import io
+
+    from negotiator.cli.progress import Counter, live_counter
+
+    terminal = _Terminal()
+    clock = iter([0.0, 0.05, 0.2, 0.21, 0.5])
+    with live_counter(terminal) as counter:
+        assert isinstance(counter, Counter)
+        counter.clock = lambda: next(clock)
+        counter("round", 1, 40)
+        counter("round", 2, 40)  # 0.05 s later: not written
+        counter("round", 12, 40)
+        counter("round", 40, 40)  # the last: always written
+        counter("period", 3, 20)
+    assert terminal.text == (
+        "\rround 1/40\rround 12/40\rround 40/40\rperiod 3/20\r" + " " * len("period 3/20") + "\r"
+    )
+    piped = io.StringIO()
+    with live_counter(piped) as counter:
+        assert counter is None
+    assert piped.getvalue() == ""
+
+
+def test_a_run_on_a_terminal_shows_the_counter_and_a_piped_one_does_not(tmp_path):
+    import os
+    import select
+
+    args = [sys.executable, str(ROOT / "run.py"), "run", "configs/domains/buyer_seller.toml"]
+    args += ["--transport", "direct", "--out", str(tmp_path), "--json"]
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.Popen(
+            args, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave
+        )
+        os.close(slave)
+        slave = -1
+        seen = b""
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            assert ready, "no end of the run's stderr within 60 s"
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed its end
+                break
+            if not chunk:
+                break
+            seen += chunk
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if slave >= 0:
+            os.close(slave)
+        os.close(master)
+    assert proc.returncode == 0
+    text = seen.decode()
+    assert text.startswith("\rround 1/20")
+    shown = [part for part in text.split("\r") if part.strip()]
+    assert all(re.fullmatch(r"round \d+/20 *", part) for part in shown)
+    assert text.endswith("\r" + " " * max(len(part) for part in shown) + "\r")
+    assert json.loads(out)["agreement"] is not None
+    piped = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0 and piped.stderr == ""

@@ -28,6 +28,7 @@ def _insecure_warning(flag: bool, address: str) -> None:
 
 def cmd_mediator(args: argparse.Namespace) -> int:
     """``mediator``: the hub of a distributed run; the parties join from anywhere."""
+    from negotiator.cli.progress import live_counter
     from negotiator.config import load_config
     from negotiator.runtime.runner import serve
 
@@ -36,20 +37,25 @@ def cmd_mediator(args: argparse.Namespace) -> int:
         raise ConfigError("--bind: a distributed run binds tcp://HOST:PORT")
     _insecure_warning(args.insecure, args.bind)
 
-    def waiting(missing: list[str]) -> None:
-        if missing:
-            print(f"waiting for: {', '.join(missing)}", file=sys.stderr, flush=True)
+    with live_counter(sys.stderr) as counter:
 
-    result = serve(
-        config,
-        args.bind,
-        out=args.out,
-        keys=args.keys,
-        insecure=args.insecure,
-        join_timeout=args.join_timeout,
-        config_path=str(args.config),
-        on_waiting=waiting,
-    )
+        def waiting(missing: list[str]) -> None:
+            if missing:
+                if counter is not None:
+                    counter.clear()  # a line of its own, not after the counter
+                print(f"waiting for: {', '.join(missing)}", file=sys.stderr, flush=True)
+
+        result = serve(
+            config,
+            args.bind,
+            out=args.out,
+            keys=args.keys,
+            insecure=args.insecure,
+            join_timeout=args.join_timeout,
+            config_path=str(args.config),
+            on_waiting=waiting,
+            progress=counter,
+        )
     if args.json:
         print(json.dumps(result.summary.to_json(), ensure_ascii=False))
     else:
