@@ -432,3 +432,169 @@ def test_a_run_on_a_terminal_shows_the_counter_and_a_piped_one_does_not(tmp_path
     assert json.loads(out)["agreement"] is not None
     piped = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert piped.returncode == 0 and piped.stderr == ""
+
+
+# -- what distributed agents say ------------------------------------------------------------------
+
+
+def _agent(procs, *args: str, name: str = "wuyi", **kw) -> subprocess.Popen[str]:
+    from tests.conftest import DEFAULT, default_sigint
+
+    return procs.start(
+        "agent",
+        str(DEFAULT),
+        "--name",
+        name,
+        "--insecure",
+        *args,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=default_sigint,
+        **kw,
+    )
+
+
+def _said(proc: subprocess.Popen[str], timeout: float = 60) -> list[str]:
+    """What an agent process wrote on stderr, the --insecure warning left out."""
+    _, err = proc.communicate(timeout=timeout)
+    return [line for line in err.splitlines() if "warning: --insecure" not in line]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_an_agent_says_when_it_joined_and_how_its_mediator_went(procs):
+    """Against a hub played by the test: silence from the start, a hello answered once and then
+    silence, and Ctrl-C."""
+    import signal
+
+    import zmq
+
+    from negotiator.io.wire import Codec
+
+    context = zmq.Context()
+    hub = context.socket(zmq.ROUTER)
+    try:
+        port = hub.bind_to_random_port("tcp://127.0.0.1")
+        endpoint = f"tcp://127.0.0.1:{port}"
+        nobody = _agent(procs, "--connect", "tcp://127.0.0.1:9", "--join-timeout", "1")
+        assert _said(nobody) == ["negotiator agent wuyi: ended: no mediator after 1 s"]
+        assert nobody.returncode == 3
+
+        gone = _agent(procs, "--connect", endpoint, "--idle-timeout", "1")
+        assert hub.poll(60_000), "no hello from the agent"
+        identity, _ = hub.recv_multipart()
+        hub.send_multipart([identity, Codec("mediator").pack("heartbeat", {})])
+        assert _said(gone) == ["negotiator agent wuyi: ended: mediator gone after 1 s"]
+        assert gone.returncode == 3
+
+        stopped = _agent(procs, "--connect", endpoint, name="jinyun")
+        while True:  # the heartbeats of the last agent may come first
+            assert hub.poll(60_000), "no hello from the agent"
+            identity, _ = hub.recv_multipart()
+            if identity == b"jinyun":
+                break
+        stopped.send_signal(signal.SIGINT)
+        assert _said(stopped) == ["negotiator agent jinyun: ended: interrupted"]
+        assert stopped.returncode == 130
+    finally:
+        hub.close(linger=0)
+        context.term()
+
+
+def _expelling_hub(procs, tmp_path) -> tuple[subprocess.Popen[str], str]:
+    """A mediator of the buyer and seller whose seller is expelled, and its endpoint."""
+    from tests.conftest import BUYER_SELLER
+
+    med = procs.start(
+        "mediator",
+        str(BUYER_SELLER),
+        "--bind",
+        "tcp://127.0.0.1:0",
+        "--insecure",
+        "--out",
+        str(tmp_path),
+        "--json",
+        "--set",
+        "parties.seller.strategy='negotiator.agents.testing:AlwaysInvalid'",
+        "--set",
+        "mediator.expel_after=6",
+        "--set",
+        "negotiation.deadline=8",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    line = ""
+    while "listening on" not in line:
+        line = med.stderr.readline()
+        assert line, "the mediator said nothing"
+    return med, line.split()[-1]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_agents_of_a_distributed_run_say_they_joined_and_finished_or_were_expelled(procs, tmp_path):
+    from tests.conftest import BUYER_SELLER
+
+    med, endpoint = _expelling_hub(procs, tmp_path)
+    agents = {
+        name: procs.start(
+            "agent",
+            str(BUYER_SELLER),
+            "--name",
+            name,
+            "--connect",
+            endpoint,
+            "--insecure",
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for name in ("buyer", "seller")
+    }
+    out, err = med.communicate(timeout=120)
+    assert med.returncode == 0, err
+    assert json.loads(out)["absent"] == ["seller"]
+    assert _said(agents["buyer"]) == [
+        f"negotiator agent buyer: joined {endpoint} as buyer",
+        "negotiator agent buyer: ended: run finished",
+    ]
+    assert _said(agents["seller"]) == [
+        f"negotiator agent seller: joined {endpoint} as seller",
+        "negotiator agent seller: ended: expelled",
+    ]
+    assert [a.returncode for a in agents.values()] == [0, 0]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_the_agents_of_a_local_run_stay_quiet(tmp_path):
+    from tests.conftest import BUYER_SELLER, cli
+
+    for extra in ([], ["--hosts", "2"]):
+        proc = cli("run", str(BUYER_SELLER), "--out", str(tmp_path), "--json", *extra)
+        assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_an_agent_host_says_when_its_parties_joined_and_who_was_expelled(procs, tmp_path):
+    from tests.conftest import BUYER_SELLER
+
+    med, endpoint = _expelling_hub(procs, tmp_path)
+    host = procs.start(
+        "agent-host",
+        str(BUYER_SELLER),
+        "--names",
+        "buyer,seller",
+        "--connect",
+        endpoint,
+        "--insecure",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, err = med.communicate(timeout=120)
+    assert med.returncode == 0, err
+    assert _said(host) == [
+        f"negotiator agent-host host: joined {endpoint} as buyer, seller",
+        "negotiator agent-host host: ended: run finished; expelled: seller",
+    ]
+    assert host.returncode == 0

@@ -19,7 +19,7 @@ import zmq
 
 from negotiator.agents import PARENT_ENV
 from negotiator.agents.host import run_host
-from negotiator.agents.process import run_agent
+from negotiator.agents.process import Notify, run_agent
 from negotiator.agents.registry import STRATEGY_PATH_ENV, strategy_path
 from negotiator.io.security import ClientSecurity
 
@@ -42,11 +42,18 @@ def play_party(
     idle_timeout: float,
     join_timeout: float,
     security: ClientSecurity | None,
+    notify: Notify | None = None,
 ) -> int:
     """Play party ``name`` in this process, joined to the hub at ``endpoint`` (the ``agent``
-    command of a distributed run); the exit code of :func:`negotiator.agents.process.run_agent`."""
+    command of a distributed run); the exit code of :func:`negotiator.agents.process.run_agent`,
+    ``notify`` told when it joined and why it left."""
     return run_agent(
-        endpoint, name, idle_timeout=idle_timeout, join_timeout=join_timeout, security=security
+        endpoint,
+        name,
+        idle_timeout=idle_timeout,
+        join_timeout=join_timeout,
+        security=security,
+        notify=notify,
     )
 
 
@@ -72,10 +79,11 @@ def play_parties(
     idle_timeout: float,
     join_timeout: float,
     security: ClientSecurity | None,
+    notify: Notify | None = None,
 ) -> int:
     """Play parties ``names`` as agent host ``host`` in this process, joined to the hub at
     ``endpoint`` (the ``agent-host`` command); the exit code of
-    :func:`negotiator.agents.host.run_host`."""
+    :func:`negotiator.agents.host.run_host`, ``notify`` told when they joined and why it left."""
     return run_host(
         endpoint,
         names,
@@ -83,6 +91,7 @@ def play_parties(
         idle_timeout=idle_timeout,
         join_timeout=join_timeout,
         security=security,
+        notify=notify,
     )
 
 
