@@ -598,3 +598,39 @@ def test_an_agent_host_says_when_its_parties_joined_and_who_was_expelled(procs, 
         "negotiator agent-host host: ended: run finished; expelled: seller",
     ]
     assert host.returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_a_library_caller_runs_a_strategy_beside_its_config_with_agent_processes(
+    tmp_path, monkeypatch
+):
+    """``run(load_config(path))`` without ``config_path``: the agent processes are told where the
+    module was found, and the log records it; ``sys.path`` is as it was."""
+    import shutil
+
+    from negotiator.config import load_config
+    from negotiator.runtime.runner import RunOptions, run
+
+    text = (ROOT / "docs" / "strategies.md").read_text(encoding="utf-8")
+    module = f"steps_{tmp_path.name.replace('-', '_')}"
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    code = re.search(r"`mine/staircase.py`:\n\n```python\n(.*?)```", text, re.S)
+    assert code
+    (mine / f"{module}.py").write_text(code.group(1))
+    shutil.copy(ROOT / "configs" / "domains" / "buyer_seller.toml", mine / "deal.toml")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    monkeypatch.delenv("NEGOTIATOR_STRATEGY_PATH", raising=False)
+    before = list(sys.path)
+    try:
+        config = load_config(mine / "deal.toml", [f"parties.buyer.strategy='{module}:Staircase'"])
+        result = run(config, RunOptions(transport="ipc", out=tmp_path / "runs"))
+    finally:
+        sys.modules.pop(module, None)
+    assert sys.path == before
+    assert result.summary.negotiation.rounds > 0
+    events = [json.loads(line) for line in (result.run_dir / "events.jsonl").open()]
+    assert events[0]["runtime"]["strategy_path"][0] == str(mine)
+    assert any(e["event"] == "offer" and e["party"] == "buyer" for e in events)

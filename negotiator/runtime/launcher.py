@@ -21,18 +21,42 @@ from negotiator.agents import PARENT_ENV
 from negotiator.agents.host import run_host
 from negotiator.agents.process import Notify, run_agent
 from negotiator.agents.registry import STRATEGY_PATH_ENV, strategy_path
+from negotiator.config import Config
 from negotiator.io.security import ClientSecurity
 
 #: Directory holding the ``negotiator`` and ``agents`` packages, put on the agents' PYTHONPATH.
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
 
-def strategy_search(config_path: str | None) -> tuple[str, ...]:
-    """The folders where a run of the config file ``config_path`` (None: a config that came from
-    no file) looks for ``module:Class`` strategies before ``sys.path``: the file's folder, the
-    folders of ``NEGOTIATOR_STRATEGY_PATH``, the working directory
-    (:func:`negotiator.agents.registry.strategy_path`). Its agent processes are given the same."""
-    return strategy_path([Path(config_path).parent] if config_path else [])
+def strategy_search(config: Config, config_path: str | None = None) -> tuple[str, ...]:
+    """The folders where a run of ``config`` looks for ``module:Class`` strategies before
+    ``sys.path``, and where its agent processes are told to look: the folders where this process
+    found the modules when it checked the config (so that the agents import the same files),
+    then the folder of the config file ``config_path``, the folders of
+    ``NEGOTIATOR_STRATEGY_PATH`` and the working directory
+    (:func:`negotiator.agents.registry.strategy_path`)."""
+    found = [folder for name in _module_names(config) if (folder := _found_in(name))]
+    return strategy_path([*found, *([Path(config_path).parent] if config_path else [])])
+
+
+def _module_names(config: Config) -> list[str]:
+    """The top-level modules of the ``module:Class`` strategies ``config`` names."""
+    names = [n for p in config.parties.values() for n in (p.strategy, p.compliance)]
+    if config.implementation is not None:
+        names += [s.compliance for s in config.implementation.shocks if s.compliance]
+    if config.tournament is not None:
+        names += config.tournament.strategies
+    tops = [n.partition(":")[0].split(".")[0] for n in names if ":" in n]
+    return [t for t in dict.fromkeys(tops) if t not in ("negotiator", "agents")]
+
+
+def _found_in(top: str) -> str | None:
+    """The folder from which this process imported the module (or package) ``top``, if it has."""
+    file = getattr(sys.modules.get(top), "__file__", None)
+    if not file:
+        return None
+    path = Path(file)
+    return str(path.parent.parent if path.name == "__init__.py" else path.parent)
 
 
 def play_party(

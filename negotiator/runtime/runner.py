@@ -148,7 +148,7 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
                 context=context,
                 keys=keys_dir,
                 hosts=options.hosts,
-                search=strategy_search(options.config_path),
+                search=strategy_search(config, options.config_path),
             )
 
         pin = options.transport == "inproc" and options.one_cpu
@@ -196,7 +196,7 @@ def run_on(
         "transport": transport or options.transport,
         **(runtime_extra or {}),
         "config_path": options.config_path,
-        "strategy_path": list(strategy_search(options.config_path)),
+        "strategy_path": list(strategy_search(config, options.config_path)),
         "python": platform.python_version(),
         "started": datetime.now(UTC).isoformat(),
     }
