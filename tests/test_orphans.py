@@ -28,12 +28,12 @@ once (``PR_SET_PDEATHSIG``), so this holds on a loaded machine too."""
 @pytest.fixture(scope="module")
 def startup_s() -> float:
     """How long an agent process takes here, now, to reach its parent check (an interpreter
-    that imports ``agents``): an agent killed with its mediator while it starts can only leave
-    once it gets there, later on a loaded machine. The slowest of three starts."""
+    that imports ``negotiator.agents``): an agent killed with its mediator while it starts can only
+    leave once it gets there, later on a loaded machine. The slowest of three starts."""
     times = []
     for _ in range(3):
         started = time.monotonic()
-        subprocess.run([sys.executable, "-c", "import agents"], check=True, cwd=ROOT)
+        subprocess.run([sys.executable, "-c", "import negotiator.agents"], check=True, cwd=ROOT)
         times.append(time.monotonic() - started)
     return max(times)
 

@@ -67,8 +67,9 @@ def test_the_worked_example_runs_as_the_page_shows(tmp_path):
     shown = _shown(text, "python -m negotiator run ../mine/deal.toml")
     assert len(got) == len(shown)
     for real, page in zip(got, shown):
-        if page.startswith("log: runs/staircase-s7-"):
-            assert re.fullmatch(r"log: runs/staircase-s7-[\d-]+/events\.jsonl", real)
+        if page.startswith(("log: runs/staircase-s7-", "report: runs/staircase-s7-")):
+            assert re.fullmatch(r"(log|report): runs/staircase-s7-[\d-]+/\S+", real)
+            assert real.split("/")[-1] == page.split("/")[-1]
         else:
             assert real == page
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from negotiator.cli.htmlreport.command import report_after
 from negotiator.errors import ConfigError
 
 
@@ -35,29 +36,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.summary.to_json(), ensure_ascii=False))
     else:
-        from negotiator.cli.report import plot_compliance, print_run_summary
+        from negotiator.cli.plots import compliance_heatmap
+        from negotiator.cli.report import print_run_summary
+        from negotiator.replay import load_log
 
         plot = None
         if result.summary.implementation is not None:
-            plot = plot_compliance(result.summary, result.run_dir / "compliance.png")
+            events = load_log(result.run_dir)[1]
+            plot = compliance_heatmap(events, result.run_dir / f"compliance.{args.fmt}")
         print_run_summary(result.summary, compliance_plot=plot)
-    return 0
+    return report_after(args, result.run_dir)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``analyze``: the bargaining solutions and the dependence report of a config."""
-    from negotiator.config import load_config
-    from negotiator.model.analysis import analyze
-    from negotiator.model.contract import build_setting
+    from negotiator.api import analyze
 
-    config = load_config(args.config, args.overrides)
-    if config.scenario is None and config.domain is None:
-        raise ConfigError(f"{args.config}: nothing to analyze: no [scenario] or [domain]")
-    setting = build_setting(config)
-    analysis = analyze(setting.domain, setting.utilities, setting.power)
-    out: dict[str, Any] = analysis.to_json(setting.domain)
-    out["power"] = dict(setting.power)
-    out["dependence"] = setting.economy.report() if setting.economy is not None else None
+    out = analyze(args.config, args.overrides).to_json()
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
@@ -97,7 +92,7 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         )
     from negotiator.cli.report import print_tournament
 
-    plot = plot_pair_scores(result, result.folder / "pair_scores.png")
+    plot = plot_pair_scores(result, result.folder / f"pair_scores.{args.fmt}")
     print_tournament(result, plot)
     return 0
 
@@ -131,7 +126,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.verify:
         report = verify(args.run, reexecute=args.reexecute)
         if args.plot and report.ok:  # a log that fails verification is reported, not drawn
-            _save_plots(*load_log(args.run), sys.stderr)
+            _save_plots(*load_log(args.run), sys.stderr, args.fmt)
         if args.json:
             print(json.dumps(report.to_json(), ensure_ascii=False, default=str))
         elif report.ok:
@@ -146,7 +141,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return 0 if report.ok else 4
     log_path, events = load_log(args.run)
     if args.plot:
-        _save_plots(log_path, events, sys.stderr if args.json else sys.stdout)
+        _save_plots(log_path, events, sys.stderr if args.json else sys.stdout, args.fmt)
         if args.until is None and not args.json:
             return 0
     rows = timeline(events, until=args.until)
@@ -160,15 +155,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save_plots(log_path: Path, events: list[dict[str, Any]], stream: Any) -> None:
-    """The negotiation dance and the compliance heat map, next to the log."""
-    from negotiator.cli.plots import compliance_heatmap, negotiation_dance
+def _save_plots(log_path: Path, events: list[dict[str, Any]], stream: Any, fmt: str) -> None:
+    """The negotiation dance, the utility-space view and the compliance map, next to the log."""
+    from negotiator.cli.plots import compliance_heatmap, negotiation_dance, utility_space
     from negotiator.replay import config_of
 
-    folder = log_path.parent
+    folder, config = log_path.parent, config_of(events)
     for path in (
-        negotiation_dance(config_of(events), events, folder / "negotiation_dance.png"),
-        compliance_heatmap(events, folder / "compliance_heatmap.png"),
+        negotiation_dance(config, events, folder / f"negotiation_dance.{fmt}"),
+        utility_space(config, events, folder / f"utility_space.{fmt}"),
+        compliance_heatmap(events, folder / f"compliance_heatmap.{fmt}"),
     ):
         if path is not None:
             print(f"saved {path}", file=stream)
@@ -228,11 +224,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
-    plots = plot_metrics(summary, out / "plots")
+    plots = plot_metrics(summary, out / "plots", args.fmt)
     if args.json:
         print(json.dumps(summary.to_json(), ensure_ascii=False))
-        return 0
+        return report_after(args, out)
     from negotiator.cli.report import print_sweep
 
     print_sweep(summary, out, plots)
-    return 0
+    return report_after(args, out)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from negotiator.cli.commands import cmd_analyze, cmd_replay, cmd_run, cmd_sweep, cmd_tournament
 from negotiator.cli.distributed import cmd_agent, cmd_agent_host, cmd_keys, cmd_mediator
+from negotiator.cli.htmlreport.command import cmd_report
+from negotiator.cli.interop import cmd_export, cmd_import
 from negotiator.cli.parser import build_parser, default_run
 from negotiator.errors import ConfigError, NegotiatorError, OutputError
 from negotiator.interrupts import Terminated, on_signal
@@ -26,6 +28,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "agent": cmd_agent,
     "agent-host": cmd_agent_host,
     "keys": cmd_keys,
+    "import": cmd_import,
+    "export": cmd_export,
+    "report": cmd_report,
 }
 """Each sub-command's function: parsed arguments → exit code."""
 

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from negotiator.cli.htmlreport.command import add_no_report, add_parser
+from negotiator.cli.interop import add_parsers as _add_interop
 from negotiator.errors import unknown
 
 DEFAULT_CONFIG = Path("configs/scenarios/yongkang_wuyi_jinyun.toml")
@@ -13,6 +15,9 @@ DEFAULT_CONFIG = Path("configs/scenarios/yongkang_wuyi_jinyun.toml")
 TRANSPORTS = ("ipc", "tcp", "inproc", "direct")
 """The choices of ``--transport`` (:data:`negotiator.io.bus.Transport`, not imported: no ZeroMQ
 is loaded to print a usage line)."""
+FORMATS = ("png", "svg", "pdf")
+"""The choices of ``--format`` (:data:`negotiator.experiments.style.FORMATS`, not imported: no
+figure code is loaded to print a usage line)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_keys(sub)
     _add_sweep(sub)
     _add_tournament(sub)
+    _add_interop(sub)
+    add_parser(sub)  # report
     return parser
 
 
@@ -117,6 +124,17 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
+def _format_arg(p: argparse.ArgumentParser) -> None:
+    """``--format``: the file format of the figures a command writes."""
+    p.add_argument(
+        "--format",
+        dest="fmt",
+        choices=FORMATS,
+        default=FORMATS[0],
+        help="file format of the figures (png; svg and pdf are vector graphics)",
+    )
+
+
 def _add_run(sub: Subparsers) -> None:
     run = sub.add_parser("run", help="run one scenario (both agents and mediator)")
     _config_args(run)
@@ -145,6 +163,8 @@ def _add_run(sub: Subparsers) -> None:
         metavar="K",
         help="ipc, tcp: spread the parties over K agent host processes (0: one process each)",
     )
+    add_no_report(run)
+    _format_arg(run)
 
 
 def _add_analyze(sub: Subparsers) -> None:
@@ -186,8 +206,9 @@ def _add_replay(sub: Subparsers) -> None:
     replay.add_argument(
         "--plot",
         action="store_true",
-        help="save the negotiation dance and the compliance heat map (PNG)",
+        help="save the negotiation dance, the utility-space view and the compliance map",
     )
+    _format_arg(replay)
     replay.add_argument(
         "--reexecute",
         action="store_true",
@@ -281,6 +302,8 @@ def _add_sweep(sub: Subparsers) -> None:
     sweep.add_argument("--executor", choices=("processes", "dask"), default="processes")
     sweep.add_argument("--scheduler", help="with --executor dask: the cluster's address")
     sweep.add_argument("--json", action="store_true", help="print summary.json only")
+    add_no_report(sweep)
+    _format_arg(sweep)
 
 
 def _add_tournament(sub: Subparsers) -> None:
@@ -291,3 +314,4 @@ def _add_tournament(sub: Subparsers) -> None:
         "--transport", choices=TRANSPORTS, default="direct", help="agents' transport (direct)"
     )
     tour.add_argument("--out", type=Path, default=Path("runs"), help="runs directory (runs/)")
+    _format_arg(tour)

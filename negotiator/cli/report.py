@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from negotiator.cli.numbers import interval, number
+from negotiator.cli.numbers import interval
+from negotiator.cli.numbers import number as number  # also the HTML report's
 from negotiator.runtime.run_summary import ImplementationSummary, NegotiationSummary, RunSummary
 
 if TYPE_CHECKING:
@@ -148,50 +149,6 @@ def _print_implementation(
         f"{impl.governments_total:,.1f}; superior {impl.superior_net:+,.1f}; "
         f"regional welfare {impl.regional_welfare:,.1f}; fines {impl.penalties:,.1f}"
     )
-
-
-def plot_compliance(summary: RunSummary, path: Path) -> Path:
-    """Save the compliance-over-time plot (government × period, and the period rate) as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    impl = summary.implementation
-    assert impl is not None, "a run without phase 2 has no compliance to plot"
-    parties = summary.parties
-    periods = range(1, impl.periods + 1)
-    fig, (top, bottom) = plt.subplots(
-        2,
-        1,
-        figsize=(9, 2.2 + 0.45 * len(parties)),
-        sharex=True,
-        gridspec_kw={"height_ratios": [max(len(parties), 2), 2]},
-    )
-    grid = [[1.0 if m == "C" else 0.0 for m in impl.moves[p]] for p in parties]
-    top.imshow(
-        grid,
-        aspect="auto",
-        cmap="RdYlGn",
-        vmin=0,
-        vmax=1,
-        extent=(0.5, impl.periods + 0.5, len(parties) - 0.5, -0.5),
-    )
-    top.set_yticks(range(len(parties)), parties)
-    top.set_title("Compliance by government (green = comply, red = defect)")
-    for record in impl.renegotiation_log:
-        for ax in (top, bottom):
-            ax.axvline(record["period"] - 0.5, color="black", linestyle="--", linewidth=1)
-    bottom.plot(periods, impl.compliance_by_period, marker="o", color="tab:blue")
-    bottom.set_ylim(-0.05, 1.05)
-    bottom.set_ylabel("share complying")
-    bottom.set_xlabel("period")
-    bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
 
 
 def print_analysis(out: dict[str, Any], console: Console | None = None) -> None:
@@ -343,7 +300,7 @@ def print_sweep(
             )
         console.print(table)
     console.print(
-        f"results: {out}/results.csv, summary.json, plots/ ({len(plots)} PNG)", soft_wrap=True
+        f"results: {out}/results.csv, summary.json, plots/ ({len(plots)} figures)", soft_wrap=True
     )
 
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
@@ -107,12 +114,29 @@ def _check_step(field: str, step: float) -> None:
 
 
 IssueKind = Literal["share", "ordinal", "categorical", "boolean"]
+Label = Annotated[str, Field(min_length=1)]
 
 
-class IssueSpec(Section):
+class Labelled(Section):
+    """A table that may carry a ``label``: the original name of an issue or party imported from
+    another tool (``import genius``), which ``export genius`` writes back. An absent label is left
+    out of the table's dump, so that a config without labels keeps its canonical form (the
+    ``run_started`` line of its log, and so every digest)."""
+
+    @model_serializer(mode="wrap")
+    def _without_absent_label(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and getattr(self, "label", None) is None:
+            data.pop("label", None)
+        return data
+
+
+class IssueSpec(Labelled):
     """One ``[[domain.issues]]`` entry of an explicit domain."""
 
     name: Name
+    label: Label | None = None
+    """The issue's original name (e.g. from a Genius domain), when ``name`` had to differ."""
     kind: IssueKind
     values: list[str] | None = None
     step: Annotated[float, Field(gt=0, le=0.5)] | None = None
@@ -156,7 +180,7 @@ class DomainSection(Section):
         return self
 
 
-class PartySpec(Section):
+class PartySpec(Labelled):
     """``[parties.NAME]``: a government's strategies, promotion pressure and, for explicit
     domains, its utility."""
 
@@ -176,6 +200,9 @@ class PartySpec(Section):
     """How it declares its data to the mediator (audited declarations, the superior's plan)."""
     exaggeration: Annotated[float, Field(ge=0)] = 0.25
     """With ``declaration = "exaggerate"``: the fraction by which it inflates its resources."""
+    label: Label | None = None
+    """The party's original name (e.g. a Genius profile's file name), when its name had to
+    differ."""
 
 
 class NegotiationSection(Section):

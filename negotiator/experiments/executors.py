@@ -163,7 +163,8 @@ def _dask(
         from distributed import Client, as_completed
     except ImportError:
         raise ConfigError(
-            '--executor dask: dask.distributed is not installed (pip install "negotiator[dask]")'
+            "--executor dask: dask.distributed is not installed "
+            '(pip install "cluster-negotiator[dask]")'
         ) from None
     if not scheduler:
         raise ConfigError("--executor dask: give the cluster's --scheduler ADDRESS")

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from negotiator.errors import ConfigError
+from negotiator.experiments import labels, style
 from negotiator.experiments.stats import column, difference_ci
 
 
@@ -181,7 +182,11 @@ def plot(result: MapResult, path: Path, fmt: str = "png") -> Path:
     reach = reach or 1.0
     fig, ax = plt.subplots(figsize=(1.6 * len(xs) + 2.6, 1.0 * len(ys) + 2.2))
     image = ax.imshow(
-        grid, cmap="PuOr", norm=TwoSlopeNorm(0.0, -reach, reach), origin="lower", aspect="auto"
+        grid,
+        cmap=style.DIVERGING,
+        norm=TwoSlopeNorm(0.0, -reach, reach),
+        origin="lower",
+        aspect="auto",
     )
     for cell in result.cells:
         i, j = ys.index(cell.y), xs.index(cell.x)
@@ -215,9 +220,8 @@ def plot(result: MapResult, path: Path, fmt: str = "png") -> Path:
     )
     ax.set_title(f"{title}\nruns per cell: {runs}; outlined: 95 % interval excludes 0", fontsize=9)
     bar = fig.colorbar(image, ax=ax)
-    bar.set_label(f"difference in {spec.metric}{unit}")
+    bar.set_label(f"difference in {labels.describe(spec.metric).label.lower()}{unit}")
     fig.tight_layout()
-    path = path.with_suffix(f".{fmt}")
-    fig.savefig(path, dpi=120)
+    style.save(fig, style.suffixed(path, fmt))
     plt.close(fig)
-    return path
+    return style.suffixed(path, fmt)

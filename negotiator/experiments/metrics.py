@@ -38,6 +38,9 @@ PHASE2 = (
     "delta_star_max",
 )
 
+#: The yes-or-no metrics (1.0 yes, 0.0 no): their mean is a proportion.
+BINARY = ("agreement", "contract_survived", "grim_trigger_sustainable")
+
 _Metric = Callable[[RunSummary], float | None]
 
 

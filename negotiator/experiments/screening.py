@@ -17,6 +17,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from negotiator.experiments import labels, style
+
 
 class Factor(BaseModel):
     """One screened parameter: a range, and the config keys it sets."""
@@ -130,15 +132,16 @@ def plot(metric: str, ranking: list[FactorEffect], path: Path, units: str = "") 
     sigma = [r.sigma for r in ranking][::-1]
     fig, ax = plt.subplots(figsize=(7.0, 0.5 * len(names) + 1.8))
     ys = range(len(names))
-    ax.barh(ys, mu, xerr=ci, color="#0072B2", capsize=4, label="μ* (95 % interval)")
-    ax.scatter(sigma, ys, marker="D", color="#D55E00", zorder=3, label="σ")
+    ax.barh(ys, mu, xerr=ci, color=style.colour(0), capsize=4, label="μ* (95 % interval)")
+    ax.scatter(sigma, ys, marker="D", color=style.colour(1), zorder=3, label="σ")
     ax.set_yticks(list(ys), names)
     unit = f" ({units})" if units else ""
-    ax.set_xlabel(f"effect on {metric}{unit}")
-    ax.set_title(f"Morris screening of {metric}", fontsize=10)
+    name = labels.describe(metric).label
+    ax.set_xlabel(f"effect on {name.lower()}{unit}")
+    ax.set_title(f"Morris screening of {name.lower()} ({metric})", fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    style.save(fig, path)
     plt.close(fig)
     return path

@@ -19,6 +19,7 @@ from typing import Any
 
 from negotiator.config import Config, PayoffSpec, config_from_dict
 from negotiator.errors import ConfigError
+from negotiator.experiments import style
 from negotiator.io.bus import Transport
 from negotiator.runtime.runner import RunOptions, run, timestamp
 
@@ -189,7 +190,8 @@ def pair_matrix(result: TournamentResult) -> tuple[list[str], list[list[float]]]
 
 
 def plot_pair_scores(result: TournamentResult, path: Path) -> Path:
-    """Save a heat map of the pair scores (row strategy's mean score per turn) as PNG."""
+    """Save a heat map of the pair scores (row strategy's mean score per turn) to ``path``, in
+    the format its suffix names."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -197,7 +199,7 @@ def plot_pair_scores(result: TournamentResult, path: Path) -> Path:
 
     names, grid = pair_matrix(result)
     fig, ax = plt.subplots(figsize=(1.0 + 0.8 * len(names), 0.8 + 0.7 * len(names)))
-    image = ax.imshow(grid, cmap="viridis")
+    image = ax.imshow(grid, cmap=style.SEQUENTIAL)
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
     ax.set_yticks(range(len(names)), names)
     for i, row in enumerate(grid):
@@ -212,6 +214,6 @@ def plot_pair_scores(result: TournamentResult, path: Path) -> Path:
     )
     fig.colorbar(image, ax=ax)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    style.save(fig, path)
     plt.close(fig)
     return path

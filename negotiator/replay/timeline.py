@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from negotiator.errors import DomainError
 from negotiator.mediator.transparency import Level, visible_to
 from negotiator.model.contract import build_setting
 from negotiator.replay.logfile import config_of, participants
@@ -28,7 +29,10 @@ def timeline(events: list[dict[str, Any]], until: int | None = None) -> list[dic
     def worth(outcome: Any) -> dict[str, float] | None:
         if setting is None or outcome is None:
             return None
-        o = setting.domain.encode(outcome)
+        try:
+            o = setting.domain.encode(outcome)
+        except DomainError:  # a renegotiation's text (its domain adds transfers): not valued
+            return None
         return {p: round(u.normalize(u(o)), 4) for p, u in setting.utilities.items()}
 
     def seen_by(event: dict[str, Any], level: Level) -> str:
