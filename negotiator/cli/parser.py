@@ -31,7 +31,8 @@ class _Parser(argparse.ArgumentParser):
         choice, if one is close, and every choice."""
         choices = action.choices
         if choices is not None and value not in choices:
-            what = "command" if action.dest == "command" else action.dest.replace("_", " ")
+            options = action.option_strings  # --format (dest fmt): a format; none: a command
+            what = options[-1].lstrip("-").replace("-", " ") if options else action.dest
             names = [str(c) for c in choices]
             raise argparse.ArgumentError(action, unknown(what, str(value), names, listed=True))
 
@@ -82,14 +83,7 @@ def _add_top_level(parser: argparse.ArgumentParser) -> None:
     """The options before any command: ``--version``, and ``--set`` and ``--seed`` for the
     default run (no command: the default scenario is run)."""
     parser.add_argument("--version", action="version", version=version_line())
-    parser.add_argument(
-        "--set",
-        dest="default_overrides",
-        action="append",
-        default=[],
-        metavar="A.B=V",
-        help="with no command: override a value of the default scenario's run, repeatable",
-    )
+    _set_arg(parser, "with no command: override a value of the default scenario's run", "default")
     parser.add_argument(
         "--seed",
         dest="default_seed",
@@ -113,15 +107,21 @@ def default_run(args: argparse.Namespace) -> list[str]:
 def _config_args(p: argparse.ArgumentParser) -> None:
     """The arguments of a command that reads a scenario: the file, ``--set`` and ``--json``."""
     p.add_argument("config", type=Path, help="scenario TOML file")
+    _set_arg(p, "override a config value (TOML syntax)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def _set_arg(p: argparse.ArgumentParser, what: str, prefix: str = "") -> None:
+    """``--set A.B=V``, repeatable, into ``args.overrides`` (``args.default_overrides`` with the
+    ``default`` prefix: before any command)."""
     p.add_argument(
         "--set",
-        dest="overrides",
+        dest=f"{prefix}_overrides" if prefix else "overrides",
         action="append",
         default=[],
         metavar="A.B=V",
-        help="override a config value (TOML syntax), repeatable",
+        help=f"{what}, repeatable",
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
 def _format_arg(p: argparse.ArgumentParser) -> None:
@@ -192,14 +192,7 @@ def _add_replay(sub: Subparsers) -> None:
         metavar="R",
         help="continue live from round R (or round:R, period:R) with --set changes",
     )
-    replay.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="A.B=V",
-        help="with --branch: a config change, repeatable",
-    )
+    _set_arg(replay, "with --branch: a config change")
     replay.add_argument(
         "--out", type=Path, default=Path("runs"), help="with --branch: runs directory (runs/)"
     )
