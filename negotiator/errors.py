@@ -1,4 +1,8 @@
-"""Exceptions that the command line turns into one-line messages and exit codes."""
+"""Exceptions that the command line turns into one-line messages and exit codes, and the wording
+of an unknown name (:func:`unknown`)."""
+
+import difflib
+from collections.abc import Iterable
 
 
 class NegotiatorError(Exception):
@@ -34,3 +38,23 @@ class AnalysisTooLarge(NegotiatorError):
     """The outcome space is too large for exact analysis (exit code 2: change the config)."""
 
     exit_code = 2
+
+
+def unknown(
+    what: str,
+    name: str,
+    known: Iterable[str],
+    *,
+    compare: str | None = None,
+    listed: bool = False,
+) -> str:
+    """The one wording of every "unknown name" error: ``unknown WHAT 'name'``, then ``(did you
+    mean 'x'?)`` when one of ``known`` is close to ``compare`` (default: ``name``; difflib's
+    :func:`~difflib.get_close_matches`), and with ``listed`` every known name, in the order
+    given: ``unknown strategy 'bulware' (did you mean 'boulware'? known: annealer, ...)``."""
+    names = list(known)
+    close = difflib.get_close_matches(compare if compare is not None else name, names, n=1)
+    notes = [f"did you mean {close[0]!r}?"] if close else []
+    if listed:
+        notes.append(f"known: {', '.join(names) or 'none'}")
+    return f"unknown {what} {name!r}" + (f" ({' '.join(notes)})" if notes else "")

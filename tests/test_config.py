@@ -43,7 +43,7 @@ def test_shipped_configs_are_valid():
 def test_unknown_key_is_named():
     data = raw()
     data["negotiation"]["dedline"] = 3
-    assert error_of(data) == "config: negotiation.dedline: unknown key"
+    assert error_of(data) == "config: unknown key 'negotiation.dedline' (did you mean 'deadline'?)"
 
 
 def test_wrong_type_is_named():
@@ -145,7 +145,7 @@ def test_overrides_are_typed():
     assert config.implementation.shocks[1].at == [3]
     with pytest.raises(ConfigError, match=r"shocks\[5\] is not an item of a list"):
         load(DEFAULT, "implementation.shocks[5].factor=0.25")
-    with pytest.raises(ConfigError, match="negotiation.dedline: unknown key"):
+    with pytest.raises(ConfigError, match="unknown key 'negotiation.dedline'"):
         load(DEFAULT, "negotiation.dedline=80")
 
 
@@ -161,11 +161,11 @@ def test_missing_and_malformed_files(tmp_path):
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--set", "negotiation.dedline=3"], "negotiation.dedline: unknown key"),
+        (["--set", "negotiation.dedline=3"], "unknown key 'negotiation.dedline'"),
         (["--set", "negotiation.deadline=soon"], "negotiation.deadline"),
         (["--set", "parties.wuyi.strategy=bribery"], "unknown strategy 'bribery'"),
         (["--set", "contract.share_step=0.3"], "contract.share_step: 1/step must be a whole"),
-        (["--transport", "carrier-pigeon"], "invalid choice"),
+        (["--transport", "carrier-pigeon"], "unknown transport 'carrier-pigeon' (known: ipc,"),
     ],
 )
 def test_cli_reports_bad_config_in_one_line_with_exit_2(args, fragment):

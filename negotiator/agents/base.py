@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from negotiator.errors import unknown
 from negotiator.io.messages import VoteAction
 from negotiator.model.actions import Accept, Action, EndNegotiation, Offer, RawAction
 from negotiator.model.domain import Domain, Outcome, Utility
@@ -131,8 +132,9 @@ def make_params(params_cls: type[Any], raw: dict[str, Any]) -> Any:
     fields = {f.name: f for f in dataclasses.fields(params_cls)}
     for key, value in raw.items():
         if key not in fields:
-            known = ", ".join(sorted(fields)) or "none"
-            raise StrategyError(f"params.{key}", f"unknown parameter (known: {known})")
+            raise StrategyError(
+                f"params.{key}", unknown("parameter", key, sorted(fields), listed=True)
+            )
         numeric = "float" in str(fields[key].type)
         if numeric and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise StrategyError(f"params.{key}", f"must be a number, got {value!r}")

@@ -30,7 +30,16 @@ from typing import Literal
 import zmq
 
 from negotiator.agents.agent import Agent
-from negotiator.agents.process import POLL_S, TIMING_ENV, Liveness, Timing, from_mediator, recorder
+from negotiator.agents.process import (
+    POLL_S,
+    TIMING_ENV,
+    Liveness,
+    Notify,
+    Timing,
+    ending,
+    from_mediator,
+    recorder,
+)
 from negotiator.io.bus import HostSocket
 from negotiator.io.messages import HEARTBEAT_S, Heartbeat, pack
 from negotiator.io.security import ClientSecurity
@@ -54,6 +63,10 @@ class _Party:
     last_sent: float = 0.0
     record: Callable[[Message], None] | None = None
     timing: Timing | None = None
+    joined: bool = False
+    """Welcomed."""
+    ended: str = ""
+    """Why it left (:func:`~negotiator.agents.process.ending`), once its ``end`` came."""
 
 
 def run_host(
@@ -68,11 +81,14 @@ def run_host(
     parent: int | None = None,
     security: ClientSecurity | None = None,
     stop: threading.Event | None = None,
+    notify: Notify | None = None,
 ) -> int:
     """Play the parties ``names`` (the host ``host``) until the mediator ends the run. The exit
     code: 0 every party done, 1 a party's strategy failed (the others played on, unless it failed
     on its welcome), 3 the mediator went silent or, with ``watch_parent``, the parent died (as
-    :func:`negotiator.agents.process.run_agent`)."""
+    :func:`negotiator.agents.process.run_agent`). ``notify`` is told when every party has joined
+    and why the host left (:data:`~negotiator.agents.process.Notify`: ``"run finished"``, or
+    ``"run finished; expelled: wuyi"``)."""
     sock = HostSocket(endpoint, host, context, security)
     timed = bool(os.environ.get(TIMING_ENV))
     parties = {
@@ -82,13 +98,15 @@ def run_host(
     if timed:
         for party in parties.values():
             party.timing = Timing(party.agent.name)
-    liveness = Liveness(f"host {host}", idle_timeout, join_timeout, watch_parent, parent)
+    liveness = Liveness(
+        f"host {host}", idle_timeout, join_timeout, watch_parent, parent, say=notify is None
+    )
     try:
         now = time.monotonic()
         for party in parties.values():
             sock.send(party.key, party.agent.hello())
             party.last_sent = now
-        return _serve(sock, parties, liveness, stop, f"host {host}")
+        return _serve(sock, parties, liveness, stop, f"host {host}", notify or (lambda _: None))
     finally:
         sock.close()
         for party in parties.values():
@@ -102,10 +120,12 @@ def _serve(
     liveness: Liveness,
     stop: threading.Event | None,
     who: str,
+    tell: Notify,
 ) -> int:
     """The loop: messages in, replies out, heartbeats, until every party is done."""
     playing = dict(parties)
     failed = False
+    joined = False
     next_beat = time.monotonic() + BEAT_CHECK_S
     while playing:
         if stop is not None and stop.is_set():
@@ -120,6 +140,7 @@ def _serve(
             return 3
         if frames is None:
             if liveness.gone():
+                tell(liveness.why)
                 return 3
             continue
         liveness.hear()
@@ -128,13 +149,28 @@ def _serve(
             _dropped(frames, parties, who)
             continue
         outcome = _handle(sock, party, frames[1])
+        if not joined and all(p.joined for p in parties.values()):
+            joined = True
+            tell("joined")
         if outcome == "playing":
             continue
         del playing[party.key]
         if outcome == "failed_at_welcome":
+            tell(f"strategy failed ({party.agent.name})")
             return 1  # the run cannot start (or go on) without it
         failed = failed or outcome == "failed"
+    tell(_ended(parties))
     return 1 if failed else 0
+
+
+def _ended(parties: dict[bytes, _Party]) -> str:
+    """Why the host left when every party was done: the run finished, and who was expelled or
+    failed."""
+    expelled = [p.agent.name for p in parties.values() if p.ended == "expelled"]
+    failed = [p.agent.name for p in parties.values() if p.agent.failed]
+    notes = [f"expelled: {', '.join(expelled)}"] if expelled else []
+    notes += [f"strategy failed: {', '.join(failed)}"] if failed else []
+    return "; ".join(["run finished", *notes])
 
 
 def _handle(sock: HostSocket, party: _Party, data: bytes) -> Outcome:
@@ -152,8 +188,12 @@ def _handle(sock: HostSocket, party: _Party, data: bytes) -> Outcome:
         party.last_sent = time.monotonic()
     if party.timing is not None and msg.type == "request":
         party.timing.add(str(msg.body.get("kind")), time.perf_counter() - received)
+    if msg.type == "welcome" and not party.agent.failed:
+        party.joined = True
     if not done:
         return "playing"
+    if msg.type == "end":
+        party.ended = ending(msg.body.get("status"))
     if not party.agent.failed:
         return "done"
     return "failed_at_welcome" if msg.type == "welcome" else "failed"

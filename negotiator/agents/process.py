@@ -32,6 +32,7 @@ __all__ = [
     "TIMING_ENV",
     "Agent",
     "Liveness",
+    "Notify",
     "Timing",
     "from_mediator",
     "recorder",
@@ -39,6 +40,18 @@ __all__ = [
 ]
 
 POLL_S = 0.5
+
+
+Notify = Callable[[str], None]
+"""Told, in words, that an agent (or a host) joined its run (``"joined"``) and then why it left:
+``"run finished"``, ``"expelled"``, ``"mediator gone after 5 s"``, ``"no mediator after 60 s"``,
+``"strategy failed"``, ``"parent gone"``. The ``agent`` and ``agent-host`` commands print it; the
+agents a local run starts are told nothing and say nothing."""
+
+
+def ending(status: object) -> str:
+    """Why an agent left, from the ``status`` of the mediator's ``end``."""
+    return "expelled" if status == "expelled" else "run finished"
 
 
 def run_agent(
@@ -53,20 +66,25 @@ def run_agent(
     serve: bool = False,
     security: ClientSecurity | None = None,
     stop: threading.Event | None = None,
+    notify: Notify | None = None,
 ) -> int:
     """Serve one party until the mediator ends the run. Returns a process exit code: 0 done,
     1 the strategy failed, 3 the mediator went silent (nothing within ``join_timeout`` seconds
     of starting, or within ``idle_timeout`` seconds later: it sends a heartbeat every second) or,
     with ``watch_parent``, the process ``parent`` (default: this one's parent now) is no longer
-    its parent.
+    its parent. ``notify`` is told when it joined and why it left (:data:`Notify`).
 
     With ``serve`` the agent plays one run after another (a :class:`negotiator.runtime.pool.Pool`):
     after ``end`` it forgets the run, says ``hello`` again and waits for the next welcome."""
+    tell = notify or (lambda _: None)
     sock = AgentSocket(endpoint, name, context, security)
     agent = Agent(name)
-    liveness = Liveness(f"agent {name}", idle_timeout, join_timeout, watch_parent, parent)
+    liveness = Liveness(
+        f"agent {name}", idle_timeout, join_timeout, watch_parent, parent, say=notify is None
+    )
     record = recorder(name)
     timing = Timing(name) if os.environ.get(TIMING_ENV) else None
+    joined = False
     try:
         sock.send(agent.hello())
         last_sent = time.monotonic()
@@ -82,6 +100,7 @@ def run_agent(
                 return 3
             if data is None:
                 if liveness.gone():
+                    tell(liveness.why)
                     return 3
                 continue
             liveness.hear()
@@ -97,12 +116,16 @@ def run_agent(
                 last_sent = time.monotonic()
             if timing is not None and msg.type == "request":
                 timing.add(str(msg.body.get("kind")), time.perf_counter() - received)
+            if msg.type == "welcome" and not joined and not agent.failed:
+                joined = True
+                tell("joined")
             if done and serve and not agent.failed:  # the next run, same numbering
                 agent = Agent(name, codec=agent.codec)
                 sock.send(agent.hello())
                 last_sent = time.monotonic()
                 liveness.restart()
             elif done:
+                tell("strategy failed" if agent.failed else ending(msg.body.get("status")))
                 return 1 if agent.failed else 0
     finally:
         sock.close()
@@ -123,8 +146,14 @@ class Liveness:
         join_timeout: float,
         watch_parent: bool = False,
         parent: int | None = None,
+        *,
+        say: bool = True,
     ) -> None:
         self.who = who
+        self.say = say
+        """Say on stderr why it leaves (else only :attr:`why` tells)."""
+        self.why = ""
+        """Why it is time to leave, once :meth:`gone` said so."""
         self.idle_timeout = idle_timeout
         self.join_timeout = join_timeout
         self.parent = (os.getppid() if parent is None else parent) if watch_parent else None
@@ -144,10 +173,14 @@ class Liveness:
     def gone(self) -> bool:
         """Time to leave (asked when a receive timed out)?"""
         if self.parent is not None and os.getppid() != self.parent:
+            self.why = "parent gone"
             return True
         limit = self.idle_timeout if self.heard else self.join_timeout
         if time.monotonic() - self.last > limit:
-            print(f"{self.who}: no message for {limit:g} s, leaving", file=sys.stderr)
+            if self.say:
+                print(f"{self.who}: no message for {limit:g} s, leaving", file=sys.stderr)
+            gone = "mediator gone after" if self.heard else "no mediator after"
+            self.why = f"{gone} {limit:g} s"
             return True
         return False
 

@@ -17,19 +17,22 @@ from negotiator.errors import ConfigError
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``run``: one scenario, agents and mediator on this machine; prints the summary."""
+    from negotiator.cli.progress import live_counter
     from negotiator.config import load_config
     from negotiator.runtime.runner import RunOptions, run
 
     config = load_config(args.config, args.overrides, args.seed)
-    options = RunOptions(
-        transport=args.transport,
-        out=args.out,
-        join_timeout=args.join_timeout,
-        config_path=str(args.config),
-        insecure=args.insecure,
-        hosts=args.hosts,
-    )
-    result = run(config, options)
+    with live_counter(sys.stderr) as counter:
+        options = RunOptions(
+            transport=args.transport,
+            out=args.out,
+            join_timeout=args.join_timeout,
+            config_path=str(args.config),
+            insecure=args.insecure,
+            hosts=args.hosts,
+            progress=counter,
+        )
+        result = run(config, options)
     if args.json:
         print(json.dumps(result.summary.to_json(), ensure_ascii=False))
     else:

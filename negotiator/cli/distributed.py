@@ -8,9 +8,10 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from negotiator.errors import ConfigError, RunError
+from negotiator.errors import ConfigError, unknown
 
 if TYPE_CHECKING:
     from negotiator.config import Config
@@ -28,6 +29,7 @@ def _insecure_warning(flag: bool, address: str) -> None:
 
 def cmd_mediator(args: argparse.Namespace) -> int:
     """``mediator``: the hub of a distributed run; the parties join from anywhere."""
+    from negotiator.cli.progress import live_counter
     from negotiator.config import load_config
     from negotiator.runtime.runner import serve
 
@@ -36,20 +38,25 @@ def cmd_mediator(args: argparse.Namespace) -> int:
         raise ConfigError("--bind: a distributed run binds tcp://HOST:PORT")
     _insecure_warning(args.insecure, args.bind)
 
-    def waiting(missing: list[str]) -> None:
-        if missing:
-            print(f"waiting for: {', '.join(missing)}", file=sys.stderr, flush=True)
+    with live_counter(sys.stderr) as counter:
 
-    result = serve(
-        config,
-        args.bind,
-        out=args.out,
-        keys=args.keys,
-        insecure=args.insecure,
-        join_timeout=args.join_timeout,
-        config_path=str(args.config),
-        on_waiting=waiting,
-    )
+        def waiting(missing: list[str]) -> None:
+            if missing:
+                if counter is not None:
+                    counter.clear()  # a line of its own, not after the counter
+                print(f"waiting for: {', '.join(missing)}", file=sys.stderr, flush=True)
+
+        result = serve(
+            config,
+            args.bind,
+            out=args.out,
+            keys=args.keys,
+            insecure=args.insecure,
+            join_timeout=args.join_timeout,
+            config_path=str(args.config),
+            on_waiting=waiting,
+            progress=counter,
+        )
     if args.json:
         print(json.dumps(result.summary.to_json(), ensure_ascii=False))
     else:
@@ -87,20 +94,45 @@ def cmd_agent(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     names = _participants(config)
     if args.name not in names:
-        raise ConfigError(
-            f"--name {args.name!r}: not a party of {args.config} ({', '.join(names)})"
-        )
+        raise ConfigError(f"--name: {unknown('party', args.name, names, listed=True)}")
     security = _client_security(args, args.name)
-    code = play_party(
-        args.connect,
-        args.name,
-        idle_timeout=args.idle_timeout,
-        join_timeout=args.join_timeout,
-        security=security,
+    say = _saying(f"agent {args.name}", args.connect, args.name)
+    return _played(
+        say,
+        lambda: play_party(
+            args.connect,
+            args.name,
+            idle_timeout=args.idle_timeout,
+            join_timeout=args.join_timeout,
+            security=security,
+            notify=say,
+        ),
     )
-    if code == 3:
-        raise RunError(f"agent {args.name}: the mediator went silent; leaving")
-    return code
+
+
+def _saying(who: str, endpoint: str, parties: str) -> Callable[[str], None]:
+    """What an ``agent`` or ``agent-host`` process says on stderr, one line each: that it joined,
+    and how it ended (:data:`negotiator.agents.process.Notify`)."""
+
+    def say(what: str) -> None:
+        text = f"joined {endpoint} as {parties}" if what == "joined" else f"ended: {what}"
+        print(f"negotiator {who}: {text}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _played(say: Callable[[str], None], play: Callable[[], int]) -> int:
+    """``play``'s exit code, or 130 (Ctrl-C) or 143 (SIGTERM), said as its ending."""
+    from negotiator.interrupts import Terminated
+
+    try:
+        return play()
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+    except Terminated:
+        say("terminated")
+        return 143
 
 
 def cmd_agent_host(args: argparse.Namespace) -> int:
@@ -115,24 +147,24 @@ def cmd_agent_host(args: argparse.Namespace) -> int:
     names = args.names.split(",")
     for name in names:
         if name not in known:
-            raise ConfigError(
-                f"--names: {name!r} is not a party of {args.config} ({', '.join(known)})"
-            )
+            raise ConfigError(f"--names: {unknown('party', name, known, listed=True)}")
         if names.count(name) > 1:
             raise ConfigError(f"--names: {name!r} is named twice")
     host = check_host_name(args.host) if args.host is not None else None
     security = _client_security(args, host)
-    code = play_parties(
-        args.connect,
-        names,
-        host=host or "host",
-        idle_timeout=args.idle_timeout,
-        join_timeout=args.join_timeout,
-        security=security,
+    say = _saying(f"agent-host {host or 'host'}", args.connect, ", ".join(names))
+    return _played(
+        say,
+        lambda: play_parties(
+            args.connect,
+            names,
+            host=host or "host",
+            idle_timeout=args.idle_timeout,
+            join_timeout=args.join_timeout,
+            security=security,
+            notify=say,
+        ),
     )
-    if code == 3:
-        raise RunError(f"agent host {host or 'host'}: the mediator went silent; leaving")
-    return code
 
 
 def _host_spec(spec: str) -> tuple[str, tuple[str, ...]]:

@@ -14,8 +14,8 @@ from negotiator.cli.commands import cmd_analyze, cmd_replay, cmd_run, cmd_sweep,
 from negotiator.cli.distributed import cmd_agent, cmd_agent_host, cmd_keys, cmd_mediator
 from negotiator.cli.htmlreport.command import cmd_report
 from negotiator.cli.interop import cmd_export, cmd_import
-from negotiator.cli.parser import build_parser, default_config
-from negotiator.errors import NegotiatorError, OutputError
+from negotiator.cli.parser import build_parser, default_run
+from negotiator.errors import ConfigError, NegotiatorError, OutputError
 from negotiator.interrupts import Terminated, on_signal
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -37,13 +37,18 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); return the exit code. With no
-    command, the default scenario is run."""
+    command, the default scenario is run (with the top-level ``--set`` and ``--seed``)."""
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_signal)
     try:
         if args.command is None:
-            args = build_parser().parse_args(["run", str(default_config())])
+            args = build_parser().parse_args(default_run(args))
+        elif args.default_overrides or args.default_seed is not None:
+            raise ConfigError(
+                f"--set and --seed before a command are for the default run; write them after "
+                f"{args.command!r}"
+            )
         command = COMMANDS.get(args.command)
         if command is not None:
             return command(args)

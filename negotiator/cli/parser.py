@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from negotiator.cli.htmlreport.command import add_no_report, add_parser
 from negotiator.cli.interop import add_parsers as _add_interop
+from negotiator.errors import unknown
 
 DEFAULT_CONFIG = Path("configs/scenarios/yongkang_wuyi_jinyun.toml")
 """The scenario run when no command is given."""
@@ -24,6 +25,16 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        """A value not among the choices (a command, a transport): named with the closest
+        choice, if one is close, and every choice."""
+        choices = action.choices
+        if choices is not None and value not in choices:
+            options = action.option_strings  # --format (dest fmt): a format; none: a command
+            what = options[-1].lstrip("-").replace("-", " ") if options else action.dest
+            names = [str(c) for c in choices]
+            raise argparse.ArgumentError(action, unknown(what, str(value), names, listed=True))
 
 
 if TYPE_CHECKING:
@@ -44,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="negotiator",
         description="Simulate cross-regional cooperation negotiations between local governments.",
     )
+    _add_top_level(parser)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_run(sub)
     _add_analyze(sub)
@@ -59,18 +71,57 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def version_line() -> str:
+    """What ``--version`` prints: the release, and the version of the wire protocol and the event
+    log format that it writes."""
+    from negotiator import PROTOCOL_VERSION, __version__
+
+    return f"negotiator {__version__} (protocol and event log version {PROTOCOL_VERSION})"
+
+
+def _add_top_level(parser: argparse.ArgumentParser) -> None:
+    """The options before any command: ``--version``, and ``--set`` and ``--seed`` for the
+    default run (no command: the default scenario is run)."""
+    parser.add_argument("--version", action="version", version=version_line())
+    _set_arg(parser, "with no command: override a value of the default scenario's run", "default")
+    parser.add_argument(
+        "--seed",
+        dest="default_seed",
+        type=int,
+        metavar="N",
+        help="with no command: the default run's seed",
+    )
+
+
+def default_run(args: argparse.Namespace) -> list[str]:
+    """The arguments of the run made when no command is given: the default scenario, with the
+    top-level ``--set`` and ``--seed``."""
+    argv = ["run", str(default_config())]
+    for override in args.default_overrides:
+        argv += ["--set", override]
+    if args.default_seed is not None:
+        argv += ["--seed", str(args.default_seed)]
+    return argv
+
+
 def _config_args(p: argparse.ArgumentParser) -> None:
     """The arguments of a command that reads a scenario: the file, ``--set`` and ``--json``."""
     p.add_argument("config", type=Path, help="scenario TOML file")
+    _set_arg(p, "override a config value (TOML syntax)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def _set_arg(p: argparse.ArgumentParser, what: str, prefix: str = "") -> None:
+    """``--set A.B=V``, repeatable, into ``args.overrides`` (``args.default_overrides`` with the
+    ``default`` prefix: before any command)."""
     p.add_argument(
         "--set",
-        dest="overrides",
+        dest=f"{prefix}_overrides" if prefix else "overrides",
         action="append",
         default=[],
         metavar="A.B=V",
-        help="override a config value (TOML syntax), repeatable",
+        help=f"{what}, repeatable",
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
 def _format_arg(p: argparse.ArgumentParser) -> None:
@@ -141,14 +192,7 @@ def _add_replay(sub: Subparsers) -> None:
         metavar="R",
         help="continue live from round R (or round:R, period:R) with --set changes",
     )
-    replay.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="A.B=V",
-        help="with --branch: a config change, repeatable",
-    )
+    _set_arg(replay, "with --branch: a config change")
     replay.add_argument(
         "--out", type=Path, default=Path("runs"), help="with --branch: runs directory (runs/)"
     )

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from negotiator.cli.numbers import interval
+from negotiator.cli.numbers import number as number  # also the HTML report's
 from negotiator.runtime.run_summary import ImplementationSummary, NegotiationSummary, RunSummary
 
 if TYPE_CHECKING:
@@ -243,26 +245,8 @@ def print_timeline(rows: list[dict[str, Any]], console: Console | None = None) -
     console.print(table)
 
 
-def number(x: float | None) -> str:
-    """A figure in fixed notation with a precision that suits its size."""
-    if x is None:
-        return "–"
-    size = abs(x)
-    if size >= 1000:
-        return f"{x:,.0f}"
-    if size >= 100:
-        return f"{x:.1f}"
-    if size >= 1 or size == 0:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
-
-
 def _estimate(e: MetricEstimate) -> str:
-    if e.mean is None:
-        return "–"
-    if e.low is None:
-        return number(e.mean)
-    return f"{number(e.mean)} [{number(e.low)}, {number(e.high)}]"
+    return interval(e.mean, e.low, e.high)
 
 
 def print_sweep(
@@ -295,10 +279,10 @@ def print_sweep(
     for h in summary.hypotheses:
         colour = {"held": "green", "did not hold": "red"}.get(h.verdict, "yellow")
         low, high = h.ci95
-        interval = f"[{number(low)}, {number(high)}]" if low is not None else "[n/a]"
+        effect = interval(h.effect, low, high) if low is not None else f"{number(h.effect)} [n/a]"
         console.print(
             f"[{colour}]{h.verdict}[/]: {h.hypothesis} — difference "
-            f"{number(h.effect)} {interval} (n = {h.n[0]} vs {h.n[1]})"
+            f"{effect} (n = {h.n[0]} vs {h.n[1]})"
         )
     for entry in summary.maps:
         _print_map(entry, console)
@@ -340,7 +324,7 @@ def _print_map(entry: MapResult, console: Console) -> None:
             if cell.effect is None:
                 row.append("–")
                 continue
-            interval = f" [{number(cell.low)}, {number(cell.high)}]" if cell.low is not None else ""
-            row.append(f"{number(cell.effect)}{interval}{' *' if cell.excludes_zero else ''}")
+            effect = interval(cell.effect, cell.low, cell.high)
+            row.append(f"{effect}{' *' if cell.excludes_zero else ''}")
         table.add_row(label(y), *row)
     console.print(table)

@@ -29,6 +29,7 @@ from negotiator.config.sections import (
     SuperiorSection,
     TournamentSection,
 )
+from negotiator.errors import unknown
 
 STRATEGY_CHECK = "strategy_check"
 """The key of the :class:`StrategyCheck` in pydantic's validation context."""
@@ -213,7 +214,8 @@ class Config(Section):
         for i, shock in enumerate(impl.shocks):
             where = f"implementation.shocks[{i}]"
             if shock.government is not None and shock.government not in self.parties:
-                raise ValueError(f"{where}.government: unknown party {shock.government!r}")
+                party = unknown("party", shock.government, self.parties)
+                raise ValueError(f"{where}.government: {party}")
             if shock.compliance is not None and check is not None:
                 rejected = check.compliance(shock.compliance, {})
                 if rejected is not None:

@@ -9,21 +9,34 @@ config under that context.
 
 from __future__ import annotations
 
-from negotiator.agents.registry import StrategyError, validate_compliance, validate_strategy
+from collections.abc import Sequence
+from pathlib import Path
+
+from negotiator.agents.registry import (
+    StrategyError,
+    strategy_path,
+    validate_compliance,
+    validate_strategy,
+)
 from negotiator.config.schema import STRATEGY_CHECK, Rejection, StrategyCheck
 from negotiator.config.sections import ParamValue
 
 
 class RegistryCheck:
     """A :class:`~negotiator.config.schema.StrategyCheck` by the registered strategies (or the
-    ``module:Class`` a config names)."""
+    ``module:Class`` a config names, its module looked for in ``search`` then on ``sys.path``)."""
+
+    def __init__(self, search: Sequence[str]) -> None:
+        self.search = tuple(search)
 
     def negotiation(
         self, name: str, params: dict[str, ParamValue], *, n_parties: int, protocol: str
     ) -> Rejection | None:
         """The registry's :class:`~negotiator.agents.base.StrategyError`, if any, as a rejection."""
         try:
-            validate_strategy(name, params, n_parties=n_parties, protocol=protocol)
+            validate_strategy(
+                name, params, n_parties=n_parties, protocol=protocol, search=self.search
+            )
         except StrategyError as exc:
             return Rejection(exc.field, str(exc))
         return None
@@ -31,13 +44,15 @@ class RegistryCheck:
     def compliance(self, name: str, params: dict[str, ParamValue]) -> Rejection | None:
         """The registry's :class:`~negotiator.agents.base.StrategyError`, if any, as a rejection."""
         try:
-            validate_compliance(name, params)
+            validate_compliance(name, params, self.search)
         except StrategyError as exc:
             return Rejection(exc.field, str(exc))
         return None
 
 
-def validation_context() -> dict[str, StrategyCheck]:
+def validation_context(folders: Sequence[str | Path] = ()) -> dict[str, StrategyCheck]:
     """Pydantic's validation context for a :class:`~negotiator.config.schema.Config` whose
-    strategies are checked against the registry."""
-    return {STRATEGY_CHECK: RegistryCheck()}
+    strategies are checked against the registry, ``module:Class`` modules looked for in
+    ``folders`` (the config file's), then the rest of the strategy path
+    (:func:`~negotiator.agents.registry.strategy_path`)."""
+    return {STRATEGY_CHECK: RegistryCheck(strategy_path(folders))}

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from negotiator.config import Config, config_from_dict, format_validation_error, set_key
-from negotiator.errors import ConfigError
+from negotiator.errors import ConfigError, unknown
 from negotiator.experiments import maps, screening
 from negotiator.experiments.maps import MapSpec, label
 from negotiator.experiments.metrics import METRICS
@@ -127,12 +127,10 @@ def load_experiment(path: Path) -> Experiment:
     try:
         spec = ExperimentSpec.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {format_validation_error(exc)}") from None
+        raise ConfigError(f"{path}: {format_validation_error(exc, ExperimentSpec)}") from None
     for m in spec.metrics:
         if m not in METRICS:
-            raise ConfigError(
-                f"{path}: metrics: unknown metric {m!r} (known: {', '.join(METRICS)})"
-            )
+            raise ConfigError(f"{path}: metrics: {unknown('metric', m, METRICS, listed=True)}")
     if spec.screening is not None:
         if spec.grid or spec.zip or spec.hypotheses or spec.maps:
             raise ConfigError(

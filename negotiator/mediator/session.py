@@ -66,6 +66,8 @@ class Session:
         self.absent: set[str] = set()
         """Parties found gone (silent past ``mediator.heartbeat_timeout``) or expelled: their
         turns are forfeited at once, and in phase 2 they count as not complying."""
+        self.expelled: set[str] = set()
+        """Parties expelled (their ``end`` says so, unless they rejoined since)."""
         self.joined = False
         self.rejoining: dict[str, Hello] = {}
         """Parties whose agent was restarted (a new process said hello under their key): their
@@ -190,6 +192,7 @@ class Session:
             streak = self.streaks.rejected(party, self.config.mediator.expel_after)
             if streak is not None:
                 self.absent.add(party)
+                self.expelled.add(party)
                 self.log.emit("expelled", party=party, rejected=streak)
         self.send(party, rules.rejection(code, reason, turn), round_)
 
@@ -352,7 +355,8 @@ class Session:
         return answers
 
     def end(self) -> None:
-        """Tell every participant the run is over."""
+        """Tell every participant the run is over (an expelled one, that it was expelled)."""
         for party in self.participants:
-            self.send(party, End("finished"))
+            expelled = party in self.expelled and party in self.absent
+            self.send(party, End("expelled" if expelled else "finished"))
         self.log.flush()

@@ -124,7 +124,24 @@ def config_of(events: list[dict[str, Any]]) -> Config:
             f"version's ({__version__}): its digest chain can be verified (replay --verify), "
             "its runs re-executed only with that version"
         )
-    return config_from_dict(dict(start["config"]), source="the log's config")
+    return config_from_dict(
+        dict(start["config"]), source="the log's config", folders=strategy_folders(start)
+    )
+
+
+def strategy_folders(start: dict[str, Any]) -> list[str]:
+    """Where the run looked for ``module:Class`` strategies first, as its ``run_started``
+    recorded it (``runtime.strategy_path``; in a log written before that was recorded, the
+    folder of ``runtime.config_path``, relative to the working directory); a replay looks there
+    first, then in its own strategy path (docs/strategies.md)."""
+    runtime = start.get("runtime")
+    if not isinstance(runtime, dict):
+        return []
+    recorded = runtime.get("strategy_path")
+    if isinstance(recorded, list):
+        return [str(p) for p in recorded if isinstance(p, str)]
+    config_path = runtime.get("config_path")
+    return [str(Path(config_path).parent)] if isinstance(config_path, str) else []
 
 
 def participants(config: Config) -> list[str]:

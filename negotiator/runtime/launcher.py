@@ -19,11 +19,44 @@ import zmq
 
 from negotiator.agents import PARENT_ENV
 from negotiator.agents.host import run_host
-from negotiator.agents.process import run_agent
+from negotiator.agents.process import Notify, run_agent
+from negotiator.agents.registry import STRATEGY_PATH_ENV, strategy_path
+from negotiator.config import Config
 from negotiator.io.security import ClientSecurity
 
 #: Directory holding the ``negotiator`` and ``agents`` packages, put on the agents' PYTHONPATH.
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def strategy_search(config: Config, config_path: str | None = None) -> tuple[str, ...]:
+    """The folders where a run of ``config`` looks for ``module:Class`` strategies before
+    ``sys.path``, and where its agent processes are told to look: the folders where this process
+    found the modules when it checked the config (so that the agents import the same files),
+    then the folder of the config file ``config_path``, the folders of
+    ``NEGOTIATOR_STRATEGY_PATH`` and the working directory
+    (:func:`negotiator.agents.registry.strategy_path`)."""
+    found = [folder for name in _module_names(config) if (folder := _found_in(name))]
+    return strategy_path([*found, *([Path(config_path).parent] if config_path else [])])
+
+
+def _module_names(config: Config) -> list[str]:
+    """The top-level modules of the ``module:Class`` strategies ``config`` names."""
+    names = [n for p in config.parties.values() for n in (p.strategy, p.compliance)]
+    if config.implementation is not None:
+        names += [s.compliance for s in config.implementation.shocks if s.compliance]
+    if config.tournament is not None:
+        names += config.tournament.strategies
+    tops = [n.partition(":")[0].split(".")[0] for n in names if ":" in n]
+    return [t for t in dict.fromkeys(tops) if t not in ("negotiator", "agents")]
+
+
+def _found_in(top: str) -> str | None:
+    """The folder from which this process imported the module (or package) ``top``, if it has."""
+    file = getattr(sys.modules.get(top), "__file__", None)
+    if not file:
+        return None
+    path = Path(file)
+    return str(path.parent.parent if path.name == "__init__.py" else path.parent)
 
 
 def play_party(
@@ -33,11 +66,18 @@ def play_party(
     idle_timeout: float,
     join_timeout: float,
     security: ClientSecurity | None,
+    notify: Notify | None = None,
 ) -> int:
     """Play party ``name`` in this process, joined to the hub at ``endpoint`` (the ``agent``
-    command of a distributed run); the exit code of :func:`negotiator.agents.process.run_agent`."""
+    command of a distributed run); the exit code of :func:`negotiator.agents.process.run_agent`,
+    ``notify`` told when it joined and why it left."""
     return run_agent(
-        endpoint, name, idle_timeout=idle_timeout, join_timeout=join_timeout, security=security
+        endpoint,
+        name,
+        idle_timeout=idle_timeout,
+        join_timeout=join_timeout,
+        security=security,
+        notify=notify,
     )
 
 
@@ -63,10 +103,11 @@ def play_parties(
     idle_timeout: float,
     join_timeout: float,
     security: ClientSecurity | None,
+    notify: Notify | None = None,
 ) -> int:
     """Play parties ``names`` as agent host ``host`` in this process, joined to the hub at
     ``endpoint`` (the ``agent-host`` command); the exit code of
-    :func:`negotiator.agents.host.run_host`."""
+    :func:`negotiator.agents.host.run_host`, ``notify`` told when they joined and why it left."""
     return run_host(
         endpoint,
         names,
@@ -74,6 +115,7 @@ def play_parties(
         idle_timeout=idle_timeout,
         join_timeout=join_timeout,
         security=security,
+        notify=notify,
     )
 
 
@@ -91,6 +133,7 @@ class AgentLauncher:
         keys: str | None = None,
         serve: bool = False,
         hosts: int = 0,
+        search: tuple[str, ...] = (),
     ) -> None:
         if hosts and (threads or serve):
             raise ValueError("agent hosts are processes playing one run (not threads, no pool)")
@@ -105,6 +148,10 @@ class AgentLauncher:
         self.groups = host_groups(names, hosts) if hosts > 0 else {n: (n,) for n in names}
         """Each process's (or thread's) name → the parties it plays."""
         self.hosts = hosts > 0
+        self.search = search
+        """Folders where the agent processes look for ``module:Class`` strategies first
+        (:func:`strategy_search`; none: their own working directory and
+        ``NEGOTIATOR_STRATEGY_PATH``)."""
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         """By party, or by host name with ``hosts``."""
         self._threads: list[threading.Thread] = []
@@ -119,6 +166,8 @@ class AgentLauncher:
             p for p in (str(SOURCE_ROOT), env.get("PYTHONPATH", "")) if p
         )
         env[PARENT_ENV] = str(os.getpid())  # an agent orphaned while starting knows it
+        if self.search:
+            env[STRATEGY_PATH_ENV] = os.pathsep.join(self.search)
         for name, parties in self.groups.items():
             who = ["--names", ",".join(parties), "--host", name] if self.hosts else ["--name", name]
             self.processes[name] = subprocess.Popen(

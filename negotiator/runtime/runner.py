@@ -37,7 +37,7 @@ from negotiator.model.analysis import Analysis, analyze
 from negotiator.model.contract import Setting, build_setting
 from negotiator.runtime.affinity import on_one_cpu, pick_cpu
 from negotiator.runtime.direct import DirectBus
-from negotiator.runtime.launcher import AgentLauncher, host_groups
+from negotiator.runtime.launcher import AgentLauncher, host_groups, strategy_search
 from negotiator.runtime.run_summary import LocalRun, RunMetrics, RunSummary, build_summary
 from negotiator.runtime.summary import run_metrics
 
@@ -59,6 +59,31 @@ class RunOptions:
     hosts: int = 0
     """Spread the parties over this many agent host processes (:mod:`negotiator.agents.host`; ipc
     and tcp); 0: one process per party."""
+    progress: Progress | None = None
+    """Told of each round of phase 1 and each period of phase 2 as it is logged
+    (:class:`ProgressLog`); the command line's live counter. The library itself prints nothing."""
+
+
+Progress = Callable[[str, int, int], None]
+"""A run's progress: ``("round", r, deadline)`` as phase-1 round r starts, ``("period", p,
+periods)`` as phase-2 period p ends (a renegotiation's rounds are not counted)."""
+
+
+class ProgressLog(EventLog):
+    """An event log that tells ``progress`` of the rounds and periods it logs."""
+
+    def __init__(self, path: Path, config: Config, progress: Progress) -> None:
+        super().__init__(path)
+        self.progress = progress
+        self.rounds = config.negotiation.deadline
+        self.periods = config.implementation.periods if config.implementation else 0
+
+    def emit(self, event: str, **fields: Any) -> None:
+        super().emit(event, **fields)
+        if event == "round_start" and fields.get("session") == 0:
+            self.progress("round", int(fields["round"]), self.rounds)
+        elif event == "period_end":
+            self.progress("period", int(fields["period"]), self.periods)
 
 
 @dataclass
@@ -123,6 +148,7 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
                 context=context,
                 keys=keys_dir,
                 hosts=options.hosts,
+                search=strategy_search(config, options.config_path),
             )
 
         pin = options.transport == "inproc" and options.one_cpu
@@ -161,12 +187,16 @@ def run_on(
         raise OutputError(
             f"--out {options.out}: cannot create the run folder: {exc.strerror or exc}"
         ) from None
-    log = EventLog(run_dir / "events.jsonl")
+    path = run_dir / "events.jsonl"
+    log = (
+        EventLog(path) if options.progress is None else ProgressLog(path, config, options.progress)
+    )
     runtime = {
         "run_id": run_id,
         "transport": transport or options.transport,
         **(runtime_extra or {}),
         "config_path": options.config_path,
+        "strategy_path": list(strategy_search(config, options.config_path)),
         "python": platform.python_version(),
         "started": datetime.now(UTC).isoformat(),
     }
@@ -296,6 +326,7 @@ def serve(
     join_timeout: float,
     config_path: str | None = None,
     on_waiting: Callable[[list[str]], None] | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     """The hub of a distributed run: bind, wait for the parties to join from anywhere, run.
     With tcp, CURVE is on unless ``insecure``: ``keys`` holds the mediator's key pair and every
@@ -317,7 +348,9 @@ def serve(
         raise ConfigError(f"--bind {bind}: {exc}") from None
     if on_waiting is not None:
         print(f"mediator listening on {bus.endpoint}", file=sys.stderr, flush=True)
-    options = RunOptions(out=out, join_timeout=join_timeout, config_path=config_path)
+    options = RunOptions(
+        out=out, join_timeout=join_timeout, config_path=config_path, progress=progress
+    )
     try:
         return run_on(
             bus,
