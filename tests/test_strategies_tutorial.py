@@ -95,3 +95,33 @@ def test_the_worked_example_runs_as_the_page_shows(tmp_path):
         assert failed.returncode == 2
         [page_line] = _shown(text, command + wrong)
         assert failed.stderr == page_line.replace(SHOWN, str(tmp_path)) + "\n"
+
+
+@pytest.mark.parametrize("transport", ["direct", "ipc"])
+def test_a_sweep_finds_the_strategy_beside_its_base_config(tmp_path, transport):
+    """An experiment beside the page's config, swept from another folder by two workers: the
+    cells are checked, and the pooled agents (ipc) started, with the base config's folder."""
+    text = PAGE.read_text(encoding="utf-8")
+    mine, elsewhere = tmp_path / "mine", tmp_path / "elsewhere"
+    mine.mkdir()
+    elsewhere.mkdir()
+    (mine / "staircase.py").write_text(_file(text, "mine/staircase.py", "python"))
+    (mine / "deal.toml").write_text(_file(text, "mine/deal.toml", "toml"))
+    (mine / "steps.toml").write_text(
+        'name = "steps"\nbase = "deal.toml"\nseeds = 1\nmetrics = ["agreement"]\n'
+        '[grid]\n"parties.buyer.params.steps" = [2, 8]\n'
+    )
+    swept = _negotiator(
+        elsewhere,
+        *("sweep", "../mine/steps.toml", "--workers", "2", "--transport", transport),
+        *("--out", "out", "--json", "--no-report"),
+    )
+    assert swept.returncode == 0, swept.stderr
+    cells = json.loads(swept.stdout)["cells"]
+    assert [c["runs"] for c in cells] == [1, 1]
+    logs = sorted((elsewhere / "out" / "runs").glob("*/events.jsonl"))
+    assert len(logs) == 2
+    for log in logs:
+        first = json.loads(log.read_text().splitlines()[0])
+        assert first["config"]["parties"]["buyer"]["strategy"] == "staircase:Staircase"
+        assert str(mine) in first["runtime"]["strategy_path"]

@@ -113,7 +113,9 @@ class Experiment:
             if not key.startswith(LABEL):  # a name for a group of values, not a config key
                 set_key(data, key, value)
         data.setdefault("run", {})["seed"] = seed
-        return config_from_dict(data, source=f"{self.path.name} cell {cell}")
+        # a module:Class strategy is looked for beside the base config, then the experiment file
+        folders = [(self.path.parent / self.spec.base).resolve().parent, self.path.parent]
+        return config_from_dict(data, source=f"{self.path.name} cell {cell}", folders=folders)
 
 
 def load_experiment(path: Path) -> Experiment:

@@ -32,7 +32,7 @@ from negotiator.config import Config
 from negotiator.errors import ConfigError
 from negotiator.io.bus import MediatorSocket, Transport
 from negotiator.runtime.affinity import on_one_cpu, pick_cpu, pin_threads
-from negotiator.runtime.launcher import AgentLauncher
+from negotiator.runtime.launcher import AgentLauncher, strategy_search
 from negotiator.runtime.runner import RunOptions, RunResult, run, run_on
 
 
@@ -55,6 +55,8 @@ class Pool:
             None if transport == "direct" else MediatorSocket(transport, self.context)
         )
         self.agents: dict[str, AgentLauncher] = {}
+        self.search: tuple[str, ...] = ()
+        """Where the pooled agents look for ``module:Class`` strategies."""
         self.runs = 0
 
     def __enter__(self) -> Pool:
@@ -83,7 +85,7 @@ class Pool:
         try:
             with on_one_cpu(cpu):  # agent threads started meanwhile keep to it too
                 pin_threads([t for a in self.agents.values() for t in a.thread_ids()], cpu)
-                self._staff(participants)
+                self._staff(participants, strategy_search(config, options.config_path))
                 self.runs += 1
                 return run_on(bus, self._launched, config, options, f"{self.transport} (pool)")
         except BaseException:
@@ -105,11 +107,13 @@ class Pool:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _staff(self, participants: tuple[str, ...]) -> None:
-        """Have exactly one live agent per participant."""
-        if set(self.agents) != set(participants):
+    def _staff(self, participants: tuple[str, ...], search: tuple[str, ...]) -> None:
+        """Have exactly one live agent per participant, looking for ``module:Class`` strategies
+        in ``search`` (:func:`~negotiator.runtime.launcher.strategy_search`)."""
+        if set(self.agents) != set(participants) or search != self.search:
             self._stop_all()
             self._drain()  # messages of agents from another cast must not reach the next run
+        self.search = search
         for name in participants:
             launcher = self.agents.get(name)
             if launcher is not None and launcher.dead() is None:
@@ -123,6 +127,7 @@ class Pool:
                 threads=self.transport == "inproc",
                 context=self.context,
                 serve=True,
+                search=search,
             ).__enter__()
 
     def _launched(self, participants: tuple[str, ...]) -> AbstractContextManager[object]:
