@@ -15,11 +15,11 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
-from negotiator.config import Config, apply_overrides, config_from_dict
+from negotiator.config import Config, apply_overrides, config_from_dict, set_key
 from negotiator.config import load_config as _load_file
-from negotiator.errors import ConfigError
+from negotiator.errors import ConfigError, OutputError, unknown
 from negotiator.experiments.metrics import BINARY, METRICS, metric
 from negotiator.io.bus import Transport
 from negotiator.runtime.runner import RunOptions
@@ -70,17 +70,24 @@ def load_config(
     """A validated config from a path or a mapping, with ``--set``-style ``overrides``
     (``"negotiation.deadline=30"``) and ``seed`` applied; :class:`~negotiator.errors.ConfigError`
     (one line) when it is not valid."""
+    if isinstance(overrides, str):
+        raise ConfigError(f"overrides: a list of 'KEY=VALUE' strings, not one string {overrides!r}")
     overrides = list(overrides)
     if isinstance(config, Config):
         if not overrides and seed is None:
             return config
-        config = config.model_dump(mode="json")
+        config = config.model_dump(mode="json", exclude_none=True)  # absent, as in a file
     if isinstance(config, Mapping):
         data = apply_overrides(copy.deepcopy(dict(config)), overrides)
         if seed is not None:
-            data.setdefault("run", {})["seed"] = seed
+            set_key(data, "run.seed", seed)
         return config_from_dict(data)
     return _load_file(config, overrides, seed)
+
+
+def _check_transport(transport: str) -> None:
+    if transport not in get_args(Transport):
+        raise ConfigError(f"transport: {unknown('transport', transport, get_args(Transport))}")
 
 
 @dataclass
@@ -162,6 +169,7 @@ def run(
     (default: a temporary folder kept as long as the result)."""
     from negotiator.runtime.runner import run as run_config
 
+    _check_transport(transport)
     loaded = load_config(config, overrides, seed=seed)
     keep = None
     if out is None:
@@ -265,37 +273,54 @@ def sweep(
     """Run an experiment's cells × seeds (``seeds`` overrides the experiment's count) and judge
     its hypotheses. ``experiment`` is an experiment file or a mapping of one (its ``base`` is
     then relative to the working directory). Results go to ``out`` (default: a temporary folder
-    kept as long as the result); an ``out`` that holds some of the runs already is resumed."""
+    kept as long as the result); an ``out`` that holds some of the runs already is resumed, one
+    that holds runs of another design is refused."""
     from negotiator.experiments.sweep import execute, load_experiment
 
+    _check_transport(transport)
+    if seeds is not None and seeds < 1:
+        raise ConfigError(f"seeds={seeds}: must be at least 1")
+    if workers < 1:
+        raise ConfigError(f"workers={workers}: must be at least 1")
     keep = None
     if out is None:
         keep = tempfile.TemporaryDirectory(prefix="negotiator-sweep-")
         out = keep.name
     folder = Path(out)
-    if isinstance(experiment, Mapping):
-        experiment = _write_experiment(experiment, folder)
-    if seeds is not None and seeds < 1:
-        raise ConfigError(f"seeds={seeds}: must be at least 1")
-    if workers < 1:
-        raise ConfigError(f"workers={workers}: must be at least 1")
-    loaded = load_experiment(Path(experiment))
-    summary = execute(
-        loaded, folder, workers=workers, seeds=seeds, transport=transport, keep_logs=keep_logs
-    )
+    options: dict[str, Any] = {
+        "workers": workers,
+        "seeds": seeds,
+        "transport": transport,
+        "keep_logs": keep_logs,
+    }
+    if not isinstance(experiment, Mapping):
+        summary = execute(load_experiment(Path(experiment)), folder, **options)
+        return SweepResult(summary, folder, keep)
+    # a mapping: checked from a file of its own (the workers read it), recorded once it ran
+    with tempfile.TemporaryDirectory(prefix="negotiator-experiment-") as tmp:
+        path = _write_experiment(experiment, Path(tmp))
+        try:
+            loaded = load_experiment(path)
+        except ConfigError as exc:
+            raise ConfigError(str(exc).replace(str(path), "experiment")) from None
+        summary = execute(loaded, folder, **options)
+        record = folder / "experiment.toml"
+        try:
+            record.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"cannot write {record}: {exc.strerror or exc}") from None
     return SweepResult(summary, folder, keep)
 
 
 def _write_experiment(spec: Mapping[str, Any], folder: Path) -> Path:
-    """An experiment mapping as ``experiment.toml`` in ``folder`` (the sweep's record of what
-    was run), its ``base`` made absolute so the file stands on its own."""
+    """An experiment mapping as ``experiment.toml`` in ``folder``, its ``base`` made absolute so
+    that the file stands on its own."""
     import tomli_w
 
     data = copy.deepcopy(dict(spec))
     if not isinstance(data.get("base"), str | Path):
         raise ConfigError("experiment: base: the path of the scenario the cells change")
     data["base"] = str(Path(data["base"]).resolve())
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "experiment.toml"
     try:
         path.write_text(tomli_w.dumps(data), encoding="utf-8")

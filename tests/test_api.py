@@ -144,3 +144,67 @@ def test_the_api_is_loaded_on_first_use():
     assert negotiator.run is negotiator.api.run
     with pytest.raises(AttributeError):
         negotiator.no_such_function  # noqa: B018
+
+
+def test_a_loaded_config_takes_overrides_of_sections_it_lacks(tmp_path):
+    domain = ROOT / "configs/domains/buyer_seller.toml"
+    change = ["negotiation.deadline=8"]
+    loaded = negotiator.load_config(domain)
+    assert loaded.implementation is None
+    from_config = negotiator.load_config(loaded, [*change, "implementation.periods=5"], seed=4)
+    from_path = negotiator.load_config(domain, [*change, "implementation.periods=5"], seed=4)
+    assert from_config == from_path
+    a = negotiator.run(loaded, overrides=change, seed=4, out=tmp_path / "a")
+    b = negotiator.run(domain, overrides=change, seed=4, out=tmp_path / "b")
+    assert a.digest == b.digest
+
+
+def test_api_misuse_is_a_one_line_config_error():
+    with pytest.raises(ConfigError, match=r"unknown transport 'dirct' \(did you mean 'direct'"):
+        negotiator.run(ROOT / CASE, transport="dirct")
+    with pytest.raises(ConfigError, match="not one string"):
+        negotiator.load_config(ROOT / CASE, "negotiation.deadline=30")
+    with pytest.raises(ConfigError, match="run"):
+        negotiator.load_config({"run": 5}, seed=3)
+    with pytest.raises(ConfigError, match="workers=0"):
+        negotiator.sweep({"name": "x"}, workers=0)
+    with pytest.raises(ConfigError, match=r"^experiment: metrics: required key is missing"):
+        negotiator.sweep({"name": "x", "base": CASE, "grid": {"run.seed": [1]}})
+
+
+def _design(tremble: float) -> dict[str, object]:
+    return {
+        "name": "tremble",
+        "base": str(ROOT / CASE),
+        "seeds": 1,
+        "metrics": ["compliance_rate"],
+        "set": {"negotiation.enabled": False, "implementation.assume_contract": False},
+        "grid": {"implementation.tremble": [tremble]},
+    }
+
+
+def test_a_sweep_into_a_folder_of_another_design_is_refused(tmp_path):
+    out = tmp_path / "sweep"
+    first = negotiator.sweep(_design(0.01), out=out)
+    record = (out / "experiment.toml").read_text()
+    again = negotiator.sweep(_design(0.01), out=out, seeds=2)  # more seeds: resumed
+    assert again.summary.runs.resumed_from == 1 and len(again.rows) == 2
+    assert again.rows["final_digest"][0] == first.rows["final_digest"][0]
+    with pytest.raises(ConfigError, match="another design") as refused:
+        negotiator.sweep(_design(0.5), out=out)
+    assert "\n" not in str(refused.value)
+    assert (out / "experiment.toml").read_text() == record
+    assert len(negotiator.api.read_rows(out / "results.csv")) == 2
+
+
+def test_the_command_line_refuses_a_changed_design_too(tmp_path, capsys):
+    from negotiator.cli import main
+
+    experiment = tmp_path / "tremble.toml"
+    import tomli_w
+
+    for tremble, code in ((0.01, 0), (0.01, 0), (0.2, 2)):
+        experiment.write_text(tomli_w.dumps(_design(tremble)))
+        argv = ["sweep", str(experiment), "--out", str(tmp_path / "out"), "--json", "--no-report"]
+        assert main(argv) == code
+    assert "holds the runs of another design" in capsys.readouterr().err

@@ -308,6 +308,31 @@ def test_a_strategy_module_is_looked_for_in_order_and_sys_path_is_left_alone(tmp
         sys.modules.pop(module, None)
 
 
+def test_former_agents_paths_resolve_only_for_shipped_modules(tmp_path):
+    """``agents.testing:Silent`` (written before the move) is the shipped strategy; a
+    researcher's own package ``agents`` is imported as written."""
+    from negotiator.agents.registry import resolve
+    from negotiator.agents.testing import Silent
+
+    assert resolve("agents.testing:Silent") is Silent
+    own = tmp_path / "agents"
+    own.mkdir()
+    (own / "__init__.py").write_text("")
+    (own / "mystrat.py").write_text(
+        "from negotiator.agents.negotiation import Conceder\n\nclass Mine(Conceder):\n    pass\n"
+    )
+    saved = {n: m for n, m in sys.modules.items() if n == "agents" or n.startswith("agents.")}
+    try:
+        for name in saved:
+            del sys.modules[name]
+        cls = resolve("agents.mystrat:Mine", (str(tmp_path),))
+        assert cls.__module__ == "agents.mystrat" and cls.__name__ == "Mine"
+    finally:
+        for name in [n for n in sys.modules if n == "agents" or n.startswith("agents.")]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
 def test_a_config_finds_the_strategy_beside_it_from_another_folder(tmp_path, monkeypatch):
     from negotiator.config import load_config
     from tests.conftest import CONFIGS

@@ -102,16 +102,31 @@ def validate_compliance(
 
 
 #: The shipped agents' module path before they were installed as ``negotiator.agents``: configs
-#: and logs written then name e.g. ``agents.testing:Silent``, which still resolves.
+#: and logs written then name e.g. ``agents.testing:Silent``, which still resolves. Only the
+#: shipped modules' names are read this way; ``agents.mine:Class`` of a researcher's own
+#: package ``agents`` is imported as written.
 FORMER_PREFIX = "agents."
+
+
+def _current(module_name: str) -> str:
+    """``module_name``, or the shipped module it named before the move (``agents.testing`` →
+    ``negotiator.agents.testing``)."""
+    if not module_name.startswith(FORMER_PREFIX):
+        return module_name
+    import pkgutil
+
+    import negotiator.agents
+
+    first = module_name.removeprefix(FORMER_PREFIX).partition(".")[0]
+    shipped = {m.name for m in pkgutil.iter_modules(negotiator.agents.__path__)}
+    return "negotiator." + module_name if first in shipped else module_name
 
 
 def _import(name: str, search: SearchPath) -> Any:
     """The class ``module:Class`` names, its module looked for in ``search`` then on
     ``sys.path`` (a module already imported is not looked for again)."""
     module_name, _, attr = name.partition(":")
-    if module_name.startswith(FORMER_PREFIX):
-        module_name = "negotiator." + module_name
+    module_name = _current(module_name)
     try:
         if module_name in sys.modules:
             module = sys.modules[module_name]

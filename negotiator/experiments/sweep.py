@@ -10,12 +10,14 @@ at once to ``results.csv``; running the same command again skips the runs alread
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from negotiator.errors import ConfigError, OutputError
 from negotiator.experiments.executors import run_tasks, tasks
 from negotiator.experiments.figures import cell_label, plot_metrics
 from negotiator.experiments.results import columns, read_results, summarise
@@ -30,6 +32,42 @@ __all__ = [
     "load_experiment",
     "plot_metrics",
 ]
+
+
+#: The file of a sweep's folder that records its design's fingerprint (:func:`design_digest`).
+DESIGN_FILE = "design.sha256"
+
+
+def design_digest(experiment: Experiment) -> str:
+    """A fingerprint of what the experiment's runs are: its base config, its fixed changes, its
+    cells and its root seed (not its seed count, metrics, hypotheses or maps, which a resumed
+    sweep may change: a new metric is a new column, which :func:`read_results` refuses)."""
+    design = {
+        "base": experiment.base,
+        "set": experiment.spec.set,
+        "cells": experiment.cells,
+        "root_seed": experiment.spec.root_seed,
+    }
+    text = json.dumps(design, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _same_design(experiment: Experiment, out: Path, *, resuming: bool) -> None:
+    """Refuse to add runs to a folder holding runs of another design (the same run ids, other
+    configs); record the design's fingerprint in a new folder."""
+    path = out / DESIGN_FILE
+    digest = design_digest(experiment)
+    recorded = path.read_text(encoding="utf-8").strip() if path.exists() else None
+    if resuming and recorded is not None and recorded != digest:
+        raise ConfigError(
+            f"{out}: holds the runs of another design of this experiment (its base, [set], "
+            "cells or root_seed changed); use another --out or remove it"
+        )
+    if recorded != digest:
+        try:
+            path.write_text(digest + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def execute(
@@ -49,6 +87,7 @@ def execute(
     header = columns(experiment)
     results = out / "results.csv"
     done = {row["run_id"] for row in read_results(results, header)}
+    _same_design(experiment, out, resuming=bool(done))
     todo = [t for t in tasks(experiment, seeds) if t.run_id not in done]
     total = len(done) + len(todo)
     logs = str(out / "runs") if keep_logs else None
