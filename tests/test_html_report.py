@@ -699,3 +699,62 @@ def test_a_browser_renders_both_reports_and_requests_nothing(
         browser.close()
     assert browser.left() == []  # every process the browser started has ended
     print(f"browser test: {time.monotonic() - started:.1f} s")
+
+
+def test_a_summary_of_another_run_or_a_cut_log_is_flagged_not_verified(run_dir, tmp_path):
+    """summary.json from another run beside the log, or a log cut short: the report warns at
+    the top and the verdict is not the green "verifies"."""
+    other = tmp_path / "other"
+    proc = cli("run", str(DEFAULT), "--out", str(other), *RUN_ARGS, "--seed", "9", "--no-report")
+    assert proc.returncode == 0, proc.stderr
+    (other_run,) = other.iterdir()
+    swapped = tmp_path / "swapped"
+    shutil.copytree(run_dir, swapped)
+    shutil.copy(other_run / "summary.json", swapped / "summary.json")
+    document = build_report(swapped)
+    page = Page(document)
+    assert page.sections[0] == "warning"
+    assert "does not come from this log" in document
+    assert ">verifies</span>" not in document
+    assert "summary.json is not this log&#x27;s</span>" in document
+
+    cut = tmp_path / "cut"
+    shutil.copytree(run_dir, cut)
+    lines = (cut / "events.jsonl").read_text().splitlines(keepends=True)
+    (cut / "events.jsonl").write_text("".join(lines[: len(lines) // 2]))
+    document = build_report(cut)
+    assert Page(document).sections[0] == "warning" and "not run_finished" in document
+    assert ">verifies</span>" not in document and ">incomplete</span>" in document
+    assert Page(build_report(run_dir)).sections[0] != "warning"
+
+
+def test_a_branched_runs_report_shows_the_branchs_config(run_dir, tmp_path):
+    out = tmp_path / "branches"
+    proc = cli(
+        "replay",
+        str(run_dir),
+        *("--branch", "period:10", "--out", str(out)),
+        *("--set", "parties.jinyun.compliance='cooperator'"),
+    )
+    assert proc.returncode == 0, proc.stderr
+    (branch,) = out.iterdir()
+    parties = Page(build_report(branch)).table("Parties")
+    jinyun = next(row for row in parties if row[0] == "jinyun")
+    assert "cooperator" in jinyun and "grudger" not in jinyun
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [(("implementation", "compliance_rate"), "x"), (("implementation", "moves"), [1])],
+)
+def test_a_summary_with_values_of_the_wrong_type_is_one_line(run_dir, tmp_path, path, value):
+    broken = tmp_path / "broken"
+    shutil.copytree(run_dir, broken)
+    data = json.loads((broken / "summary.json").read_text())
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    assert path[-1] in target
+    target[path[-1]] = value
+    (broken / "summary.json").write_text(json.dumps(data))
+    _one_line(cli("report", str(broken)), 2, "summary.json: not a run's summary")

@@ -72,13 +72,19 @@ def build_report(directory: Path) -> str:
         raise ConfigError(
             f"{directory / 'summary.json'}: not a {kind}'s summary ({type(exc).__name__}: {exc})"
         ) from None
-    if kind == "run":
-        from negotiator.cli.htmlreport import run
+    try:
+        if kind == "run":
+            from negotiator.cli.htmlreport import run
 
-        return run.build(directory, run_summary)
-    from negotiator.cli.htmlreport import sweep
+            return run.build(directory, run_summary)
+        from negotiator.cli.htmlreport import sweep
 
-    return sweep.build(directory, sweep_summary)
+        return sweep.build(directory, sweep_summary)
+    except (LookupError, TypeError, ValueError, AttributeError) as exc:
+        # a hand-edited summary.json whose values have the wrong type or shape
+        raise ConfigError(
+            f"{directory / 'summary.json'}: not a {kind}'s summary ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def write_report(directory: Path, out: Path | None = None) -> Path:

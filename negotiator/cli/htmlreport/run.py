@@ -40,9 +40,10 @@ from negotiator.cli.htmlreport.runlog import (
     value,
 )
 from negotiator.cli.report import number
-from negotiator.config import Config
+from negotiator.config import Config, apply_overrides, config_from_dict
 from negotiator.errors import NegotiatorError
 from negotiator.replay import Report, config_of, load_log, verify
+from negotiator.replay.logfile import run_start, strategy_folders
 from negotiator.runtime.run_summary import ImplementationSummary, NegotiationSummary, RunSummary
 
 T = TypeVar("T")
@@ -52,8 +53,9 @@ def build(directory: Path, summary: RunSummary) -> str:
     """The report of the run in ``directory`` whose ``summary.json`` holds ``summary``."""
     _, events = load_log(directory)
     check = verify(directory)
-    config = config_of(events)
-    runtime = events[0].get("runtime") if isinstance(events[0].get("runtime"), dict) else {}
+    config = _config(events)
+    start = run_start(events) or {}
+    runtime = start.get("runtime") if isinstance(start.get("runtime"), dict) else {}
     counter = itertools.count(1)
 
     def guarded(what: str, build: Callable[[], Markup]) -> Markup:
@@ -70,6 +72,7 @@ def build(directory: Path, summary: RunSummary) -> str:
         return figure(images[key], next(counter)) if key in images else Markup("")
 
     sections = [
+        *_warning(summary, events),
         _overview(summary, config, runtime or {}),
         _parties(summary, config),
         _contract(summary),
@@ -115,6 +118,39 @@ def _lenient(check: Report, build: Callable[[], T], fallback: Callable[[str], T]
         return build()
     except (NegotiatorError, LookupError, TypeError, ValueError) as exc:
         return fallback(f"{type(exc).__name__}: {exc}")
+
+
+def _config(events: list[dict[str, Any]]) -> Config:
+    """The config the run played: its ``run_started`` config, with a branch's overrides (a
+    branched log starts with ``branched_from``, which records them) applied."""
+    config = config_of(events)
+    first = events[0]
+    overrides = first.get("overrides") if first.get("event") == "branched_from" else None
+    if not overrides:
+        return config
+    data = apply_overrides(config.model_dump(mode="json", exclude_none=True), list(overrides))
+    start = run_start(events) or {}
+    return config_from_dict(data, source="the branch's config", folders=strategy_folders(start))
+
+
+def _warning(summary: RunSummary, events: list[dict[str, Any]]) -> list[Section]:
+    """A section first of all when ``summary.json`` is not this log's or the run did not
+    finish: nothing below is to be trusted as the record of a finished run."""
+    problems = []
+    if events[-1].get("digest") != summary.final_digest:
+        problems.append(
+            "summary.json does not come from this log (its final digest differs from the "
+            "log's last digest): the summary, parties and metrics below may be another run's."
+        )
+    if events[-1].get("event") != "run_finished":
+        problems.append(
+            f"The log ends with {events[-1].get('event')!r}, not run_finished: the run did not "
+            "finish, or the log was cut short."
+        )
+    if not problems:
+        return []
+    body = [paragraph(tag("strong", text), class_="bad") for text in problems]
+    return [section("warning", "Warning: this report does not describe one finished run", *body)]
 
 
 def _overview(summary: RunSummary, config: Config, runtime: dict[str, Any]) -> Section:

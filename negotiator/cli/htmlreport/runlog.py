@@ -147,7 +147,22 @@ def log_section(
 ) -> Section:
     last = events[-1]
     matches = last.get("digest") == summary.final_digest
-    if check.ok:
+    finished = last.get("event") == "run_finished"
+    if check.ok and not finished:
+        verdict = join(
+            [
+                tag("span", "incomplete", class_="bad"),
+                f": {check.message}; the log does not end with run_finished",
+            ]
+        )
+    elif check.ok and not matches:
+        verdict = join(
+            [
+                tag("span", "summary.json is not this log's", class_="bad"),
+                f": the log itself {check.message}, but its last digest is not the summary's",
+            ]
+        )
+    elif check.ok:
         verdict = join([tag("span", "verifies", class_="ok"), f": {check.message}"])
     else:
         where = (
