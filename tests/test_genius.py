@@ -697,3 +697,43 @@ def test_one_profile_for_two_parties(tmp_path, capsys):
     back = _import(tmp_path, files)
     assert list(back["parties"]) == ["alice", "alice_2"]
     assert back["parties"]["alice_2"]["values"] == config["parties"]["alice_2"]["values"]
+
+
+def _market(tmp_path: Path, changes: dict[int, list[tuple[str, str]]]) -> list[str]:
+    """The market files with ``changes`` (file index → (old, new) pairs) made."""
+    files = []
+    for i, source in enumerate(MARKET):
+        text = source.read_text(encoding="utf-8")
+        for old, new in changes.get(i, []):
+            assert old in text
+            text = text.replace(old, new)
+        path = tmp_path / source.name
+        path.write_text(text, encoding="utf-8")
+        files.append(str(path))
+    return files
+
+
+def test_a_real_grid_across_zero_has_clean_labels(tmp_path):
+    bounds = ('lowerbound="10.0" upperbound="40.0"', 'lowerbound="-0.3" upperbound="0.3"')
+    linear = (
+        'ftype="triangular" parameter0="10.0" parameter1="40.0" parameter2="35.0"',
+        'ftype="constant" parameter0="0.5"',
+    )
+    files = _market(tmp_path, {0: [bounds], 1: [bounds], 2: [bounds, linear]})
+    out = tmp_path / "zero.toml"
+    assert main(["import", "genius", *files, "--out", str(out), "--step", "Price=0.1"]) == 0
+    price = tomllib.loads(out.read_text(encoding="utf-8"))["domain"]["issues"][0]
+    assert price["values"] == ["-0.3", "-0.2", "-0.1", "0", "0.1", "0.2", "0.3"]
+
+
+def test_a_constant_evaluation_below_zero_or_above_one_is_refused(tmp_path, capsys):
+    constant = (
+        'ftype="triangular" parameter0="10.0" parameter1="40.0" parameter2="35.0"',
+        'ftype="constant" parameter0="{}"',
+    )
+    below = _market(tmp_path, {2: [(constant[0], constant[1].format("-0.5"))]})
+    err = _error(capsys, ["import", "genius", *below, "--step", "Price=5"])
+    assert "seller.xml: issue 'Price': a constant evaluation below 0 (-0.5)" in err
+    above = _market(tmp_path, {2: [(constant[0], constant[1].format("3"))]})
+    err = _error(capsys, ["import", "genius", *above, "--step", "Price=5"])
+    assert "an issue's evaluation exceeds 1" in err and "--normalize-weights" not in err

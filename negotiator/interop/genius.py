@@ -138,7 +138,10 @@ def _party(
         values[name] = {label: rounded(weight * evaluate(label)) for label in grid}
     best = math.fsum(max(table.values()) for table in values.values())
     if best > 1 + CAP_TOLERANCE:
-        hint = f"the weights sum to {total:.6g}: give --normalize-weights to divide them by it"
+        if total > 1 + CAP_TOLERANCE:
+            hint = f"the weights sum to {total:.6g}: give --normalize-weights to divide them by it"
+        else:  # the weights are fine: an evaluation above 1 (a constant or linear real one)
+            hint = "an issue's evaluation exceeds 1, which Genius' evaluators do not give"
         raise ConfigError(
             f"{profile.path}: the best outcome is worth {best:.6g}, but Genius caps a utility at "
             f"1, which no additive table can express ({hint})"
@@ -180,6 +183,7 @@ def _grid(path: Path, issue: GeniusIssue, options: ImportOptions) -> tuple[str, 
             f"{MAX_VALUES:,}): give a larger --step"
         )
     points = [issue.lower + k * step for k in range(round(count) + 1)]
+    points = [0.0 if abs(x) < 1e-9 * step else x for x in points]  # -0.3 + 3 × 0.1 is 0
     if issue.type == "integer":
         labels = tuple(str(round(x)) for x in points)
     else:

@@ -247,6 +247,8 @@ def _evaluator(path: Path, element: ET.Element, issue: GeniusIssue) -> Evaluator
         return Evaluator(lambda x: _clamp(p1 * float(x) + p0))
     if ftype == "constant":
         c = _number(path, function, "parameter0")
+        if c < 0:
+            raise _fail(path, f"issue {issue.name!r}: a constant evaluation below 0 ({c:g})")
         return Evaluator(lambda x: c)
     if ftype == "triangular":
         lo, hi = _number(path, function, "parameter0"), _number(path, function, "parameter1")
