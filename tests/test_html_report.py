@@ -758,3 +758,9 @@ def test_a_summary_with_values_of_the_wrong_type_is_one_line(run_dir, tmp_path, 
     target[path[-1]] = value
     (broken / "summary.json").write_text(json.dumps(data))
     _one_line(cli("report", str(broken)), 2, "summary.json: not a run's summary")
+
+
+def test_figures_are_numbered_in_the_order_the_page_shows_them(run_dir, sweep_dir):
+    for folder in (run_dir, sweep_dir):
+        numbers = [int(n) for n in re.findall(r"Figure (\d+)\.", build_report(folder))]
+        assert numbers and numbers == list(range(1, len(numbers) + 1)), numbers

@@ -9,6 +9,7 @@ screening, and the figures of each metric by cell.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,11 +70,11 @@ def build(directory: Path, summary: SweepSummary) -> str:
     """The report of the sweep in ``directory`` whose ``summary.json`` holds ``summary``."""
     rows = count_rows(directory / "results.csv")
     images = figures.sweep_figures(summary)
-    numbers = iter(range(1, len(images) + 1))
-    placed: dict[str, Markup] = {i.key: figure(i, next(numbers)) for i in images}
+    by_key = {i.key: i for i in images}
+    numbers = itertools.count(1)  # figures are numbered as the page places them
 
     def figs(keys: list[str]) -> Markup:
-        return join(placed[k] for k in keys if k in placed)
+        return join(figure(by_key[k], next(numbers)) for k in keys if k in by_key)
 
     sections = [_overview(summary, rows)]
     if summary.hypotheses:
