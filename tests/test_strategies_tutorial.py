@@ -53,13 +53,19 @@ def _negotiator(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_worked_example_runs_as_the_page_shows(tmp_path):
-    text = PAGE.read_text(encoding="utf-8")
+def _example(tmp_path: Path, text: str) -> tuple[Path, Path]:
+    """The page's two files in ``tmp_path/mine``, and an empty ``tmp_path/elsewhere``."""
     mine, elsewhere = tmp_path / "mine", tmp_path / "elsewhere"
     mine.mkdir()
     elsewhere.mkdir()
     (mine / "staircase.py").write_text(_file(text, "mine/staircase.py", "python"))
     (mine / "deal.toml").write_text(_file(text, "mine/deal.toml", "toml"))
+    return mine, elsewhere
+
+
+def test_the_worked_example_runs_as_the_page_shows(tmp_path):
+    text = PAGE.read_text(encoding="utf-8")
+    _, elsewhere = _example(tmp_path, text)
 
     run = _negotiator(elsewhere, "run", "../mine/deal.toml")
     assert run.returncode == 0, run.stderr
@@ -102,11 +108,7 @@ def test_a_sweep_finds_the_strategy_beside_its_base_config(tmp_path, transport):
     """An experiment beside the page's config, swept from another folder by two workers: the
     cells are checked, and the pooled agents (ipc) started, with the base config's folder."""
     text = PAGE.read_text(encoding="utf-8")
-    mine, elsewhere = tmp_path / "mine", tmp_path / "elsewhere"
-    mine.mkdir()
-    elsewhere.mkdir()
-    (mine / "staircase.py").write_text(_file(text, "mine/staircase.py", "python"))
-    (mine / "deal.toml").write_text(_file(text, "mine/deal.toml", "toml"))
+    mine, elsewhere = _example(tmp_path, text)
     (mine / "steps.toml").write_text(
         'name = "steps"\nbase = "deal.toml"\nseeds = 1\nmetrics = ["agreement"]\n'
         '[grid]\n"parties.buyer.params.steps" = [2, 8]\n'
