@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, get_args
 from negotiator.config import Config, apply_overrides, config_from_dict, set_key
 from negotiator.config import load_config as _load_file
 from negotiator.errors import ConfigError, OutputError, unknown
-from negotiator.experiments.metrics import BINARY, METRICS, metric
+from negotiator.experiments.metrics import METRICS, metric
+from negotiator.experiments.rows import read_rows
 from negotiator.io.bus import Transport
 from negotiator.runtime.runner import RunOptions
 
@@ -223,42 +224,6 @@ class SweepResult:
         ]
         frame = pd.DataFrame.from_records(records)
         return frame.astype({"mean": "float64", "low": "float64", "high": "float64"})
-
-
-def read_rows(path: Path) -> pd.DataFrame:
-    """A sweep's ``results.csv`` with proper dtypes (see :attr:`SweepResult.rows`)."""
-    import pandas as pd
-
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    for column in frame.columns:
-        frame[column] = _typed(frame[column], binary=column in BINARY)
-    return frame
-
-
-_TRUTH = {"true": True, "false": False, "1.0": True, "0.0": False}
-
-
-def _typed(column: pd.Series, *, binary: bool) -> pd.Series:
-    """A column of CSV text as booleans (``true``/``false``, or 1.0/0.0 in a yes-or-no metric),
-    integers, floats or text, whichever holds every value; an empty cell is missing."""
-    import pandas as pd
-
-    values = column.dropna()
-    complete = len(values) == len(column)
-    if not len(values):
-        return column.astype("float64")
-    truth = values.str.lower()
-    if truth.isin(("true", "false")).all() or (binary and truth.isin(_TRUTH).all()):
-        flags = column.str.lower().map(_TRUTH)
-        return flags.astype("bool" if complete else "boolean")
-    if values.str.fullmatch(r"[+-]?\d+").all():  # exact, even past a float's 53 bits
-        return pd.Series(column.map(int, na_action="ignore"), dtype="Int64").astype(
-            "int64" if complete else "Int64"
-        )
-    numbers = pd.to_numeric(column, errors="coerce")
-    if numbers.notna().sum() == len(values):
-        return numbers.astype("float64")
-    return column  # text: run ids, digests, labels, strategy names
 
 
 def sweep(

@@ -194,7 +194,9 @@ def test_a_sweep_into_a_folder_of_another_design_is_refused(tmp_path):
         negotiator.sweep(_design(0.5), out=out)
     assert "\n" not in str(refused.value)
     assert (out / "experiment.toml").read_text() == record
-    assert len(negotiator.api.read_rows(out / "results.csv")) == 2
+    from negotiator.experiments.rows import read_rows
+
+    assert len(read_rows(out / "results.csv")) == 2
 
 
 def test_the_command_line_refuses_a_changed_design_too(tmp_path, capsys):
